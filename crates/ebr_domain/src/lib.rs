@@ -1,0 +1,16 @@
+//! The ebr domain: master batch records for iPSC-derived neural progenitor
+//! manufacturing, their validation, limit evaluation and lifecycles.
+//!
+//! **Architecture invariant:** this crate is pure. It performs no I/O, reads no
+//! clock and knows nothing of databases, HTTP or PDF. Time is always passed in as
+//! an argument, so every rule here is deterministic and testable in isolation.
+
+pub mod batch_state;
+pub mod canonical;
+pub mod error;
+pub mod limits;
+pub mod mbr;
+pub mod number;
+pub mod units;
+
+pub use error::DomainError;

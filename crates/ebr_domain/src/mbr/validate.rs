@@ -1,0 +1,415 @@
+//! Validation of a whole MBR: every problem, each with its path.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::field::{Field, FieldKind};
+use super::model::{MasterBatchRecord, Step};
+use super::qc_panel::{QcSpecification, REQUIRED_RELEASE_CATEGORIES};
+use crate::limits::Range;
+use crate::units::Unit;
+
+/// One thing wrong with an MBR, located by a path such as
+/// `stages[3].steps[2].fields[1].action`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Where the problem is, in the MBR's own structure (indices from 0).
+    pub path: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Every problem in `mbr`, in document order. An empty list means the MBR may
+/// be stored as a draft; nothing is ever reported only as "the first error".
+pub fn validate(mbr: &MasterBatchRecord) -> Vec<Problem> {
+    let mut v = Validator::default();
+    v.header(mbr);
+    v.catalogues(mbr);
+    v.stages(mbr);
+    v.release_panel(mbr);
+    v.problems
+}
+
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn not_blank(&mut self, path: String, value: &str) {
+        if value.trim().is_empty() {
+            self.push(path, "must not be empty");
+        }
+    }
+
+    fn unique<'a>(&mut self, seen: &mut HashSet<&'a str>, path: String, key: &'a str, what: &str) {
+        if key.trim().is_empty() {
+            self.push(path, format!("{what} must not be empty"));
+        } else if !seen.insert(key) {
+            self.push(path, format!("duplicate {what} `{key}`"));
+        }
+    }
+
+    fn unit(&mut self, path: String, symbol: &str) -> Option<Unit> {
+        match Unit::parse(symbol) {
+            Ok(unit) => Some(unit),
+            Err(_) => {
+                self.push(path, format!("unknown unit `{symbol}`"));
+                None
+            }
+        }
+    }
+
+    fn range(&mut self, path: String, range: &Range) {
+        for problem in range.problems() {
+            self.push(path.clone(), problem);
+        }
+    }
+
+    fn header(&mut self, mbr: &MasterBatchRecord) {
+        let code_ok = !mbr.code.is_empty()
+            && mbr
+                .code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if !code_ok {
+            self.push(
+                "code",
+                "must be upper-case letters, digits and hyphens (e.g. MBR-MNP-001)",
+            );
+        }
+        self.not_blank("title".into(), &mbr.title);
+        self.not_blank("product.code".into(), &mbr.product.code);
+        self.not_blank("product.name".into(), &mbr.product.name);
+    }
+
+    fn catalogues(&mut self, mbr: &MasterBatchRecord) {
+        let mut seen = HashSet::new();
+        for (i, m) in mbr.materials.iter().enumerate() {
+            self.unique(
+                &mut seen,
+                format!("materials[{i}].code"),
+                &m.code,
+                "material code",
+            );
+            self.not_blank(format!("materials[{i}].name"), &m.name);
+        }
+        let mut seen = HashSet::new();
+        for (i, e) in mbr.equipment_types.iter().enumerate() {
+            self.unique(
+                &mut seen,
+                format!("equipment_types[{i}].code"),
+                &e.code,
+                "equipment type code",
+            );
+            self.not_blank(format!("equipment_types[{i}].name"), &e.name);
+        }
+    }
+
+    fn stages(&mut self, mbr: &MasterBatchRecord) {
+        if mbr.stages.is_empty() {
+            self.push("stages", "an MBR needs at least one stage");
+        }
+        let materials: HashSet<&str> = mbr.materials.iter().map(|m| m.code.as_str()).collect();
+        let equipment: HashSet<&str> = mbr
+            .equipment_types
+            .iter()
+            .map(|e| e.code.as_str())
+            .collect();
+        let mut stage_keys = HashSet::new();
+        let mut step_keys = HashSet::new();
+        let mut earlier_steps: HashSet<&str> = HashSet::new();
+        let all_steps: HashSet<&str> = mbr.steps().map(|(_, s)| s.key.as_str()).collect();
+        for (si, stage) in mbr.stages.iter().enumerate() {
+            let path = format!("stages[{si}]");
+            self.unique(
+                &mut stage_keys,
+                format!("{path}.key"),
+                &stage.key,
+                "stage key",
+            );
+            self.not_blank(format!("{path}.name"), &stage.name);
+            if stage.steps.is_empty() {
+                self.push(
+                    format!("{path}.steps"),
+                    format!("stage `{}` has no steps", stage.key),
+                );
+            }
+            for (ti, step) in stage.steps.iter().enumerate() {
+                let path = format!("{path}.steps[{ti}]");
+                self.unique(&mut step_keys, format!("{path}.key"), &step.key, "step key");
+                let ctx = StepContext {
+                    materials: &materials,
+                    equipment: &equipment,
+                    earlier_steps: &earlier_steps,
+                    all_steps: &all_steps,
+                };
+                self.step(&path, step, &ctx);
+                earlier_steps.insert(step.key.as_str());
+            }
+        }
+    }
+
+    fn step(&mut self, path: &str, step: &Step, ctx: &StepContext<'_>) {
+        self.not_blank(format!("{path}.name"), &step.name);
+        self.not_blank(format!("{path}.instructions"), &step.instructions);
+        let mut bom = HashSet::new();
+        for (i, line) in step.bill_of_materials.iter().enumerate() {
+            let p = format!("{path}.bill_of_materials[{i}]");
+            if !ctx.materials.contains(line.material.as_str()) {
+                self.push(
+                    format!("{p}.material"),
+                    format!("unknown material `{}`", line.material),
+                );
+            }
+            if !bom.insert(line.material.as_str()) {
+                self.push(
+                    format!("{p}.material"),
+                    format!("material `{}` listed twice", line.material),
+                );
+            }
+            match (&line.quantity, &line.unit) {
+                (Some(q), Some(u)) => {
+                    self.unit(format!("{p}.unit"), u);
+                    if q.value().is_sign_negative() || q.value().is_zero() {
+                        self.push(format!("{p}.quantity"), "must be greater than zero");
+                    }
+                }
+                (Some(_), None) => self.push(format!("{p}.unit"), "a quantity needs a unit"),
+                (None, Some(_)) => self.push(format!("{p}.quantity"), "a unit without a quantity"),
+                (None, None) => {}
+            }
+        }
+        let mut used_equipment = HashSet::new();
+        for (i, e) in step.equipment.iter().enumerate() {
+            if !ctx.equipment.contains(e.as_str()) {
+                self.push(
+                    format!("{path}.equipment[{i}]"),
+                    format!("unknown equipment type `{e}`"),
+                );
+            }
+            if !used_equipment.insert(e.as_str()) {
+                self.push(
+                    format!("{path}.equipment[{i}]"),
+                    format!("equipment type `{e}` listed twice"),
+                );
+            }
+        }
+        for (i, hold) in step.hold_times.iter().enumerate() {
+            let p = format!("{path}.hold_times[{i}]");
+            if hold.after == step.key {
+                self.push(
+                    format!("{p}.after"),
+                    "a hold time cannot refer to its own step",
+                );
+            } else if !ctx.all_steps.contains(hold.after.as_str()) {
+                self.push(
+                    format!("{p}.after"),
+                    format!("hold time points at unknown step `{}`", hold.after),
+                );
+            } else if !ctx.earlier_steps.contains(hold.after.as_str()) {
+                self.push(
+                    format!("{p}.after"),
+                    format!(
+                        "hold time must refer to an earlier step; `{}` comes later",
+                        hold.after
+                    ),
+                );
+            }
+            if hold.max_minutes == 0 {
+                self.push(format!("{p}.max_minutes"), "must be greater than zero");
+            }
+        }
+        let mut field_keys = HashSet::new();
+        for (i, field) in step.fields.iter().enumerate() {
+            let p = format!("{path}.fields[{i}]");
+            self.unique(&mut field_keys, format!("{p}.key"), &field.key, "field key");
+            self.not_blank(format!("{p}.label"), &field.label);
+            self.field(&p, field, step, ctx);
+        }
+        if step.fields.is_empty() {
+            self.push(
+                format!("{path}.fields"),
+                format!("step `{}` records nothing", step.key),
+            );
+        }
+    }
+
+    fn field(&mut self, p: &str, field: &Field, step: &Step, ctx: &StepContext<'_>) {
+        match &field.kind {
+            FieldKind::Number {
+                unit,
+                target,
+                alert,
+                action,
+            } => {
+                self.unit(format!("{p}.unit"), unit);
+                if let Some(alert) = alert {
+                    self.range(format!("{p}.alert"), alert);
+                }
+                if let Some(action) = action {
+                    self.range(format!("{p}.action"), action);
+                }
+                if let (Some(alert), Some(action)) = (alert, action) {
+                    if alert.problems().is_empty()
+                        && action.problems().is_empty()
+                        && !alert.is_within(action)
+                    {
+                        self.push(
+                            format!("{p}.alert"),
+                            format!("alert range {alert} is not inside the action range {action}"),
+                        );
+                    }
+                }
+                if let Some(target) = target {
+                    let inner = alert.as_ref().or(action.as_ref());
+                    if let Some(range) = inner.filter(|r| r.problems().is_empty()) {
+                        if !range.contains(*target) {
+                            self.push(
+                                format!("{p}.target"),
+                                format!("target {target} is outside {range}"),
+                            );
+                        }
+                    }
+                }
+            }
+            FieldKind::Text { max_length } => {
+                if *max_length == Some(0) {
+                    self.push(format!("{p}.max_length"), "must be greater than zero");
+                }
+            }
+            FieldKind::Choice {
+                options,
+                acceptable,
+            } => {
+                if options.is_empty() {
+                    self.push(format!("{p}.options"), "a choice needs at least one option");
+                }
+                let mut seen = HashSet::new();
+                for (i, o) in options.iter().enumerate() {
+                    self.unique(&mut seen, format!("{p}.options[{i}]"), o, "option");
+                }
+                if let Some(acceptable) = acceptable {
+                    if acceptable.is_empty() {
+                        self.push(format!("{p}.acceptable"), "no option would be acceptable");
+                    }
+                    for (i, a) in acceptable.iter().enumerate() {
+                        if !options.contains(a) {
+                            self.push(
+                                format!("{p}.acceptable[{i}]"),
+                                format!("`{a}` is not one of the options"),
+                            );
+                        }
+                    }
+                }
+            }
+            FieldKind::Material { material } => {
+                if !ctx.materials.contains(material.as_str()) {
+                    self.push(
+                        format!("{p}.material"),
+                        format!("unknown material `{material}`"),
+                    );
+                } else if !step
+                    .bill_of_materials
+                    .iter()
+                    .any(|l| &l.material == material)
+                {
+                    self.push(
+                        format!("{p}.material"),
+                        format!(
+                            "material `{material}` is not on step `{}`'s bill of materials",
+                            step.key
+                        ),
+                    );
+                }
+            }
+            FieldKind::Equipment { equipment_type } => {
+                if !ctx.equipment.contains(equipment_type.as_str()) {
+                    self.push(
+                        format!("{p}.equipment_type"),
+                        format!("unknown equipment type `{equipment_type}`"),
+                    );
+                } else if !step.equipment.contains(equipment_type) {
+                    self.push(
+                        format!("{p}.equipment_type"),
+                        format!(
+                            "equipment type `{equipment_type}` is not in step `{}`'s equipment",
+                            step.key
+                        ),
+                    );
+                }
+            }
+            FieldKind::Check {} | FieldKind::DateTime {} => {}
+        }
+    }
+
+    fn release_panel(&mut self, mbr: &MasterBatchRecord) {
+        if mbr.release_panel.is_empty() {
+            self.push("release_panel", "an MBR needs a release panel");
+        }
+        let mut keys = HashSet::new();
+        for (i, test) in mbr.release_panel.iter().enumerate() {
+            let p = format!("release_panel[{i}]");
+            self.unique(&mut keys, format!("{p}.key"), &test.key, "test key");
+            self.not_blank(format!("{p}.name"), &test.name);
+            self.not_blank(format!("{p}.method"), &test.method);
+            match &test.spec {
+                QcSpecification::Numeric { unit, acceptance } => {
+                    self.unit(format!("{p}.unit"), unit);
+                    self.range(format!("{p}.acceptance"), acceptance);
+                }
+                QcSpecification::Expected { expected, outcomes } => {
+                    self.not_blank(format!("{p}.expected"), expected);
+                    if !outcomes.contains(expected) {
+                        self.push(
+                            format!("{p}.outcomes"),
+                            format!("the outcomes do not include the expected `{expected}`"),
+                        );
+                    }
+                    let mut seen = HashSet::new();
+                    for (j, o) in outcomes.iter().enumerate() {
+                        self.unique(&mut seen, format!("{p}.outcomes[{j}]"), o, "outcome");
+                    }
+                }
+            }
+        }
+        for required in REQUIRED_RELEASE_CATEGORIES {
+            if !mbr
+                .release_panel
+                .iter()
+                .any(|t| t.category == *required && !t.report_only)
+            {
+                let name = serde_json::to_value(required)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                self.push(
+                    "release_panel",
+                    format!("the release panel has no (non report-only) {name} test"),
+                );
+            }
+        }
+    }
+}
+
+struct StepContext<'a> {
+    materials: &'a HashSet<&'a str>,
+    equipment: &'a HashSet<&'a str>,
+    earlier_steps: &'a HashSet<&'a str>,
+    all_steps: &'a HashSet<&'a str>,
+}

@@ -1,0 +1,136 @@
+//! The reference MBR fixture (iPSC → motor-neuron progenitors) and the
+//! validator's behaviour on a copy with injected mistakes.
+
+use ebr_domain::limits::Evaluation;
+use ebr_domain::mbr::{parse_toml, validate, FieldKind, MasterBatchRecord};
+use ebr_domain::number::Number;
+
+const REFERENCE: &str = include_str!("../../../fixtures/mbr/mnp-als-v1.toml");
+
+fn reference() -> MasterBatchRecord {
+    match parse_toml(REFERENCE) {
+        Ok(mbr) => mbr,
+        Err(problems) => panic!("reference MBR invalid: {problems:#?}"),
+    }
+}
+
+#[test]
+fn reference_mbr_is_valid_and_complete() {
+    let mbr = reference();
+    assert_eq!(mbr.stages.len(), 10, "stages 0-9");
+    assert!(mbr.steps().count() >= 40, "at least 40 steps");
+    assert!(mbr.steps().filter(|(_, s)| s.critical).count() >= 10);
+    assert!(mbr.steps().any(|(_, s)| !s.hold_times.is_empty()));
+    let categories: Vec<_> = mbr.release_panel.iter().map(|t| t.category).collect();
+    for required in ebr_domain::mbr::REQUIRED_RELEASE_CATEGORIES {
+        assert!(categories.contains(required));
+    }
+}
+
+#[test]
+fn reference_hash_is_stable_and_content_sensitive() {
+    let a = reference();
+    let b = reference();
+    assert_eq!(a.content_hash(), b.content_hash());
+    assert_eq!(a.content_hash().len(), 64);
+    let mut changed = reference();
+    changed.title.push('!');
+    assert_ne!(a.content_hash(), changed.content_hash());
+    // The canonical text reads back into the same MBR (what the database stores).
+    let back: MasterBatchRecord = serde_json::from_str(&a.canonical_json()).unwrap();
+    assert_eq!(back, a);
+}
+
+#[test]
+fn post_thaw_viability_is_evaluated_against_its_limits() {
+    let mbr = reference();
+    let step = mbr.step("s1-post-thaw-count").unwrap();
+    let field = step.fields.iter().find(|f| f.key == "viability").unwrap();
+    let limits = field.kind.numeric_limits().unwrap();
+    let eval = |v: &str| limits.evaluate(Number::parse(v).unwrap(), "%").unwrap();
+    assert_eq!(eval("91"), Evaluation::WithinSpecification);
+    assert_eq!(eval("75"), Evaluation::Alert);
+    assert_eq!(eval("65"), Evaluation::OutOfSpecification);
+}
+
+/// Five mistakes, each in a different part of the MBR: all five are reported,
+/// each with its path.
+#[test]
+fn r21_five_injected_mistakes_are_all_reported_with_paths() {
+    let broken = five_mistakes(REFERENCE);
+    let problems = parse_toml(&broken).unwrap_err();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 5, "{text:#?}");
+    let expect = [
+        ("stages[1].steps[3].fields[3].action", "low > high"),
+        ("stages[2].steps[1].key", "duplicate step key `s2-feed-1`"),
+        (
+            "stages[7].steps[0].hold_times[0].after",
+            "unknown step `s6-no-such-step`",
+        ),
+        ("stages[1].steps[2].fields[2].unit", "unknown unit `µMol`"),
+        ("release_panel", "no (non report-only) sterility test"),
+    ];
+    for (path, message) in expect {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == path && p.message.contains(message)),
+            "missing {path}: {message} in {text:#?}"
+        );
+    }
+}
+
+/// Injects five independent mistakes into the reference MBR text.
+pub fn five_mistakes(text: &str) -> String {
+    text
+        // 1. viability action range low > high
+        .replacen(
+            "alert = { min = 80, max = 100 }\naction = { min = 70, max = 100 }",
+            "alert = { min = 80, max = 100 }\naction = { min = 100, max = 70 }",
+            1,
+        )
+        // 2. duplicate step key
+        .replacen("key = \"s2-passage-1\"", "key = \"s2-feed-1\"", 1)
+        // 3. hold time pointing at an unknown step
+        .replacen(
+            "after = \"s6-harvest-count\", max_minutes = 120",
+            "after = \"s6-no-such-step\", max_minutes = 120",
+            1,
+        )
+        // 4. unknown unit
+        .replacen(
+            "unit = \"µM\"\ntarget = 10\naction = { min = 9, max = 11 }",
+            "unit = \"µMol\"\ntarget = 10\naction = { min = 9, max = 11 }",
+            1,
+        )
+        // 5. the sterility test is no longer a sterility test
+        .replacen("category = \"sterility\"", "category = \"other\"", 1)
+}
+
+#[test]
+fn an_empty_stage_and_contradicting_limits_are_reported() {
+    let mut mbr = reference();
+    mbr.stages[9].steps.clear();
+    if let FieldKind::Number { alert, .. } = &mut mbr.stages[1].steps[0].fields[1].kind {
+        *alert = Some(ebr_domain::limits::Range {
+            max: Some(Number::from(5)),
+            ..Default::default()
+        });
+    }
+    let problems = validate(&mbr);
+    assert!(problems
+        .iter()
+        .any(|p| p.path == "stages[9].steps" && p.message.contains("has no steps")));
+    assert!(problems
+        .iter()
+        .any(|p| p.path == "stages[1].steps[0].fields[1].alert"
+            && p.message.contains("not inside the action range")));
+}
+
+#[test]
+fn a_syntax_error_names_its_line() {
+    let problems = parse_toml("code = \"X\"\ntitle = \n").unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].path.starts_with("line 2"), "{}", problems[0]);
+}
