@@ -5,6 +5,7 @@
 //! clock and knows nothing of databases, HTTP or PDF. Time is always passed in as
 //! an argument, so every rule here is deterministic and testable in isolation.
 
+pub mod audit;
 pub mod batch_state;
 pub mod canonical;
 pub mod error;

@@ -1,0 +1,42 @@
+//! The single error type of the persistence layer.
+
+use thiserror::Error;
+
+/// Everything that can go wrong talking to PostgreSQL.
+#[derive(Debug, Error)]
+pub enum DbError {
+    /// No connection could be made or taken from the pool.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// Applying or inspecting migrations failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// The requested record does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Stored data contradicts itself (a hash or stored value does not read back).
+    #[error("stored data is inconsistent: {0}")]
+    Integrity(String),
+    /// A domain rule refused the change.
+    #[error(transparent)]
+    Domain(#[from] ebr_domain::DomainError),
+}
+
+impl From<r2d2_error::PoolError> for DbError {
+    fn from(e: r2d2_error::PoolError) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+impl From<diesel::ConnectionError> for DbError {
+    fn from(e: diesel::ConnectionError) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}

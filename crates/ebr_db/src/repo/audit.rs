@@ -1,0 +1,134 @@
+//! Appending to and reading the audit hash chains.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use ebr_domain::audit::{to_stored_precision, AuditDraft, ChainedEvent, GENESIS_HASH};
+use uuid::Uuid;
+
+use crate::schema::audit_events;
+use crate::DbError;
+
+/// A stored audit event.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    /// Event id.
+    pub id: Uuid,
+    /// Chain name.
+    pub chain: String,
+    /// Sequence number in the chain.
+    pub seq: i64,
+    /// Server UTC time.
+    pub occurred_at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Record kind.
+    pub entity_type: String,
+    /// Record id.
+    pub entity_id: String,
+    /// Previous value.
+    pub old_value: Option<String>,
+    /// New value.
+    pub new_value: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Hash of the created record.
+    pub record_hash: Option<String>,
+    /// Previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+impl AuditEventRow {
+    /// The domain view of the event, for recomputing its hash.
+    pub fn to_chained(&self) -> ChainedEvent {
+        ChainedEvent {
+            chain: self.chain.clone(),
+            seq: self.seq,
+            occurred_at: self.occurred_at,
+            draft: AuditDraft {
+                actor: self.actor.clone(),
+                action: self.action.clone(),
+                entity_type: self.entity_type.clone(),
+                entity_id: self.entity_id.clone(),
+                old_value: self.old_value.clone(),
+                new_value: self.new_value.clone(),
+                reason: self.reason.clone(),
+                record_hash: self.record_hash.clone(),
+            },
+            prev_hash: self.prev_hash.clone(),
+        }
+    }
+}
+
+/// Appends `draft` to `chain` at server time `now`. Call inside the transaction
+/// that makes the change: the per-chain advisory lock is held until it commits,
+/// so sequence numbers stay gap-free under concurrent writers, and writers on
+/// different chains never wait on each other.
+pub fn append(
+    conn: &mut PgConnection,
+    chain: &str,
+    draft: AuditDraft,
+    now: DateTime<Utc>,
+) -> Result<AuditEventRow, DbError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind::<Text, _>(chain)
+        .execute(conn)?;
+    let last: Option<(i64, String)> = audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .order(audit_events::seq.desc())
+        .select((audit_events::seq, audit_events::hash))
+        .first(conn)
+        .optional()?;
+    let (seq, prev_hash) = last.map_or((1, GENESIS_HASH.to_string()), |(s, h)| (s + 1, h));
+    let event = ChainedEvent {
+        chain: chain.to_string(),
+        seq,
+        occurred_at: to_stored_precision(now),
+        draft,
+        prev_hash,
+    };
+    let hash = event.hash();
+    let row = AuditEventRow {
+        id: Uuid::now_v7(),
+        chain: event.chain,
+        seq: event.seq,
+        occurred_at: event.occurred_at,
+        actor: event.draft.actor,
+        action: event.draft.action,
+        entity_type: event.draft.entity_type,
+        entity_id: event.draft.entity_id,
+        old_value: event.draft.old_value,
+        new_value: event.draft.new_value,
+        reason: event.draft.reason,
+        record_hash: event.draft.record_hash,
+        prev_hash: event.prev_hash,
+        hash,
+    };
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+/// Every event of `chain`, in sequence order.
+pub fn chain_events(conn: &mut PgConnection, chain: &str) -> Result<Vec<AuditEventRow>, DbError> {
+    Ok(audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .order(audit_events::seq.asc())
+        .select(AuditEventRow::as_select())
+        .load(conn)?)
+}
+
+/// The names of all chains.
+pub fn chains(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
+    Ok(audit_events::table
+        .select(audit_events::chain)
+        .distinct()
+        .order(audit_events::chain.asc())
+        .load(conn)?)
+}

@@ -1,0 +1,207 @@
+//! Storing and reading master batch record versions.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
+use ebr_domain::canonical::sha256_hex;
+use ebr_domain::mbr::{MasterBatchRecord, MbrStatus};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::repo::audit;
+use crate::schema::{mbr_status_events, mbr_versions};
+use crate::DbError;
+
+/// A stored MBR version (without its content, for listings).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = mbr_versions)]
+pub struct MbrVersionRow {
+    /// Version id.
+    pub id: Uuid,
+    /// MBR code.
+    pub code: String,
+    /// Version number.
+    pub version: i32,
+    /// Title.
+    pub title: String,
+    /// Product code.
+    pub product_code: String,
+    /// SHA-256 of the canonical content.
+    pub content_sha256: String,
+    /// Import time.
+    pub created_at: DateTime<Utc>,
+    /// Who imported it.
+    pub created_by: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = mbr_versions)]
+struct NewMbrVersion<'a> {
+    id: Uuid,
+    code: &'a str,
+    version: i32,
+    title: &'a str,
+    product_code: &'a str,
+    content: &'a str,
+    content_sha256: &'a str,
+    created_at: DateTime<Utc>,
+    created_by: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = mbr_status_events)]
+struct NewStatusEvent<'a> {
+    id: Uuid,
+    mbr_version_id: Uuid,
+    status: &'a str,
+    occurred_at: DateTime<Utc>,
+    actor: &'a str,
+    reason: Option<&'a str>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub enum ImportOutcome {
+    /// A new draft version was stored.
+    Created(MbrVersionRow),
+    /// A version with exactly this content already exists; nothing was stored.
+    AlreadyPresent(MbrVersionRow),
+}
+
+/// Stores a validated MBR as a new draft version of its code, with its status
+/// event and audit event, in one transaction. Importing content identical to an
+/// existing version of the code stores nothing and returns that version.
+pub fn import_draft(
+    conn: &mut PgConnection,
+    mbr: &MasterBatchRecord,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ImportOutcome, DbError> {
+    let content = mbr.canonical_json();
+    let hash = sha256_hex(content.as_bytes());
+    conn.transaction(|conn| {
+        // Serialize imports of one code so version numbers never collide.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
+            .bind::<Text, _>(&mbr.code)
+            .execute(conn)?;
+        let existing = mbr_versions::table
+            .filter(mbr_versions::code.eq(&mbr.code))
+            .filter(mbr_versions::content_sha256.eq(&hash))
+            .select(MbrVersionRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(row) = existing {
+            return Ok(ImportOutcome::AlreadyPresent(row));
+        }
+        let last: Option<i32> = mbr_versions::table
+            .filter(mbr_versions::code.eq(&mbr.code))
+            .select(diesel::dsl::max(mbr_versions::version))
+            .first(conn)?;
+        let id = Uuid::now_v7();
+        let version = last.unwrap_or(0) + 1;
+        diesel::insert_into(mbr_versions::table)
+            .values(NewMbrVersion {
+                id,
+                code: &mbr.code,
+                version,
+                title: &mbr.title,
+                product_code: &mbr.product.code,
+                content: &content,
+                content_sha256: &hash,
+                created_at: now,
+                created_by: actor,
+            })
+            .execute(conn)?;
+        diesel::insert_into(mbr_status_events::table)
+            .values(NewStatusEvent {
+                id: Uuid::now_v7(),
+                mbr_version_id: id,
+                status: MbrStatus::Draft.as_str(),
+                occurred_at: now,
+                actor,
+                reason: None,
+            })
+            .execute(conn)?;
+        let summary = serde_json::json!({
+            "code": mbr.code, "version": version, "title": mbr.title,
+            "status": MbrStatus::Draft.as_str(), "content_sha256": hash,
+        });
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            AuditDraft {
+                actor: actor.to_string(),
+                action: "mbr.imported".into(),
+                entity_type: "mbr_version".into(),
+                entity_id: id.to_string(),
+                old_value: None,
+                new_value: ebr_domain::canonical::to_canonical_json(&summary).ok(),
+                reason: None,
+                record_hash: Some(hash.clone()),
+            },
+            now,
+        )?;
+        let row = mbr_versions::table
+            .find(id)
+            .select(MbrVersionRow::as_select())
+            .first(conn)?;
+        Ok(ImportOutcome::Created(row))
+    })
+}
+
+/// Every MBR version, newest code/version last, with its current status.
+pub fn list(conn: &mut PgConnection) -> Result<Vec<(MbrVersionRow, MbrStatus)>, DbError> {
+    let rows = mbr_versions::table
+        .order((mbr_versions::code.asc(), mbr_versions::version.asc()))
+        .select(MbrVersionRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let status = current_status(conn, row.id)?;
+            Ok((row, status))
+        })
+        .collect()
+}
+
+/// The current status of a version: its newest status event.
+pub fn current_status(conn: &mut PgConnection, version_id: Uuid) -> Result<MbrStatus, DbError> {
+    let name: String = mbr_status_events::table
+        .filter(mbr_status_events::mbr_version_id.eq(version_id))
+        .order((
+            mbr_status_events::occurred_at.desc(),
+            mbr_status_events::id.desc(),
+        ))
+        .select(mbr_status_events::status)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("status of MBR version {version_id}")))?;
+    MbrStatus::parse(&name)
+        .ok_or_else(|| DbError::Integrity(format!("unknown MBR status `{name}`")))
+}
+
+/// The content of a version, checked against its stored hash before use.
+pub fn load(
+    conn: &mut PgConnection,
+    version_id: Uuid,
+) -> Result<(MbrVersionRow, MasterBatchRecord), DbError> {
+    let (row, content): (MbrVersionRow, String) = mbr_versions::table
+        .find(version_id)
+        .select((MbrVersionRow::as_select(), mbr_versions::content))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("MBR version {version_id}")))?;
+    if sha256_hex(content.as_bytes()) != row.content_sha256 {
+        return Err(DbError::Integrity(format!(
+            "MBR {} version {} does not match its content hash",
+            row.code, row.version
+        )));
+    }
+    let mbr = serde_json::from_str(&content).map_err(|e| {
+        DbError::Integrity(format!(
+            "MBR {} version {} cannot be read: {e}",
+            row.code, row.version
+        ))
+    })?;
+    Ok((row, mbr))
+}

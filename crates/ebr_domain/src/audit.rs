@@ -1,0 +1,204 @@
+//! Audit events and their hash chain (R1, R5).
+//!
+//! Each event's hash is the SHA-256 of the previous event's hash in the same
+//! chain followed by the canonical JSON of the event's content (including its
+//! chain name and sequence number). Changing, removing or reordering any event
+//! breaks every hash after it.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::{sha256_hex, to_canonical_json};
+
+/// The `prev_hash` of the first event of every chain.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The chain for everything that does not belong to a batch (people, roles,
+/// MBRs, registries).
+pub const SYSTEM_CHAIN: &str = "system";
+
+/// What happened, by whom, to what: an event before it is placed in a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditDraft {
+    /// `person:<id>` or `system:<component>`.
+    pub actor: String,
+    /// What was done, e.g. `mbr.imported`.
+    pub action: String,
+    /// The kind of record the event is about.
+    pub entity_type: String,
+    /// The id of that record.
+    pub entity_id: String,
+    /// Canonical JSON of the previous value, if any.
+    pub old_value: Option<String>,
+    /// Canonical JSON of the new value, if any.
+    pub new_value: Option<String>,
+    /// The reason given, where one is required.
+    pub reason: Option<String>,
+    /// SHA-256 of the record the event created, if any.
+    pub record_hash: Option<String>,
+}
+
+/// An event as placed in its chain: everything that its hash covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainedEvent {
+    /// The chain name.
+    pub chain: String,
+    /// The sequence number in the chain, from 1, without gaps.
+    pub seq: i64,
+    /// Server UTC time, at microsecond precision (what PostgreSQL stores).
+    pub occurred_at: DateTime<Utc>,
+    /// The event's content.
+    pub draft: AuditDraft,
+    /// The hash of the previous event in the chain.
+    pub prev_hash: String,
+}
+
+#[derive(Serialize)]
+struct HashedContent<'a> {
+    chain: &'a str,
+    seq: i64,
+    occurred_at: String,
+    #[serde(flatten)]
+    draft: &'a AuditDraft,
+}
+
+/// Truncates a time to the microsecond precision PostgreSQL stores, so that a
+/// hash computed before the insert matches one recomputed after reading back.
+pub fn to_stored_precision(t: DateTime<Utc>) -> DateTime<Utc> {
+    let micros = t.timestamp_micros();
+    DateTime::from_timestamp_micros(micros).unwrap_or(t)
+}
+
+impl ChainedEvent {
+    /// The event's hash: SHA-256 of `prev_hash` then its canonical content.
+    pub fn hash(&self) -> String {
+        let content = HashedContent {
+            chain: &self.chain,
+            seq: self.seq,
+            occurred_at: to_stored_precision(self.occurred_at)
+                .to_rfc3339_opts(SecondsFormat::Micros, true),
+            draft: &self.draft,
+        };
+        let canonical = to_canonical_json(&content).unwrap_or_default();
+        let mut bytes = self.prev_hash.clone().into_bytes();
+        bytes.extend_from_slice(canonical.as_bytes());
+        sha256_hex(&bytes)
+    }
+}
+
+/// The first thing wrong in a chain, as found by [`verify_chain`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainBreak {
+    /// The chain.
+    pub chain: String,
+    /// The sequence number where the break was found.
+    pub seq: i64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Verifies one chain given in sequence order with each event's stored hash:
+/// sequence numbers 1, 2, 3… without gaps, each `prev_hash` equal to the stored
+/// hash before it, and each stored hash equal to the recomputed one.
+pub fn verify_chain<'a>(
+    events: impl IntoIterator<Item = (&'a ChainedEvent, &'a str)>,
+) -> Result<u64, ChainBreak> {
+    let mut expected_seq = 1;
+    let mut prev = GENESIS_HASH.to_string();
+    let mut count = 0;
+    for (event, stored_hash) in events {
+        let fail = |problem: String| ChainBreak {
+            chain: event.chain.clone(),
+            seq: event.seq,
+            problem,
+        };
+        if event.seq != expected_seq {
+            return Err(fail(format!(
+                "expected sequence number {expected_seq}, found {} (an event is missing)",
+                event.seq
+            )));
+        }
+        if event.prev_hash != prev {
+            return Err(fail(
+                "prev_hash does not match the previous event's hash".into(),
+            ));
+        }
+        let recomputed = event.hash();
+        if recomputed != stored_hash {
+            return Err(fail(
+                "the event's content does not match its hash (altered)".into(),
+            ));
+        }
+        prev = recomputed;
+        expected_seq += 1;
+        count += 1;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, prev: &str, action: &str) -> ChainedEvent {
+        ChainedEvent {
+            chain: SYSTEM_CHAIN.into(),
+            seq,
+            occurred_at: DateTime::from_timestamp(1_700_000_000 + seq, 123_456_789).unwrap(),
+            draft: AuditDraft {
+                actor: "system:test".into(),
+                action: action.into(),
+                entity_type: "mbr_version".into(),
+                entity_id: "x".into(),
+                old_value: None,
+                new_value: Some("{\"a\":1}".into()),
+                reason: None,
+                record_hash: None,
+            },
+            prev_hash: prev.into(),
+        }
+    }
+
+    fn chain(n: i64) -> Vec<(ChainedEvent, String)> {
+        let mut out: Vec<(ChainedEvent, String)> = Vec::new();
+        for seq in 1..=n {
+            let prev = out
+                .last()
+                .map_or(GENESIS_HASH.to_string(), |(_, h)| h.clone());
+            let e = event(seq, &prev, "did");
+            let h = e.hash();
+            out.push((e, h));
+        }
+        out
+    }
+
+    /// R1: altering, removing or re-hashing an event is detected and located.
+    #[test]
+    fn r1_chain_detects_alteration_and_gaps() {
+        let good = chain(5);
+        assert_eq!(
+            verify_chain(good.iter().map(|(e, h)| (e, h.as_str()))),
+            Ok(5)
+        );
+
+        let mut altered = good.clone();
+        altered[2].0.draft.action = "did something else".into();
+        let err = verify_chain(altered.iter().map(|(e, h)| (e, h.as_str()))).unwrap_err();
+        assert_eq!(err.seq, 3);
+        assert!(err.problem.contains("altered"));
+
+        let mut gap = good.clone();
+        gap.remove(1);
+        let err = verify_chain(gap.iter().map(|(e, h)| (e, h.as_str()))).unwrap_err();
+        assert_eq!(err.seq, 3);
+        assert!(err.problem.contains("missing"));
+    }
+
+    #[test]
+    fn hash_ignores_sub_microsecond_precision() {
+        let a = event(1, GENESIS_HASH, "x");
+        let mut b = a.clone();
+        b.occurred_at = to_stored_precision(a.occurred_at);
+        assert_eq!(a.hash(), b.hash());
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE audit_events;
+DROP FUNCTION ebr_forbid_change();

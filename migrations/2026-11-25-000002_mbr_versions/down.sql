@@ -1,0 +1,2 @@
+DROP TABLE mbr_status_events;
+DROP TABLE mbr_versions;

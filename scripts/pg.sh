@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Project-local PostgreSQL cluster for development (`make run`) and tests
+# (`make test`). Usage:
+#   scripts/pg.sh up    NAME PORT [test]   start (initdb on first use); prints nothing else on success
+#   scripts/pg.sh down  NAME               stop it
+#   scripts/pg.sh reset NAME PORT [test]   stop, delete its data, start afresh
+#   scripts/pg.sh url   NAME PORT          print its DATABASE_URL
+# Clusters live in .pg/NAME (git-ignored). The `test` flavour runs with fsync
+# off: fast, and acceptable only because test data is disposable.
+set -euo pipefail
+
+cmd=${1:-}; name=${2:-dev}; port=${3:-54329}; flavour=${4:-dev}
+root=$(cd "$(dirname "$0")/.." && pwd)
+base="$root/.pg/$name"
+data="$base/data"
+sock="$base/run"
+log="$base/postgres.log"
+db_user=ebr
+db_pass=ebr-local-only
+
+die() { echo "error: $*" >&2; exit 1; }
+say() { echo "pg[$name]: $*" >&2; }
+
+find_bin() {
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) /usr/local/pgsql/bin; do
+        [ -x "$dir/pg_ctl" ] && [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
+    done
+    command -v pg_ctl >/dev/null 2>&1 && [ -x "$(dirname "$(command -v pg_ctl)")/initdb" ] && { dirname "$(command -v pg_ctl)"; return 0; }
+    return 1
+}
+
+ensure_server_packages() {
+    if bin=$(find_bin); then return 0; fi
+    command -v apt-get >/dev/null 2>&1 || die "PostgreSQL server binaries not found and apt-get is unavailable: install PostgreSQL 15 or newer, or set DATABASE_URL to an existing database."
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "PostgreSQL server binaries not found: run 'sudo apt-get install postgresql', or set DATABASE_URL."
+        sudo=sudo
+    fi
+    say "PostgreSQL server not found; installing it with apt-get (one time)"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+        || die "apt-get could not install postgresql: install it by hand, or set DATABASE_URL."
+    bin=$(find_bin) || die "postgresql was installed but pg_ctl was not found under /usr/lib/postgresql."
+}
+
+# Runs a command as the cluster owner: `postgres` when we are root (initdb
+# refuses root), ourselves otherwise.
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+owner_chown() {
+    if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$@"; fi
+}
+
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && { exec 3>&- 3<&- || true; return 0; }
+    return 1
+}
+
+# Running means: a pid file whose postmaster is alive (not a zombie left by
+# kill -9) and answers on its port.
+is_running() {
+    [ -f "$data/postmaster.pid" ] || return 1
+    local pid state
+    pid=$(head -1 "$data/postmaster.pid" 2>/dev/null || true)
+    [ -n "$pid" ] || return 1
+    state=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ] || return 1
+    "$bin/pg_isready" -q -h 127.0.0.1 -p "$(sed -n '4p' "$data/postmaster.pid")" -t 5
+}
+
+init_cluster() {
+    say "creating a new cluster in .pg/$name (port $port)"
+    rm -rf "$base"
+    mkdir -p "$data" "$sock"
+    chmod 755 "$root/.pg" "$base"
+    owner_chown "$base"
+    local pwfile; pwfile=$(mktemp)
+    printf '%s\n' "$db_pass" > "$pwfile"; chmod 644 "$pwfile"
+    as_owner "$bin/initdb" -D "$data" --username="$db_user" --pwfile="$pwfile" \
+        --auth-local=scram-sha-256 --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$base/initdb.log" 2>&1 \
+        || { rm -f "$pwfile"; cat "$base/initdb.log" >&2; die "initdb failed (log above)."; }
+    rm -f "$pwfile"
+    {
+        echo "listen_addresses = '127.0.0.1'"
+        echo "unix_socket_directories = '$sock'"
+        echo "max_connections = 200"
+        echo "shared_buffers = 128MB"
+        echo "timezone = 'UTC'"
+        if [ "$flavour" = test ]; then
+            echo "fsync = off"
+            echo "synchronous_commit = off"
+            echo "full_page_writes = off"
+        fi
+    } >> "$data/postgresql.conf"
+    touch "$base/.initialised"
+}
+
+start() {
+    ensure_server_packages
+    if [ ! -f "$base/.initialised" ] || [ ! -f "$data/PG_VERSION" ]; then
+        init_cluster
+    fi
+    if is_running; then
+        local running_port
+        running_port=$(sed -n '4p' "$data/postmaster.pid" 2>/dev/null || true)
+        [ "$running_port" = "$port" ] || die "cluster .pg/$name is running on port $running_port, not $port: run 'make db-down' first."
+        return 0
+    fi
+    # Not running: a leftover pid file is stale (crash, kill -9, reboot).
+    if [ -f "$data/postmaster.pid" ]; then
+        say "removing stale postmaster.pid (the cluster was not shut down cleanly; PostgreSQL will recover)"
+        rm -f "$data/postmaster.pid"
+    fi
+    if port_in_use "$port"; then
+        die "port $port is in use by another program: stop it, or choose another port, e.g. 'make ${MAKE_TARGET:-run} EBR_PG_PORT=55432'."
+    fi
+    mkdir -p "$sock"; owner_chown "$sock"
+    # After a crash, orphaned backends may hold the old shared memory for a few
+    # seconds; PostgreSQL refuses to start until they are gone, so retry.
+    local attempt
+    for attempt in 1 2 3 4 5 6; do
+        if as_owner "$bin/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 60 start >/dev/null 2>&1; then
+            break
+        fi
+        [ "$attempt" = 6 ] && { tail -20 "$log" >&2 || true; die "PostgreSQL did not start (log: .pg/$name/postgres.log)."; }
+        rm -f "$data/postmaster.pid"
+        sleep 2
+    done
+    # Create the application database on first start.
+    if ! PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -tAc \
+            "SELECT 1 FROM pg_database WHERE datname = 'ebr'" | grep -q 1; then
+        PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -qc "CREATE DATABASE ebr" >/dev/null
+    fi
+}
+
+stop() {
+    bin=$(find_bin) || return 0
+    [ -d "$data" ] || return 0
+    if is_running; then
+        as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+        say "stopped"
+    fi
+}
+
+case "$cmd" in
+    up) start ;;
+    down) stop ;;
+    reset) stop; rm -rf "$base"; start ;;
+    url) echo "postgres://$db_user:$db_pass@127.0.0.1:$port/ebr" ;;
+    *) die "usage: scripts/pg.sh up|down|reset|url NAME PORT [test]" ;;
+esac
