@@ -14,4 +14,4 @@ pub mod schema;
 
 pub use diesel::pg::PgConnection;
 pub use error::DbError;
-pub use pool::{connect, PgPool};
+pub use pool::{connect, establish, PgPool};

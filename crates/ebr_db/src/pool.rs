@@ -22,3 +22,9 @@ pub fn connect(url: &str, max_size: u32) -> Result<PgPool, DbError> {
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::<PgConnection>::new(url)))
 }
+
+/// One connection outside the pool (for commands and tools).
+pub fn establish(url: &str) -> Result<PgConnection, DbError> {
+    use diesel::Connection;
+    Ok(PgConnection::establish(url)?)
+}

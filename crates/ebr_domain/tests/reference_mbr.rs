@@ -5,7 +5,10 @@ use ebr_domain::limits::Evaluation;
 use ebr_domain::mbr::{parse_toml, validate, FieldKind, MasterBatchRecord};
 use ebr_domain::number::Number;
 
-const REFERENCE: &str = include_str!("../../../fixtures/mbr/mnp-als-v1.toml");
+#[path = "../../ebr_testdb/src/fixtures.rs"]
+mod fixtures;
+
+const REFERENCE: &str = fixtures::REFERENCE_MBR;
 
 fn reference() -> MasterBatchRecord {
     match parse_toml(REFERENCE) {
@@ -57,21 +60,11 @@ fn post_thaw_viability_is_evaluated_against_its_limits() {
 /// each with its path.
 #[test]
 fn r21_five_injected_mistakes_are_all_reported_with_paths() {
-    let broken = five_mistakes(REFERENCE);
+    let broken = fixtures::five_mistakes(REFERENCE);
     let problems = parse_toml(&broken).unwrap_err();
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(problems.len(), 5, "{text:#?}");
-    let expect = [
-        ("stages[1].steps[3].fields[3].action", "low > high"),
-        ("stages[2].steps[1].key", "duplicate step key `s2-feed-1`"),
-        (
-            "stages[7].steps[0].hold_times[0].after",
-            "unknown step `s6-no-such-step`",
-        ),
-        ("stages[1].steps[2].fields[2].unit", "unknown unit `µMol`"),
-        ("release_panel", "no (non report-only) sterility test"),
-    ];
-    for (path, message) in expect {
+    for (path, message) in fixtures::FIVE_MISTAKES {
         assert!(
             problems
                 .iter()
@@ -79,33 +72,6 @@ fn r21_five_injected_mistakes_are_all_reported_with_paths() {
             "missing {path}: {message} in {text:#?}"
         );
     }
-}
-
-/// Injects five independent mistakes into the reference MBR text.
-pub fn five_mistakes(text: &str) -> String {
-    text
-        // 1. viability action range low > high
-        .replacen(
-            "alert = { min = 80, max = 100 }\naction = { min = 70, max = 100 }",
-            "alert = { min = 80, max = 100 }\naction = { min = 100, max = 70 }",
-            1,
-        )
-        // 2. duplicate step key
-        .replacen("key = \"s2-passage-1\"", "key = \"s2-feed-1\"", 1)
-        // 3. hold time pointing at an unknown step
-        .replacen(
-            "after = \"s6-harvest-count\", max_minutes = 120",
-            "after = \"s6-no-such-step\", max_minutes = 120",
-            1,
-        )
-        // 4. unknown unit
-        .replacen(
-            "unit = \"µM\"\ntarget = 10\naction = { min = 9, max = 11 }",
-            "unit = \"µMol\"\ntarget = 10\naction = { min = 9, max = 11 }",
-            1,
-        )
-        // 5. the sterility test is no longer a sterility test
-        .replacen("category = \"sterility\"", "category = \"other\"", 1)
 }
 
 #[test]

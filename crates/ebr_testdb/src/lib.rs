@@ -11,6 +11,10 @@
 //! `DATABASE_URL` must point at a server where its user may create databases;
 //! `make test` provides one.
 
+pub mod fixtures;
+
+use std::collections::BTreeMap;
+
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use ebr_db::{migrate, PgPool};
@@ -65,6 +69,25 @@ impl TestDatabase {
         }
     }
 
+    /// Creates an empty database with no schema at all (for readiness tests).
+    #[expect(clippy::expect_used, reason = "a test helper")]
+    pub fn empty() -> Self {
+        let base = std::env::var("DATABASE_URL")
+            .expect("DATABASE_URL is not set: run the tests with `make test`");
+        let admin_url = with_database(&base, "postgres");
+        let mut admin = PgConnection::establish(&admin_url).expect("connect to the test cluster");
+        let name = format!("ebr_test_{}", Uuid::now_v7().simple());
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create database");
+        let url = with_database(&base, &name);
+        Self {
+            name,
+            url,
+            admin_url,
+        }
+    }
+
     /// The database's connection URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -79,6 +102,47 @@ impl TestDatabase {
     #[expect(clippy::expect_used, reason = "a test helper")]
     pub fn pool(&self) -> PgPool {
         ebr_db::connect(&self.url, 4).expect("pool")
+    }
+
+    /// The number of rows in every table of the public schema (except
+    /// Diesel's migration bookkeeping), for "nothing was stored" assertions.
+    #[expect(clippy::expect_used, reason = "a test helper")]
+    pub fn table_counts(&self) -> BTreeMap<String, i64> {
+        #[derive(QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = Text)]
+            tablename: String,
+        }
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::Int8)]
+            n: i64,
+        }
+        let mut conn = self.connection();
+        let names: Vec<Name> = diesel::sql_query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations' ORDER BY 1",
+        )
+        .load(&mut conn)
+        .expect("list tables");
+        names
+            .into_iter()
+            .map(|t| {
+                let n = diesel::sql_query(format!("SELECT count(*) AS n FROM \"{}\"", t.tablename))
+                    .get_result::<Count>(&mut conn)
+                    .expect("count rows")
+                    .n;
+                (t.tablename, n)
+            })
+            .collect()
+    }
+
+    /// Runs SQL as the database owner (a superuser on the test cluster), e.g.
+    /// to tamper with data out of band.
+    #[expect(clippy::expect_used, reason = "a test helper")]
+    pub fn execute(&self, sql: &str) -> usize {
+        diesel::sql_query(sql)
+            .execute(&mut self.connection())
+            .expect("execute SQL")
     }
 
     /// One connection to the database.

@@ -1,1 +1,17 @@
-//! placeholder
+//! The ebr web layer and command line: actix-web routes, configuration,
+//! telemetry and the `ebr` subcommands.
+//!
+//! **Architecture invariants:** handlers contain no GMP rules (those live in
+//! `ebr_domain`); every database call and every other blocking call runs on the
+//! blocking pool through [`blocking::db`]; the only reader of the wall clock is
+//! [`clock::SystemClock`].
+
+pub mod blocking;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

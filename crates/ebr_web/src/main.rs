@@ -1,1 +1,5 @@
-fn main() {}
+//! The `ebr` binary: see `ebr --help`.
+
+fn main() -> std::process::ExitCode {
+    ebr_web::cli::main()
+}

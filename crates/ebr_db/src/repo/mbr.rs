@@ -205,3 +205,38 @@ pub fn load(
     })?;
     Ok((row, mbr))
 }
+
+/// A stored MBR version whose content no longer matches its hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlteredVersion {
+    /// Version id.
+    pub id: Uuid,
+    /// MBR code.
+    pub code: String,
+    /// Version number.
+    pub version: i32,
+}
+
+/// Recomputes every stored version's content hash; returns how many were
+/// checked, or the first version that was altered.
+pub fn verify_content_hashes(
+    conn: &mut PgConnection,
+) -> Result<Result<usize, AlteredVersion>, DbError> {
+    let versions: Vec<(Uuid, String, i32, String, String)> = mbr_versions::table
+        .order((mbr_versions::code.asc(), mbr_versions::version.asc()))
+        .select((
+            mbr_versions::id,
+            mbr_versions::code,
+            mbr_versions::version,
+            mbr_versions::content,
+            mbr_versions::content_sha256,
+        ))
+        .load(conn)?;
+    let count = versions.len();
+    for (id, code, version, content, hash) in versions {
+        if sha256_hex(content.as_bytes()) != hash {
+            return Ok(Err(AlteredVersion { id, code, version }));
+        }
+    }
+    Ok(Ok(count))
+}

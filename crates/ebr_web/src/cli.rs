@@ -1,0 +1,107 @@
+//! The `ebr` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::config::Settings;
+use crate::telemetry;
+
+/// ebr: electronic batch records for GMP cell-therapy manufacturing.
+#[derive(Debug, Parser)]
+#[command(name = "ebr", version, about)]
+pub struct Cli {
+    /// A TOML configuration file (default: $EBR_CONFIG, or ./ebr.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve {
+        /// Address to listen on (default from configuration: 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// Do not apply pending migrations at start-up.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Master batch records.
+    Mbr {
+        /// What to do with MBRs.
+        #[command(subcommand)]
+        command: MbrCommand,
+    },
+    /// Seed the demo data (idempotent).
+    Demo,
+    /// The audit trail.
+    Audit {
+        /// What to do with the audit trail.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// `ebr mbr …`
+#[derive(Debug, Subcommand)]
+pub enum MbrCommand {
+    /// Import an MBR file (TOML) as a new draft version; a file with errors is
+    /// refused with every error listed, and nothing is stored.
+    Import {
+        /// The MBR file, e.g. fixtures/mbr/mnp-als-v1.toml.
+        file: PathBuf,
+    },
+}
+
+/// `ebr audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every hash chain and stored content hash; exit non-zero naming
+    /// the first broken item.
+    Verify,
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit
+/// code: 0 success, 1 refused or failed (with one sentence on stderr), 2 usage.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let result = match cli.command {
+        Command::Serve { bind, no_migrate } => commands::serve::run(&settings, bind, !no_migrate),
+        Command::Migrate => commands::migrate::run(&settings),
+        Command::Mbr {
+            command: MbrCommand::Import { file },
+        } => commands::mbr_import::run(&settings, &file),
+        Command::Demo => commands::demo::run(&settings),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => commands::audit_verify::run(&settings),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(commands::CommandError::Refused(message)) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+        Err(commands::CommandError::Failed(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The `ebr` subcommands, one module each.
+
+pub mod audit_verify;
+pub mod demo;
+pub mod mbr_import;
+pub mod migrate;
+pub mod serve;
+
+use ebr_db::{PgConnection, PgPool};
+use secrecy::ExposeSecret;
+
+use crate::config::Settings;
+
+/// How a command fails.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The input was refused; the message lists why (already formatted).
+    #[error("{0}")]
+    Refused(String),
+    /// Something went wrong.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<ebr_db::DbError> for CommandError {
+    fn from(e: ebr_db::DbError) -> Self {
+        CommandError::Failed(e.into())
+    }
+}
+
+/// The result of a command.
+pub type CommandResult = Result<(), CommandError>;
+
+/// A single connection for a command.
+pub fn connect(settings: &Settings) -> Result<PgConnection, CommandError> {
+    let url = settings
+        .require_database_url()
+        .map_err(CommandError::Refused)?;
+    ebr_db::establish(url.expose_secret())
+        .map_err(|e| CommandError::Refused(format!("cannot connect to the database: {e}. Is PostgreSQL running? `make run` starts a local one.")))
+}
+
+/// A pool for the server.
+pub fn pool(settings: &Settings) -> Result<PgPool, CommandError> {
+    let url = settings
+        .require_database_url()
+        .map_err(CommandError::Refused)?;
+    Ok(ebr_db::connect(url.expose_secret(), settings.pool_size)?)
+}
+
+/// The actor recorded for changes made from the command line.
+pub fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("system:cli:{user}")
+}

@@ -1,0 +1,41 @@
+//! `ebr serve`
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::{connect, pool, CommandError, CommandResult};
+use crate::clock::SystemClock;
+use crate::config::Settings;
+use crate::startup::{self, AppState};
+
+/// Applies pending migrations (unless told not to), binds and serves until
+/// SIGINT/SIGTERM.
+pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandResult {
+    if migrate {
+        let mut conn = connect(settings)?;
+        let applied = ebr_db::migrate::run_pending(&mut conn)?;
+        if !applied.is_empty() {
+            tracing::info!(
+                migrations.applied = applied.len(),
+                "applied pending migrations"
+            );
+        }
+    }
+    let address = bind.unwrap_or_else(|| settings.bind.clone());
+    let listener = TcpListener::bind(&address).map_err(|e| {
+        CommandError::Refused(format!(
+            "cannot listen on {address}: {e}. Stop the program using it, or pass --bind 127.0.0.1:<another port>."
+        ))
+    })?;
+    let state = AppState {
+        pool: pool(settings)?,
+        clock: Arc::new(SystemClock),
+    };
+    tracing::info!(bind = %address, "ebr serving on http://{address}");
+    actix_web::rt::System::new()
+        .block_on(async move { startup::run(listener, state)?.await })
+        .context("server failed")
+        .map_err(CommandError::Failed)
+}

@@ -1,0 +1,102 @@
+//! Configuration: defaults, then an optional TOML file, then `EBR__…`
+//! environment variables, then `DATABASE_URL`.
+//!
+//! `EBR__BIND=0.0.0.0:8080` sets `bind`; `EBR__LOG__FORMAT=json` sets
+//! `log.format`. Unknown keys are refused, so a misspelt variable is an error
+//! rather than a silently ignored setting. Secrets are never printed.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Everything the server and the commands can be configured with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The PostgreSQL connection URL (`DATABASE_URL`).
+    pub database_url: Option<SecretString>,
+    /// Address the server listens on.
+    pub bind: String,
+    /// Maximum pooled database connections per process.
+    pub pool_size: u32,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log shippers.
+    pub format: LogFormat,
+    /// A tracing filter such as `info,ebr_web=debug` (`RUST_LOG` wins when set).
+    pub filter: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Serialize)]
+struct Defaults {
+    bind: &'static str,
+    pool_size: u32,
+    log: LogSettings,
+}
+
+/// The default configuration file, read when it exists and no other is named.
+pub const DEFAULT_CONFIG_FILE: &str = "ebr.toml";
+
+impl Settings {
+    /// Loads the settings. `file` (or `EBR_CONFIG`, or `./ebr.toml` when it
+    /// exists) is read between the defaults and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, String> {
+        let defaults = Defaults {
+            bind: "127.0.0.1:8080",
+            pool_size: 8,
+            log: LogSettings {
+                format: LogFormat::Text,
+                filter: "info".into(),
+            },
+        };
+        let mut figment = Figment::from(Serialized::defaults(defaults));
+        let named: Option<PathBuf> = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("EBR_CONFIG").map(PathBuf::from));
+        match named {
+            Some(path) if !path.exists() => {
+                return Err(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                ));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE))
+            }
+            None => {}
+        }
+        figment = figment
+            .merge(Env::prefixed("EBR__").split("__").lowercase(true))
+            .merge(Env::raw().only(&["DATABASE_URL"]).lowercase(true));
+        figment
+            .extract()
+            .map_err(|e| format!("invalid configuration: {e}"))
+    }
+
+    /// The database URL, or a sentence saying how to provide one.
+    pub fn require_database_url(&self) -> Result<&SecretString, String> {
+        self.database_url.as_ref().ok_or_else(|| {
+            "DATABASE_URL is not set: run `make run` (which provisions a local PostgreSQL) or export DATABASE_URL=postgres://user:password@host:port/database".to_string()
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! The single error type of the web layer, answered as
+//! `application/problem+json` (RFC 9457).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use ebr_db::DbError;
+use ebr_domain::DomainError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem document. `code` is a stable machine-readable name of
+/// the rule or condition; `type` is the same code as a URN.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:ebr:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem kind.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened and what to do, in one sentence.
+    pub detail: String,
+    /// The stable rule or condition code, e.g. `self_approval_forbidden`.
+    pub code: String,
+}
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A domain rule refused the action.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The persistence layer failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// No such resource or route.
+    #[error("{0}")]
+    NotFound(String),
+    /// The database is down or the schema is not current.
+    #[error("{0}")]
+    NotReady(String),
+    /// A bug or an unexpected condition; logged once, here, at the boundary.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Domain(e) => e.rule(),
+            ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => "service_unavailable",
+            ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => "not_found",
+            ApiError::Db(DbError::Domain(e)) => e.rule(),
+            ApiError::Db(_) | ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            ApiError::Db(DbError::Unavailable(_)) => {
+                "The database is unavailable; retry in a moment. Nothing was stored.".to_string()
+            }
+            ApiError::Db(DbError::Query(_) | DbError::Migration(_) | DbError::Integrity(_))
+            | ApiError::Internal(_) => {
+                "An unexpected error occurred; nothing was stored. The server log has the details."
+                    .to_string()
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            problem_type: format!("urn:ebr:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            code: self.code().to_string(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => match e {
+                DomainError::SelfApprovalForbidden => StatusCode::FORBIDDEN,
+                DomainError::IllegalBatchTransition { .. }
+                | DomainError::IllegalMbrTransition { .. } => StatusCode::CONFLICT,
+                DomainError::UnknownUnit(_)
+                | DomainError::UnitMismatch { .. }
+                | DomainError::NotANumber(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        HttpResponse::build(status)
+            .content_type("application/problem+json")
+            .json(self.problem())
+    }
+}

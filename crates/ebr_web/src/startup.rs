@@ -1,0 +1,56 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use ebr_db::PgPool;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::routes::{self, ApiDoc};
+
+/// What every handler can reach.
+pub struct AppState {
+    /// The database pool.
+    pub pool: PgPool,
+    /// The server clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Largest accepted JSON body.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+/// Starts the server on `listener` (already bound). The returned server stops
+/// gracefully on SIGINT/SIGTERM, finishing in-flight requests.
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let openapi = ApiDoc::openapi();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES))
+            .configure(routes::configure)
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+            )
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}

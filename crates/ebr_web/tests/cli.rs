@@ -1,0 +1,161 @@
+//! The `ebr` binary, run as a user runs it, against a real database.
+
+use std::process::{Command, Output};
+
+use ebr_testdb::fixtures::{five_mistakes, FIVE_MISTAKES, REFERENCE_MBR};
+use ebr_testdb::TestDatabase;
+
+fn ebr(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write_temp(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ebr-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn importing_the_reference_mbr_creates_a_draft_then_is_idempotent() {
+    let db = TestDatabase::new();
+    let file = write_temp("mnp.toml", REFERENCE_MBR);
+    let first = ebr(&db, &["mbr", "import", file.to_str().unwrap()]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("imported MBR-MNP-001 version 1 as draft"));
+    let second = ebr(&db, &["mbr", "import", file.to_str().unwrap()]);
+    assert!(second.status.success());
+    assert!(text(&second.stdout).contains("nothing stored"));
+    assert_eq!(db.table_counts()["mbr_versions"], 1);
+}
+
+/// R21: a file with five mistakes is refused naming all five, with a non-zero
+/// exit, and the database is unchanged.
+#[test]
+fn r21_a_file_with_five_mistakes_is_refused_naming_all_and_stores_nothing() {
+    let db = TestDatabase::new();
+    let before = db.table_counts();
+    let file = write_temp("broken.toml", &five_mistakes(REFERENCE_MBR));
+    let out = ebr(&db, &["mbr", "import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("5 problem(s); nothing was stored"),
+        "{stderr}"
+    );
+    for (path, message) in FIVE_MISTAKES {
+        assert!(
+            stderr.contains(&format!("{path}: ")) && stderr.contains(message),
+            "{path} missing:\n{stderr}"
+        );
+    }
+    assert_eq!(db.table_counts(), before, "the database changed");
+}
+
+#[test]
+fn demo_is_idempotent() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let after_first = db.table_counts();
+    let again = ebr(&db, &["demo"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(db.table_counts(), after_first);
+    assert_eq!(after_first["mbr_versions"], 1);
+}
+
+/// R1: `ebr audit verify` passes on intact data and names an altered MBR.
+#[test]
+fn r1_audit_verify_names_an_altered_mbr_version() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let ok = ebr(&db, &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("audit trail intact"));
+
+    db.execute("ALTER TABLE mbr_versions DISABLE TRIGGER mbr_versions_no_update");
+    db.execute("UPDATE mbr_versions SET content = replace(content, 'Thaw', 'Warm')");
+    let broken = ebr(&db, &["audit", "verify"]);
+    assert!(!broken.status.success());
+    assert!(
+        text(&broken.stderr).contains("MBR MBR-MNP-001 version 1"),
+        "{}",
+        text(&broken.stderr)
+    );
+}
+
+/// R1: deleting an audit event out of band breaks the chain and is named.
+#[test]
+fn r1_audit_verify_names_a_removed_event() {
+    let db = TestDatabase::new();
+    let v1 = write_temp("v1.toml", REFERENCE_MBR);
+    let v2 = write_temp(
+        "v2.toml",
+        &REFERENCE_MBR.replacen("title = \"", "title = \"Rev. 2: ", 1),
+    );
+    assert!(ebr(&db, &["mbr", "import", v1.to_str().unwrap()])
+        .status
+        .success());
+    assert!(ebr(&db, &["mbr", "import", v2.to_str().unwrap()])
+        .status
+        .success());
+    db.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update");
+    db.execute("DELETE FROM audit_events WHERE seq = 1");
+    let broken = ebr(&db, &["audit", "verify"]);
+    assert!(!broken.status.success());
+    let stderr = text(&broken.stderr);
+    assert!(
+        stderr.contains("chain `system` event #2") && stderr.contains("missing"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_database_url_is_one_clear_sentence() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .args(["migrate"])
+        .env_remove("DATABASE_URL")
+        .env("EBR_CONFIG", "/nonexistent/ebr.toml")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .args(["migrate"])
+        .env_remove("DATABASE_URL")
+        .env_remove("EBR_CONFIG")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("DATABASE_URL is not set"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_missing_file_says_so() {
+    let db = TestDatabase::new();
+    let out = ebr(&db, &["mbr", "import", "/nonexistent/mbr.toml"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("cannot read /nonexistent/mbr.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+}
