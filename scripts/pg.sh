@@ -5,16 +5,14 @@
 #   scripts/pg.sh down  NAME               stop it
 #   scripts/pg.sh reset NAME PORT [test]   stop, delete its data, start afresh
 #   scripts/pg.sh url   NAME PORT          print its DATABASE_URL
+#   scripts/pg.sh clean-tests NAME PORT    drop leftover per-test databases and templates
 # Clusters live in .pg/NAME (git-ignored). The `test` flavour runs with fsync
 # off: fast, and acceptable only because test data is disposable.
 set -euo pipefail
 
 cmd=${1:-}; name=${2:-dev}; port=${3:-54329}; flavour=${4:-dev}
 root=$(cd "$(dirname "$0")/.." && pwd)
-base="$root/.pg/$name"
-data="$base/data"
-sock="$base/run"
-log="$base/postgres.log"
+pg_root="$root/.pg"
 db_user=ebr
 db_pass=ebr-local-only
 
@@ -77,11 +75,29 @@ is_running() {
     "$bin/pg_isready" -q -h 127.0.0.1 -p "$(sed -n '4p' "$data/postmaster.pid")" -t 5
 }
 
+# The cluster lives in .pg/NAME. When we are root and the checkout is not
+# reachable by the `postgres` user (e.g. under /root), it lives in /var/tmp
+# instead, in a folder named after the checkout, and .pg/NAME points at it.
+resolve_paths() {
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+        if ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+            pg_root="/var/tmp/ebr-pg-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+            mkdir -p "$pg_root" "$root/.pg"; chmod 755 "$pg_root"
+            ln -sfn "$pg_root/$name" "$root/.pg/$name"
+        fi
+    fi
+    base="$pg_root/$name"
+    data="$base/data"
+    sock="$base/run"
+    log="$base/postgres.log"
+}
+
 init_cluster() {
     say "creating a new cluster in .pg/$name (port $port)"
     rm -rf "$base"
     mkdir -p "$data" "$sock"
-    chmod 755 "$root/.pg" "$base"
+    chmod 755 "$pg_root" "$base"
     owner_chown "$base"
     local pwfile; pwfile=$(mktemp)
     printf '%s\n' "$db_pass" > "$pwfile"; chmod 644 "$pwfile"
@@ -106,6 +122,7 @@ init_cluster() {
 
 start() {
     ensure_server_packages
+    resolve_paths
     if [ ! -f "$base/.initialised" ] || [ ! -f "$data/PG_VERSION" ]; then
         init_cluster
     fi
@@ -144,6 +161,7 @@ start() {
 
 stop() {
     bin=$(find_bin) || return 0
+    resolve_paths
     [ -d "$data" ] || return 0
     if is_running; then
         as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
@@ -151,10 +169,24 @@ stop() {
     fi
 }
 
+# Drops the per-test databases and templates a previous (possibly killed) test
+# run left behind, so each run migrates its template afresh.
+clean_tests() {
+    bin=$(find_bin) || return 0
+    local dbs
+    dbs=$(PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -tAc \
+        "SELECT datname FROM pg_database WHERE datname LIKE 'ebr\_test\_%' OR datname LIKE 'ebr\_tpl\_%'")
+    for db in $dbs; do
+        PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -qc \
+            "ALTER DATABASE \"$db\" IS_TEMPLATE false" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    done
+}
+
 case "$cmd" in
     up) start ;;
     down) stop ;;
-    reset) stop; rm -rf "$base"; start ;;
+    reset) stop; resolve_paths; rm -rf "$base"; start ;;
+    clean-tests) clean_tests ;;
     url) echo "postgres://$db_user:$db_pass@127.0.0.1:$port/ebr" ;;
-    *) die "usage: scripts/pg.sh up|down|reset|url NAME PORT [test]" ;;
+    *) die "usage: scripts/pg.sh up|down|reset|url|clean-tests NAME PORT [test]" ;;
 esac

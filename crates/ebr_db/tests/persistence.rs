@@ -1,6 +1,13 @@
 //! Persistence against a real PostgreSQL: MBR import, append-only guards and
 //! the audit chain.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_db::repo::{audit, mbr};

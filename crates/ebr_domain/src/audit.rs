@@ -103,10 +103,9 @@ pub struct ChainBreak {
 pub fn verify_chain<'a>(
     events: impl IntoIterator<Item = (&'a ChainedEvent, &'a str)>,
 ) -> Result<u64, ChainBreak> {
-    let mut expected_seq = 1;
     let mut prev = GENESIS_HASH.to_string();
     let mut count = 0;
-    for (event, stored_hash) in events {
+    for (expected_seq, (event, stored_hash)) in (1..).zip(events) {
         let fail = |problem: String| ChainBreak {
             chain: event.chain.clone(),
             seq: event.seq,
@@ -130,7 +129,6 @@ pub fn verify_chain<'a>(
             ));
         }
         prev = recomputed;
-        expected_seq += 1;
         count += 1;
     }
     Ok(count)

@@ -1,6 +1,13 @@
 //! The reference MBR fixture (iPSC → motor-neuron progenitors) and the
 //! validator's behaviour on a copy with injected mistakes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 use ebr_domain::limits::Evaluation;
 use ebr_domain::mbr::{parse_toml, validate, FieldKind, MasterBatchRecord};
 use ebr_domain::number::Number;

@@ -1,5 +1,12 @@
 //! The `ebr` binary, run as a user runs it, against a real database.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 use std::process::{Command, Output};
 
 use ebr_testdb::fixtures::{five_mistakes, FIVE_MISTAKES, REFERENCE_MBR};

@@ -1,6 +1,13 @@
 //! HTTP tests against the real server on a loopback port and a real
 //! PostgreSQL database per test. One test binary for the whole API.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 mod health;
 mod helpers;
 mod openapi;

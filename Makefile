@@ -1,0 +1,85 @@
+# ebr — electronic batch records. `make help` lists every target.
+#
+# Database: with DATABASE_URL set, every target uses it. Otherwise a
+# project-local PostgreSQL cluster is started under .pg/ (git-ignored):
+# .pg/dev on port $(EBR_PG_PORT) for `make run`, .pg/test on port
+# $(EBR_TEST_PG_PORT) (fsync off) for `make test`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+EBR_PG_PORT ?= 54329
+EBR_TEST_PG_PORT ?= 54330
+BIND ?= 127.0.0.1:8080
+EBR := target/debug/ebr
+
+# The database URL for `run` (and the db-* targets) and for `test`.
+DEV_DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/pg.sh url dev $(EBR_PG_PORT)))
+TEST_DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/pg.sh url test $(EBR_TEST_PG_PORT)))
+
+.PHONY: help
+help: ## List every target with what it does
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: build db-up ## Build, provision the database, seed demo data, serve at http://127.0.0.1:8080 (BIND=addr to change)
+	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) migrate
+	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) demo
+	@echo "ebr: serving on http://$(BIND)  (API docs: http://$(BIND)/api/docs/ ; Ctrl-C stops; 'make db-down' stops the database)"
+	@DATABASE_URL='$(DEV_DB_URL)' exec $(EBR) serve --bind $(BIND)
+
+.PHONY: test
+test: build-deps test-db-up ## Provision a test database and run every test against it
+	@if [ -z "$${DATABASE_URL:-}" ]; then scripts/pg.sh clean-tests test $(EBR_TEST_PG_PORT); fi
+	@if cargo nextest --version >/dev/null 2>&1; then \
+		DATABASE_URL='$(TEST_DB_URL)' cargo nextest run --workspace --no-fail-fast; \
+	else \
+		DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --no-fail-fast; \
+	fi
+	@DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --doc --quiet
+
+.PHONY: build
+build: build-deps ## Build the ebr binary
+	cargo build --bin ebr
+
+.PHONY: build-deps
+build-deps: ## Install the system libraries the build needs (libpq) when missing
+	@scripts/ensure-build-deps.sh
+
+.PHONY: db-up
+db-up: ## Start the local development database (no-op when DATABASE_URL is set)
+	@if [ -z "$${DATABASE_URL:-}" ]; then MAKE_TARGET=run scripts/pg.sh up dev $(EBR_PG_PORT); fi
+
+.PHONY: test-db-up
+test-db-up: ## Start the local test database (fsync off; no-op when DATABASE_URL is set)
+	@if [ -z "$${DATABASE_URL:-}" ]; then MAKE_TARGET=test scripts/pg.sh up test $(EBR_TEST_PG_PORT) test; fi
+
+.PHONY: db-down
+db-down: ## Stop the local development and test databases (data is kept)
+	@scripts/pg.sh down dev $(EBR_PG_PORT)
+	@scripts/pg.sh down test $(EBR_TEST_PG_PORT)
+
+.PHONY: db-reset
+db-reset: ## Delete the local development database and start an empty one
+	@scripts/pg.sh reset dev $(EBR_PG_PORT)
+	@echo "development database reset; 'make run' migrates and seeds it again"
+
+.PHONY: fmt
+fmt: ## Format the code
+	cargo fmt --all
+
+.PHONY: fmt-check
+fmt-check: ## Check formatting (as CI does)
+	cargo fmt --all -- --check
+
+.PHONY: lint
+lint: build-deps ## Clippy on every target, warnings denied (as CI does)
+	cargo clippy --workspace --all-targets -- -D warnings
+
+.PHONY: check-deps
+check-deps: ## Check the dependency direction web -> persistence -> domain
+	@scripts/check-deps.sh
+
+.PHONY: ci
+ci: fmt-check lint check-deps test ## Everything CI runs
