@@ -1,6 +1,9 @@
 //! The `ebr` subcommands, one module each. Commands report results on stdout
 //! and progress and refusals on stderr.
-#![expect(clippy::print_stdout, reason = "commands report their results to the user on stdout")]
+#![expect(
+    clippy::print_stdout,
+    reason = "commands report their results to the user on stdout"
+)]
 
 pub mod audit_verify;
 pub mod demo;
