@@ -107,3 +107,93 @@ fn a_syntax_error_names_its_line() {
     assert_eq!(problems.len(), 1);
     assert!(problems[0].path.starts_with("line 2"), "{}", problems[0]);
 }
+
+mod properties {
+    use super::*;
+    use ebr_domain::limits::Range;
+    use proptest::prelude::*;
+
+    /// Paths of every number field with an action range in the reference MBR.
+    fn number_fields(mbr: &MasterBatchRecord) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (si, stage) in mbr.stages.iter().enumerate() {
+            for (ti, step) in stage.steps.iter().enumerate() {
+                for (fi, field) in step.fields.iter().enumerate() {
+                    if matches!(
+                        &field.kind,
+                        FieldKind::Number {
+                            action: Some(_),
+                            ..
+                        }
+                    ) {
+                        out.push((si, ti, fi));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Breaking any subset of number fields (an empty action range) is
+        /// reported once per broken field, each at its own path, and nothing
+        /// else is reported: validation finds every problem, not the first.
+        #[test]
+        fn every_broken_range_is_reported_at_its_path(picks in proptest::collection::btree_set(0usize..200, 1..8)) {
+            let mut mbr = reference();
+            let fields = number_fields(&mbr);
+            let chosen: std::collections::BTreeSet<_> = picks.into_iter().map(|i| fields[i % fields.len()]).collect();
+            for &(si, ti, fi) in &chosen {
+                if let FieldKind::Number { action, alert, target, .. } = &mut mbr.stages[si].steps[ti].fields[fi].kind {
+                    *action = Some(Range { min: Some(Number::from(10)), max: Some(Number::from(1)), ..Range::default() });
+                    *alert = None;
+                    *target = None;
+                }
+            }
+            let problems = validate(&mbr);
+            prop_assert_eq!(problems.len(), chosen.len(), "{:?}", problems);
+            for (si, ti, fi) in chosen {
+                let path = format!("stages[{si}].steps[{ti}].fields[{fi}].action");
+                prop_assert!(problems.iter().any(|p| p.path == path && p.message.starts_with("low > high")));
+            }
+        }
+
+        /// Renaming a step to the key of any other step is always caught as a
+        /// duplicate at the renamed step's path.
+        #[test]
+        fn any_duplicate_step_key_is_reported(a in 0usize..47, b in 0usize..47) {
+            prop_assume!(a != b);
+            let mut mbr = reference();
+            let positions: Vec<(usize, usize)> = mbr
+                .stages
+                .iter()
+                .enumerate()
+                .flat_map(|(si, s)| (0..s.steps.len()).map(move |ti| (si, ti)))
+                .collect();
+            let (sa, ta) = positions[a % positions.len()];
+            let (sb, tb) = positions[b % positions.len()];
+            let key = mbr.stages[sa].steps[ta].key.clone();
+            // Only rename steps that no hold time refers to, so exactly one problem results.
+            let referenced = mbr.steps().any(|(_, s)| s.hold_times.iter().any(|h| h.after == mbr.stages[sb].steps[tb].key));
+            prop_assume!(!referenced);
+            mbr.stages[sb].steps[tb].key = key.clone();
+            let later = if (sa, ta) < (sb, tb) { (sb, tb) } else { (sa, ta) };
+            let problems = validate(&mbr);
+            let path = format!("stages[{}].steps[{}].key", later.0, later.1);
+            prop_assert!(problems.iter().any(|p| p.path == path && p.message == format!("duplicate step key `{key}`")), "{:?}", problems);
+        }
+
+        /// Validation is a pure function: the same MBR always gives the same problems.
+        #[test]
+        fn validation_is_deterministic(seed in 0usize..47) {
+            let mut mbr = reference();
+            let positions: Vec<(usize, usize)> = mbr.stages.iter().enumerate().flat_map(|(si, s)| (0..s.steps.len()).map(move |ti| (si, ti))).collect();
+            let (si, ti) = positions[seed % positions.len()];
+            mbr.stages[si].steps[ti].instructions.clear();
+            prop_assert_eq!(validate(&mbr), validate(&mbr));
+            prop_assert_eq!(validate(&mbr).len(), 1);
+        }
+    }
+}
