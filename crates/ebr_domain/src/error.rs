@@ -39,6 +39,60 @@ pub enum DomainError {
     /// R28/R44: the author of an MBR version may not approve it.
     #[error("the author of a master batch record cannot approve it")]
     SelfApprovalForbidden,
+    /// R42: a step's performer may not verify it.
+    #[error("the person who performed a step cannot verify it")]
+    PerformerCannotVerify,
+    /// R43: a QA reviewer took part in the batch.
+    #[error("a person who executed or verified any step of the batch cannot review it")]
+    ParticipantCannotReview,
+    /// R43: a release authority took part in the batch.
+    #[error("a person who executed, verified or reviewed the batch cannot release or reject it")]
+    ParticipantCannotRelease,
+    /// R44: a deviation's owner may not close it.
+    #[error("the owner of a deviation cannot close it")]
+    DeviationOwnerCannotClose,
+    /// A role name that does not exist.
+    #[error("unknown role `{0}`; roles are operator, qc_analyst, qa_reviewer, release_authority, mbr_author, auditor, admin")]
+    UnknownRole(String),
+    /// R31: administrators hold no GMP role.
+    #[error(
+        "an administrator cannot hold a GMP role (operator, QC, QA, release, author, auditor)"
+    )]
+    AdminCannotHoldGmpRole,
+    /// A person needs at least one role.
+    #[error("a person needs at least one role")]
+    NoRoles,
+    /// A malformed username.
+    #[error("username `{0}` is invalid: use 3-32 characters a-z, 0-9, '.', '_' or '-', starting with a letter")]
+    InvalidUsername(String),
+    /// R30: shared or generic accounts are not allowed.
+    #[error(
+        "`{0}` looks like a shared or generic account; every account belongs to one named person"
+    )]
+    GenericAccountForbidden(String),
+    /// Password shorter than the minimum.
+    #[error("the password must have at least {min} characters")]
+    PasswordTooShort {
+        /// Minimum length.
+        min: usize,
+    },
+    /// Password containing the username.
+    #[error("the password must not contain the username")]
+    PasswordContainsUsername,
+    /// R16: the first signature of a session period needs username and password.
+    #[error("this signature needs both your username and your password (first signature of the session, or after an idle lock)")]
+    TwoComponentsRequired,
+    /// R17: a person signs only as themselves.
+    #[error("you can only sign as yourself: the username does not match the logged-in person")]
+    SignerNotSessionUser,
+    /// A meaning that does not apply to the record.
+    #[error("a {record} cannot be signed with the meaning `{meaning}`")]
+    MeaningNotAllowed {
+        /// The meaning requested.
+        meaning: String,
+        /// The record type.
+        record: String,
+    },
 }
 
 impl DomainError {
@@ -52,6 +106,20 @@ impl DomainError {
             Self::IllegalBatchTransition { .. } => "illegal_batch_transition",
             Self::IllegalMbrTransition { .. } => "illegal_mbr_transition",
             Self::SelfApprovalForbidden => "self_approval_forbidden",
+            Self::PerformerCannotVerify => "performer_cannot_verify",
+            Self::ParticipantCannotReview => "participant_cannot_review",
+            Self::ParticipantCannotRelease => "participant_cannot_release",
+            Self::DeviationOwnerCannotClose => "deviation_owner_cannot_close",
+            Self::UnknownRole(_) => "unknown_role",
+            Self::AdminCannotHoldGmpRole => "admin_cannot_hold_gmp_role",
+            Self::NoRoles => "no_roles",
+            Self::InvalidUsername(_) => "invalid_username",
+            Self::GenericAccountForbidden(_) => "generic_account_forbidden",
+            Self::PasswordTooShort { .. } => "password_too_short",
+            Self::PasswordContainsUsername => "password_contains_username",
+            Self::TwoComponentsRequired => "two_components_required",
+            Self::SignerNotSessionUser => "signer_not_session_user",
+            Self::MeaningNotAllowed { .. } => "meaning_not_allowed",
         }
     }
 }

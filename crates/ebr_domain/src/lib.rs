@@ -8,10 +8,13 @@
 pub mod audit;
 pub mod batch_state;
 pub mod canonical;
+pub mod duties;
 pub mod error;
+pub mod identity;
 pub mod limits;
 pub mod mbr;
 pub mod number;
+pub mod signature;
 pub mod units;
 
 pub use error::DomainError;

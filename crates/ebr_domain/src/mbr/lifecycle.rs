@@ -78,9 +78,7 @@ impl fmt::Display for MbrStatus {
 /// Returns the new status. The approval signature itself is recorded by the
 /// caller in the same transaction.
 pub fn approve(current: MbrStatus, author: Uuid, approver: Uuid) -> Result<MbrStatus, DomainError> {
-    if author == approver {
-        return Err(DomainError::SelfApprovalForbidden);
-    }
+    crate::duties::check_approver(author, approver)?;
     current.transition(MbrStatus::Effective)
 }
 
