@@ -78,4 +78,186 @@ diesel::table! {
 }
 
 diesel::joinable!(mbr_status_events -> mbr_versions (mbr_version_id));
-diesel::allow_tables_to_appear_in_same_query!(audit_events, mbr_versions, mbr_status_events);
+
+diesel::table! {
+    /// People; never deleted.
+    people (id) {
+        /// Person id.
+        id -> Uuid,
+        /// Unique, never reused login name.
+        username -> Text,
+        /// Printed name.
+        full_name -> Text,
+        /// Creation time.
+        created_at -> Timestamptz,
+        /// Creator.
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Role grants and revocations.
+    role_changes (id) {
+        /// Change id.
+        id -> Uuid,
+        /// Person.
+        person_id -> Uuid,
+        /// Role.
+        role -> Text,
+        /// Granted (true) or revoked (false).
+        granted -> Bool,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    /// Deactivations, unlocks, session revocations.
+    account_events (id) {
+        /// Event id.
+        id -> Uuid,
+        /// Person.
+        person_id -> Uuid,
+        /// Kind.
+        kind -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        actor -> Text,
+        /// Why.
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Password hashes; newest is current.
+    password_credentials (id) {
+        /// Credential id.
+        id -> Uuid,
+        /// Person.
+        person_id -> Uuid,
+        /// argon2id PHC string.
+        phc -> Text,
+        /// Must be changed at next login.
+        temporary -> Bool,
+        /// Time set.
+        set_at -> Timestamptz,
+        /// Who set it.
+        set_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Password checks.
+    auth_attempts (id) {
+        /// Attempt id.
+        id -> Uuid,
+        /// Person, when known.
+        person_id -> Nullable<Uuid>,
+        /// Username as entered.
+        username -> Text,
+        /// login or signature.
+        purpose -> Text,
+        /// Correct password.
+        succeeded -> Bool,
+        /// Time.
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Signature-accountability acknowledgments.
+    signature_acknowledgments (id) {
+        /// Id.
+        id -> Uuid,
+        /// Person.
+        person_id -> Uuid,
+        /// Hash of the statement.
+        statement_sha256 -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Identity verifications by a second administrator.
+    identity_verifications (id) {
+        /// Id.
+        id -> Uuid,
+        /// Person verified.
+        person_id -> Uuid,
+        /// Verifying administrator.
+        verified_by -> Uuid,
+        /// How.
+        method -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Electronic signatures.
+    signatures (id) {
+        /// Signature id.
+        id -> Uuid,
+        /// Signer.
+        signer_id -> Uuid,
+        /// Printed name.
+        printed_name -> Text,
+        /// Time.
+        signed_at -> Timestamptz,
+        /// Meaning.
+        meaning -> Text,
+        /// Comment.
+        comment -> Nullable<Text>,
+        /// Record type.
+        record_type -> Text,
+        /// Record id.
+        record_id -> Text,
+        /// Record version.
+        record_version -> Int8,
+        /// Record hash.
+        record_hash -> Text,
+    }
+}
+
+diesel::table! {
+    /// Login sessions.
+    sessions (id) {
+        /// Session id.
+        id -> Uuid,
+        /// Hash of the cookie token.
+        token_sha256 -> Text,
+        /// Person.
+        person_id -> Uuid,
+        /// Login time.
+        created_at -> Timestamptz,
+        /// Last request.
+        last_seen_at -> Timestamptz,
+        /// Absolute expiry.
+        expires_at -> Timestamptz,
+        /// End time.
+        ended_at -> Nullable<Timestamptz>,
+        /// End reason.
+        end_reason -> Nullable<Text>,
+        /// Continuous signing period intact.
+        signing_continuous -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    people,
+    role_changes,
+    account_events,
+    password_credentials,
+    auth_attempts,
+    signature_acknowledgments,
+    identity_verifications,
+    signatures,
+    sessions,
+    audit_events,
+    mbr_versions,
+    mbr_status_events,
+);

@@ -6,6 +6,7 @@ use diesel::sql_types::Text;
 use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
 use ebr_domain::canonical::sha256_hex;
 use ebr_domain::mbr::{MasterBatchRecord, MbrStatus};
+use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -239,4 +240,163 @@ pub fn verify_content_hashes(
         }
     }
     Ok(Ok(count))
+}
+
+/// Exactly what an MBR approval signs: the version's identity and its whole
+/// content, as stored.
+pub fn signed_record(conn: &mut PgConnection, version_id: Uuid) -> Result<SignedRecord, DbError> {
+    let (row, content): (MbrVersionRow, String) = mbr_versions::table
+        .find(version_id)
+        .select((MbrVersionRow::as_select(), mbr_versions::content))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("MBR version {version_id}")))?;
+    let content: serde_json::Value = serde_json::from_str(&content).map_err(|e| {
+        DbError::Integrity(format!(
+            "MBR {} version {} content is not JSON: {e}",
+            row.code, row.version
+        ))
+    })?;
+    Ok(SignedRecord {
+        record_type: MBR_RECORD_TYPE.into(),
+        record_id: row.id.to_string(),
+        record_version: i64::from(row.version),
+        content: serde_json::json!({
+            "code": row.code,
+            "version": row.version,
+            "content_sha256": row.content_sha256,
+            "content": content,
+        }),
+    })
+}
+
+/// The record type of MBR versions in signatures.
+pub const MBR_RECORD_TYPE: &str = "mbr_version";
+
+/// The result of an approval.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    /// The approval signature.
+    pub signature: SignatureManifest,
+    /// Earlier effective versions of the same code, now superseded.
+    pub superseded: Vec<Uuid>,
+}
+
+fn status_event(
+    conn: &mut PgConnection,
+    version_id: Uuid,
+    from: MbrStatus,
+    to: MbrStatus,
+    actor: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    from.transition(to)?;
+    diesel::insert_into(mbr_status_events::table)
+        .values(NewStatusEvent {
+            id: Uuid::now_v7(),
+            mbr_version_id: version_id,
+            status: to.as_str(),
+            occurred_at: now,
+            actor,
+            reason,
+        })
+        .execute(conn)?;
+    audit::append(
+        conn,
+        SYSTEM_CHAIN,
+        AuditDraft {
+            actor: actor.to_string(),
+            action: format!("mbr.{}", to.as_str()),
+            entity_type: "mbr_version".into(),
+            entity_id: version_id.to_string(),
+            old_value: ebr_domain::canonical::to_canonical_json(
+                &serde_json::json!({ "status": from.as_str() }),
+            )
+            .ok(),
+            new_value: ebr_domain::canonical::to_canonical_json(
+                &serde_json::json!({ "status": to.as_str() }),
+            )
+            .ok(),
+            reason: reason.map(str::to_string),
+            record_hash: None,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Approves a draft version with the approver's `approved` signature (the
+/// approval *is* the signature): the version becomes effective and any
+/// earlier effective version of the same code is superseded. Refuses the
+/// author (R28, R44) and any version that is not a draft, naming the rule.
+/// The caller has verified the signer's credentials.
+pub fn approve(
+    conn: &mut PgConnection,
+    version_id: Uuid,
+    approver: Uuid,
+    printed_name: &str,
+    comment: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Approval, DbError> {
+    conn.transaction(|conn| {
+        let (row, _) = load(conn, version_id)?;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
+            .bind::<Text, _>(&row.code)
+            .execute(conn)?;
+        let status = current_status(conn, version_id)?;
+        match super::actor_person(&row.created_by) {
+            Some(author) => ebr_domain::mbr::approve(status, author, approver)?,
+            None => status.transition(MbrStatus::Effective)?,
+        };
+        let record = signed_record(conn, version_id)?;
+        let signature = SignatureManifest {
+            id: Uuid::now_v7(),
+            signer_id: approver,
+            printed_name: printed_name.to_string(),
+            signed_at: ebr_domain::audit::to_stored_precision(now),
+            meaning: SignatureMeaning::Approved,
+            comment,
+            record_type: record.record_type.clone(),
+            record_id: record.record_id.clone(),
+            record_version: record.record_version,
+            record_hash: record.hash(),
+        };
+        super::signatures::insert(conn, SYSTEM_CHAIN, &signature, now)?;
+        let actor = super::person_actor(approver);
+        status_event(
+            conn,
+            version_id,
+            status,
+            MbrStatus::Effective,
+            &actor,
+            None,
+            now,
+        )?;
+        let siblings: Vec<Uuid> = mbr_versions::table
+            .filter(mbr_versions::code.eq(&row.code))
+            .filter(mbr_versions::id.ne(version_id))
+            .select(mbr_versions::id)
+            .load(conn)?;
+        let mut superseded = Vec::new();
+        for sibling in siblings {
+            if current_status(conn, sibling)? == MbrStatus::Effective {
+                let reason = format!("superseded by {} version {}", row.code, row.version);
+                status_event(
+                    conn,
+                    sibling,
+                    MbrStatus::Effective,
+                    MbrStatus::Superseded,
+                    &actor,
+                    Some(&reason),
+                    now,
+                )?;
+                superseded.push(sibling);
+            }
+        }
+        Ok(Approval {
+            signature,
+            superseded,
+        })
+    })
 }

@@ -1,4 +1,30 @@
 //! Repository functions: each takes a connection (or transaction) and appends.
 
 pub mod audit;
+pub mod integrity;
 pub mod mbr;
+pub mod people;
+pub mod sessions;
+pub mod signatures;
+
+/// The audit actor string for a person.
+pub fn person_actor(id: uuid::Uuid) -> String {
+    format!("person:{id}")
+}
+
+/// The person id in an actor string, if it names a person.
+pub fn actor_person(actor: &str) -> Option<uuid::Uuid> {
+    actor
+        .strip_prefix("person:")
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+}
+
+/// Canonical JSON text of a value (for audit old/new values).
+pub(crate) fn canonical<T: serde::Serialize>(value: &T) -> Option<String> {
+    ebr_domain::canonical::to_canonical_json(value).ok()
+}
+
+/// SHA-256 of the canonical JSON of a value (for audit record hashes).
+pub(crate) fn canonical_hash<T: serde::Serialize>(value: &T) -> String {
+    ebr_domain::canonical::sha256_hex(canonical(value).unwrap_or_default().as_bytes())
+}

@@ -1,0 +1,642 @@
+//! People, roles, credentials, lockout, acknowledgment and identity
+//! verification. Every change is a new row plus an audit event on the system
+//! chain, in one transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
+use ebr_domain::identity::{check_role_set, check_username, Role, LOCKOUT_THRESHOLD};
+use ebr_domain::DomainError;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{canonical, canonical_hash, person_actor};
+use crate::repo::audit;
+use crate::schema::{
+    account_events, auth_attempts, identity_verifications, password_credentials, people,
+    role_changes, signature_acknowledgments,
+};
+use crate::DbError;
+
+/// A person's identity (immutable).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = people)]
+pub struct PersonRow {
+    /// Person id.
+    pub id: Uuid,
+    /// Unique, never reused username.
+    pub username: String,
+    /// Printed name.
+    pub full_name: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Creator (actor string).
+    pub created_by: String,
+}
+
+/// The current password credential.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = password_credentials)]
+pub struct Credential {
+    /// argon2id PHC string.
+    pub phc: String,
+    /// Set by an administrator; must be changed at next login.
+    pub temporary: bool,
+    /// When it was set (aging starts here).
+    pub set_at: DateTime<Utc>,
+}
+
+/// Everything known about a person now, folded from the append-only tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonState {
+    /// Identity.
+    #[serde(flatten)]
+    pub person: PersonRow,
+    /// Current roles.
+    pub roles: Vec<Role>,
+    /// Not deactivated.
+    pub active: bool,
+    /// Locked by consecutive failures (R18) and not yet unlocked.
+    pub locked: bool,
+    /// Has acknowledged the signature-accountability statement (R10).
+    pub acknowledged_signature_statement: bool,
+    /// A second administrator verified their identity (R15).
+    pub identity_verified: bool,
+    /// The current password must be changed (set by an administrator).
+    pub password_temporary: bool,
+    /// When the current password was set.
+    pub password_set_at: Option<DateTime<Utc>>,
+}
+
+impl PersonState {
+    /// Whether the person holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A person to create.
+#[derive(Debug, Clone)]
+pub struct NewPerson<'a> {
+    /// Username (validated).
+    pub username: &'a str,
+    /// Printed name.
+    pub full_name: &'a str,
+    /// Roles (admin excludes GMP roles).
+    pub roles: &'a [Role],
+    /// argon2id PHC of the initial password.
+    pub phc: String,
+    /// Whether the password is temporary (true when an administrator sets it).
+    pub temporary: bool,
+}
+
+fn new_event(
+    actor: &str,
+    action: &str,
+    person: Uuid,
+    old: Option<String>,
+    new: Option<String>,
+    reason: Option<String>,
+    record_hash: Option<String>,
+) -> AuditDraft {
+    AuditDraft {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        entity_type: "person".into(),
+        entity_id: person.to_string(),
+        old_value: old,
+        new_value: new,
+        reason,
+        record_hash,
+    }
+}
+
+/// Creates a person with roles and an initial password. Refuses malformed or
+/// generic usernames (R30), admin+GMP role sets (R31), an empty role set and
+/// any username ever used before, including by a deactivated account (R14).
+pub fn create(
+    conn: &mut PgConnection,
+    new: NewPerson<'_>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<PersonState, DbError> {
+    check_username(new.username)?;
+    if new.roles.is_empty() {
+        return Err(DomainError::NoRoles.into());
+    }
+    check_role_set(new.roles)?;
+    if new.full_name.trim().is_empty() {
+        return Err(DbError::Refused {
+            code: "full_name_required",
+            message: "a person needs a full name (it is printed in every signature)".into(),
+        });
+    }
+    conn.transaction(|conn| {
+        let taken = people::table
+            .filter(people::username.eq(new.username))
+            .select(people::id)
+            .first::<Uuid>(conn)
+            .optional()?;
+        if taken.is_some() {
+            return Err(DbError::Conflict {
+                code: "username_taken",
+                message: format!(
+                    "username `{}` has been used before and is never reissued (even after deactivation); choose another",
+                    new.username
+                ),
+            });
+        }
+        let row = PersonRow {
+            id: Uuid::now_v7(),
+            username: new.username.to_string(),
+            full_name: new.full_name.trim().to_string(),
+            created_at: ebr_domain::audit::to_stored_precision(now),
+            created_by: actor.to_string(),
+        };
+        diesel::insert_into(people::table).values(&row).execute(conn)?;
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            new_event(actor, "person.created", row.id, None, canonical(&row), None, Some(canonical_hash(&row))),
+            now,
+        )?;
+        for role in new.roles {
+            insert_role_change(conn, row.id, *role, true, actor, now)?;
+        }
+        insert_password(conn, row.id, new.phc.clone(), new.temporary, actor, now)?;
+        state(conn, row.id)
+    })
+}
+
+fn insert_role_change(
+    conn: &mut PgConnection,
+    person: Uuid,
+    role: Role,
+    granted: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::insert_into(role_changes::table)
+        .values((
+            role_changes::id.eq(Uuid::now_v7()),
+            role_changes::person_id.eq(person),
+            role_changes::role.eq(role.as_str()),
+            role_changes::granted.eq(granted),
+            role_changes::occurred_at.eq(now),
+            role_changes::actor.eq(actor),
+        ))
+        .execute(conn)?;
+    let value = canonical(&serde_json::json!({ "role": role.as_str() }));
+    let (action, old, new) = if granted {
+        ("role.granted", None, value)
+    } else {
+        ("role.revoked", value, None)
+    };
+    audit::append(
+        conn,
+        SYSTEM_CHAIN,
+        new_event(actor, action, person, old, new, None, None),
+        now,
+    )?;
+    Ok(())
+}
+
+fn insert_password(
+    conn: &mut PgConnection,
+    person: Uuid,
+    phc: String,
+    temporary: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::insert_into(password_credentials::table)
+        .values((
+            password_credentials::id.eq(Uuid::now_v7()),
+            password_credentials::person_id.eq(person),
+            password_credentials::phc.eq(phc),
+            password_credentials::temporary.eq(temporary),
+            password_credentials::set_at.eq(now),
+            password_credentials::set_by.eq(actor),
+        ))
+        .execute(conn)?;
+    let value = canonical(&serde_json::json!({ "temporary": temporary }));
+    audit::append(
+        conn,
+        SYSTEM_CHAIN,
+        new_event(actor, "password.set", person, None, value, None, None),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The person with this username, if any (active or not).
+pub fn find_by_username(
+    conn: &mut PgConnection,
+    username: &str,
+) -> Result<Option<PersonRow>, DbError> {
+    Ok(people::table
+        .filter(people::username.eq(username.trim().to_lowercase()))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The current password credential.
+pub fn credential(conn: &mut PgConnection, person: Uuid) -> Result<Option<Credential>, DbError> {
+    Ok(password_credentials::table
+        .filter(password_credentials::person_id.eq(person))
+        .order((
+            password_credentials::set_at.desc(),
+            password_credentials::id.desc(),
+        ))
+        .select(Credential::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Everything known about a person now.
+pub fn state(conn: &mut PgConnection, id: Uuid) -> Result<PersonState, DbError> {
+    let person = people::table
+        .find(id)
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("person {id}")))?;
+    let changes: Vec<(String, bool)> = role_changes::table
+        .filter(role_changes::person_id.eq(id))
+        .order((role_changes::occurred_at.asc(), role_changes::id.asc()))
+        .select((role_changes::role, role_changes::granted))
+        .load(conn)?;
+    let mut roles: Vec<Role> = Vec::new();
+    for (name, granted) in changes {
+        let role = Role::parse(&name)?;
+        roles.retain(|r| *r != role);
+        if granted {
+            roles.push(role);
+        }
+    }
+    roles.sort();
+    let deactivated = account_events::table
+        .filter(account_events::person_id.eq(id))
+        .filter(account_events::kind.eq("deactivated"))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    let credential = credential(conn, id)?;
+    let acknowledged = signature_acknowledgments::table
+        .filter(signature_acknowledgments::person_id.eq(id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    let identity_verified = identity_verifications::table
+        .filter(identity_verifications::person_id.eq(id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    Ok(PersonState {
+        person,
+        roles,
+        active: !deactivated,
+        locked: consecutive_failures(conn, id)? >= LOCKOUT_THRESHOLD,
+        acknowledged_signature_statement: acknowledged,
+        identity_verified,
+        password_temporary: credential.as_ref().is_some_and(|c| c.temporary),
+        password_set_at: credential.map(|c| c.set_at),
+    })
+}
+
+/// Every person, by username.
+pub fn list(conn: &mut PgConnection) -> Result<Vec<PersonState>, DbError> {
+    let ids: Vec<Uuid> = people::table
+        .order(people::username.asc())
+        .select(people::id)
+        .load(conn)?;
+    ids.into_iter().map(|id| state(conn, id)).collect()
+}
+
+/// Failed password checks since the last success or unlock.
+fn consecutive_failures(conn: &mut PgConnection, person: Uuid) -> Result<i64, DbError> {
+    let last_success: Option<DateTime<Utc>> = auth_attempts::table
+        .filter(auth_attempts::person_id.eq(person))
+        .filter(auth_attempts::succeeded.eq(true))
+        .select(diesel::dsl::max(auth_attempts::occurred_at))
+        .first(conn)?;
+    let last_unlock: Option<DateTime<Utc>> = account_events::table
+        .filter(account_events::person_id.eq(person))
+        .filter(account_events::kind.eq("unlocked"))
+        .select(diesel::dsl::max(account_events::occurred_at))
+        .first(conn)?;
+    let since = last_success
+        .max(last_unlock)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    Ok(auth_attempts::table
+        .filter(auth_attempts::person_id.eq(person))
+        .filter(auth_attempts::succeeded.eq(false))
+        .filter(auth_attempts::occurred_at.gt(since))
+        .count()
+        .get_result(conn)?)
+}
+
+/// What recording a password check led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptOutcome {
+    /// This failure locked the account (the security event was written).
+    pub locked_now: bool,
+}
+
+/// Records a password check (login or signature). A failure is audited; the
+/// failure that reaches [`LOCKOUT_THRESHOLD`] consecutive failures locks the
+/// account and writes a `security.account_locked` event (R18).
+pub fn record_attempt(
+    conn: &mut PgConnection,
+    person: Option<Uuid>,
+    username: &str,
+    purpose: &str,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> Result<AttemptOutcome, DbError> {
+    conn.transaction(|conn| {
+        let before = match person {
+            Some(id) => consecutive_failures(conn, id)?,
+            None => 0,
+        };
+        diesel::insert_into(auth_attempts::table)
+            .values((
+                auth_attempts::id.eq(Uuid::now_v7()),
+                auth_attempts::person_id.eq(person),
+                auth_attempts::username.eq(username),
+                auth_attempts::purpose.eq(purpose),
+                auth_attempts::succeeded.eq(succeeded),
+                auth_attempts::occurred_at.eq(now),
+            ))
+            .execute(conn)?;
+        if succeeded {
+            return Ok(AttemptOutcome { locked_now: false });
+        }
+        let actor = person.map_or_else(|| format!("unknown-username:{username}"), person_actor);
+        let entity = person.map_or_else(|| username.to_string(), |id| id.to_string());
+        let detail = canonical(&serde_json::json!({ "purpose": purpose, "username": username }));
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            AuditDraft {
+                actor: actor.clone(),
+                action: format!("security.{purpose}_failed"),
+                entity_type: if person.is_some() {
+                    "person".into()
+                } else {
+                    "username".into()
+                },
+                entity_id: entity.clone(),
+                old_value: None,
+                new_value: detail,
+                reason: Some("password incorrect".into()),
+                record_hash: None,
+            },
+            now,
+        )?;
+        let locked_now = person.is_some() && before + 1 == LOCKOUT_THRESHOLD;
+        if locked_now {
+            audit::append(
+                conn,
+                SYSTEM_CHAIN,
+                AuditDraft {
+                    actor: "system:security".into(),
+                    action: "security.account_locked".into(),
+                    entity_type: "person".into(),
+                    entity_id: entity,
+                    old_value: None,
+                    new_value: canonical(
+                        &serde_json::json!({ "consecutive_failures": LOCKOUT_THRESHOLD }),
+                    ),
+                    reason: Some(format!(
+                        "{LOCKOUT_THRESHOLD} consecutive failed password checks"
+                    )),
+                    record_hash: None,
+                },
+                now,
+            )?;
+        }
+        Ok(AttemptOutcome { locked_now })
+    })
+}
+
+/// Grants and revokes roles; the resulting set must be valid (R31, not empty).
+/// Each grant and revocation is audited with the granting administrator (R25).
+pub fn change_roles(
+    conn: &mut PgConnection,
+    id: Uuid,
+    grant: &[Role],
+    revoke: &[Role],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<PersonState, DbError> {
+    conn.transaction(|conn| {
+        let current = state(conn, id)?;
+        if !current.active {
+            return Err(DbError::Refused {
+                code: "account_deactivated",
+                message: format!(
+                    "{} is deactivated; deactivated accounts keep their roles for the record",
+                    current.person.username
+                ),
+            });
+        }
+        let mut next = current.roles.clone();
+        next.retain(|r| !revoke.contains(r));
+        for r in grant {
+            if !next.contains(r) {
+                next.push(*r);
+            }
+        }
+        if next.is_empty() {
+            return Err(DomainError::NoRoles.into());
+        }
+        check_role_set(&next)?;
+        for r in revoke.iter().filter(|r| current.roles.contains(r)) {
+            insert_role_change(conn, id, *r, false, actor, now)?;
+        }
+        for r in grant.iter().filter(|r| !current.roles.contains(r)) {
+            insert_role_change(conn, id, *r, true, actor, now)?;
+        }
+        state(conn, id)
+    })
+}
+
+fn account_event(
+    conn: &mut PgConnection,
+    id: Uuid,
+    kind: &str,
+    actor: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::insert_into(account_events::table)
+        .values((
+            account_events::id.eq(Uuid::now_v7()),
+            account_events::person_id.eq(id),
+            account_events::kind.eq(kind),
+            account_events::occurred_at.eq(now),
+            account_events::actor.eq(actor),
+            account_events::reason.eq(reason),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        SYSTEM_CHAIN,
+        new_event(
+            actor,
+            &format!("account.{kind}"),
+            id,
+            None,
+            None,
+            reason.map(str::to_string),
+            None,
+        ),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Deactivates an account for good (R4: never deleted) and ends its sessions.
+pub fn deactivate(
+    conn: &mut PgConnection,
+    id: Uuid,
+    actor: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<PersonState, DbError> {
+    conn.transaction(|conn| {
+        let current = state(conn, id)?;
+        if !current.active {
+            return Err(DbError::Conflict {
+                code: "already_deactivated",
+                message: format!("{} is already deactivated", current.person.username),
+            });
+        }
+        account_event(conn, id, "deactivated", actor, Some(reason), now)?;
+        super::sessions::end_all_for(conn, id, "deactivated", now)?;
+        state(conn, id)
+    })
+}
+
+/// Unlocks an account locked by failed password checks.
+pub fn unlock(
+    conn: &mut PgConnection,
+    id: Uuid,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<PersonState, DbError> {
+    conn.transaction(|conn| {
+        state(conn, id)?;
+        account_event(conn, id, "unlocked", actor, None, now)?;
+        state(conn, id)
+    })
+}
+
+/// Ends every session of a person (lost token, suspected misuse).
+pub fn revoke_sessions(
+    conn: &mut PgConnection,
+    id: Uuid,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    conn.transaction(|conn| {
+        state(conn, id)?;
+        account_event(conn, id, "sessions_revoked", actor, None, now)?;
+        super::sessions::end_all_for(conn, id, "revoked", now)
+    })
+}
+
+/// Stores a new password (temporary when an administrator sets it, R17).
+pub fn set_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    phc: String,
+    temporary: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    conn.transaction(|conn| insert_password(conn, id, phc, temporary, actor, now))
+}
+
+/// Records the person's acknowledgment of the signature-accountability statement (R10).
+pub fn acknowledge(
+    conn: &mut PgConnection,
+    id: Uuid,
+    statement_sha256: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    conn.transaction(|conn| {
+        diesel::insert_into(signature_acknowledgments::table)
+            .values((
+                signature_acknowledgments::id.eq(Uuid::now_v7()),
+                signature_acknowledgments::person_id.eq(id),
+                signature_acknowledgments::statement_sha256.eq(statement_sha256),
+                signature_acknowledgments::occurred_at.eq(now),
+            ))
+            .execute(conn)?;
+        let value = canonical(&serde_json::json!({ "statement_sha256": statement_sha256 }));
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            new_event(
+                &person_actor(id),
+                "signature.statement_acknowledged",
+                id,
+                None,
+                value,
+                None,
+                None,
+            ),
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// Records that administrator `verifier` verified the person's identity (R15).
+/// The verifier must be an active administrator other than the person and
+/// other than the account's creator: a second pair of eyes.
+pub fn verify_identity(
+    conn: &mut PgConnection,
+    id: Uuid,
+    verifier: Uuid,
+    method: &str,
+    now: DateTime<Utc>,
+) -> Result<PersonState, DbError> {
+    conn.transaction(|conn| {
+        let person = state(conn, id)?;
+        let admin = state(conn, verifier)?;
+        if !admin.has_role(Role::Admin) || !admin.active {
+            return Err(DbError::Refused {
+                code: "identity_verifier_not_admin",
+                message: "only an active administrator can record an identity verification".into(),
+            });
+        }
+        if verifier == id || person.person.created_by == person_actor(verifier) {
+            return Err(DbError::Refused {
+                code: "identity_verifier_not_independent",
+                message: "identity must be verified by a second administrator: not the person, not the one who created the account".into(),
+            });
+        }
+        if method.trim().is_empty() {
+            return Err(DbError::Refused {
+                code: "identity_method_required",
+                message: "say how the identity was verified (e.g. \"passport checked in person\")".into(),
+            });
+        }
+        diesel::insert_into(identity_verifications::table)
+            .values((
+                identity_verifications::id.eq(Uuid::now_v7()),
+                identity_verifications::person_id.eq(id),
+                identity_verifications::verified_by.eq(verifier),
+                identity_verifications::method.eq(method.trim()),
+                identity_verifications::occurred_at.eq(now),
+            ))
+            .execute(conn)?;
+        let value = canonical(&serde_json::json!({ "method": method.trim() }));
+        audit::append(conn, SYSTEM_CHAIN, new_event(&person_actor(verifier), "person.identity_verified", id, None, value, None, None), now)?;
+        state(conn, id)
+    })
+}

@@ -1,0 +1,171 @@
+//! Server-side login sessions, shared by every ebr process.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
+use uuid::Uuid;
+
+use super::person_actor;
+use crate::repo::audit;
+use crate::schema::sessions;
+use crate::DbError;
+
+/// A stored session.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    /// Session id.
+    pub id: Uuid,
+    /// The person.
+    pub person_id: Uuid,
+    /// Login time.
+    pub created_at: DateTime<Utc>,
+    /// Last authenticated request.
+    pub last_seen_at: DateTime<Utc>,
+    /// Absolute expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Whether the continuous signing period is intact.
+    pub signing_continuous: bool,
+}
+
+fn audit_session(
+    conn: &mut PgConnection,
+    person: Uuid,
+    session: Uuid,
+    action: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    audit::append(
+        conn,
+        SYSTEM_CHAIN,
+        AuditDraft {
+            actor: person_actor(person),
+            action: action.into(),
+            entity_type: "session".into(),
+            entity_id: session.to_string(),
+            old_value: None,
+            new_value: None,
+            reason: reason.map(str::to_string),
+            record_hash: None,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Opens a session for `person` (the token's SHA-256 is stored, never the token).
+pub fn create(
+    conn: &mut PgConnection,
+    person: Uuid,
+    token_sha256: &str,
+    now: DateTime<Utc>,
+    lifetime: Duration,
+) -> Result<SessionRow, DbError> {
+    conn.transaction(|conn| {
+        let id = Uuid::now_v7();
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq(id),
+                sessions::token_sha256.eq(token_sha256),
+                sessions::person_id.eq(person),
+                sessions::created_at.eq(now),
+                sessions::last_seen_at.eq(now),
+                sessions::expires_at.eq(now + lifetime),
+                sessions::signing_continuous.eq(false),
+            ))
+            .execute(conn)?;
+        audit_session(conn, person, id, "session.login", None, now)?;
+        Ok(sessions::table
+            .find(id)
+            .select(SessionRow::as_select())
+            .first(conn)?)
+    })
+}
+
+/// The open (not ended) session with this token hash.
+pub fn find_open(
+    conn: &mut PgConnection,
+    token_sha256: &str,
+) -> Result<Option<SessionRow>, DbError> {
+    Ok(sessions::table
+        .filter(sessions::token_sha256.eq(token_sha256))
+        .filter(sessions::ended_at.is_null())
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records activity; `continuous` is the session's signing period after this
+/// request (false once an idle lock was reached).
+pub fn touch(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    continuous: bool,
+) -> Result<(), DbError> {
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::last_seen_at.eq(now),
+            sessions::signing_continuous.eq(continuous),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the continuous signing period as intact or broken.
+pub fn set_signing_continuous(
+    conn: &mut PgConnection,
+    id: Uuid,
+    continuous: bool,
+) -> Result<(), DbError> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::signing_continuous.eq(continuous))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends one session (logout, idle or absolute timeout).
+pub fn end(
+    conn: &mut PgConnection,
+    session: &SessionRow,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    conn.transaction(|conn| {
+        let ended = diesel::update(
+            sessions::table
+                .find(session.id)
+                .filter(sessions::ended_at.is_null()),
+        )
+        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
+        .execute(conn)?;
+        if ended > 0 {
+            audit_session(
+                conn,
+                session.person_id,
+                session.id,
+                &format!("session.{reason}"),
+                None,
+                now,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Ends every open session of a person; returns how many.
+pub fn end_all_for(
+    conn: &mut PgConnection,
+    person: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::person_id.eq(person))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
+    .execute(conn)?)
+}

@@ -1,0 +1,10 @@
+DROP TABLE sessions;
+DROP FUNCTION ebr_forbid_delete();
+DROP TABLE signatures;
+DROP TABLE identity_verifications;
+DROP TABLE signature_acknowledgments;
+DROP TABLE auth_attempts;
+DROP TABLE password_credentials;
+DROP TABLE account_events;
+DROP TABLE role_changes;
+DROP TABLE people;
