@@ -41,6 +41,12 @@ pub enum Command {
         #[command(subcommand)]
         command: MbrCommand,
     },
+    /// People.
+    User {
+        /// What to do with people.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Seed the demo data (idempotent).
     Demo,
     /// The audit trail.
@@ -59,6 +65,26 @@ pub enum MbrCommand {
     Import {
         /// The MBR file, e.g. fixtures/mbr/mnp-als-v1.toml.
         file: PathBuf,
+    },
+}
+
+/// `ebr user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a person with a temporary password read from stdin.
+    Create {
+        /// Username (3-32 of a-z 0-9 . _ -; never reused).
+        #[arg(long)]
+        username: String,
+        /// Full printed name, as shown in signatures.
+        #[arg(long)]
+        name: String,
+        /// A role: operator, qc_analyst, qa_reviewer, release_authority, mbr_author, auditor or admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Read the temporary password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -88,6 +114,15 @@ pub fn main() -> ExitCode {
         Command::Mbr {
             command: MbrCommand::Import { file },
         } => commands::mbr_import::run(&settings, &file),
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    name,
+                    roles,
+                    password_stdin,
+                },
+        } => commands::user_create::run(&settings, &username, &name, &roles, password_stdin),
         Command::Demo => commands::demo::run(&settings),
         Command::Audit {
             command: AuditCommand::Verify,

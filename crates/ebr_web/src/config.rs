@@ -24,6 +24,38 @@ pub struct Settings {
     pub pool_size: u32,
     /// Logging.
     pub log: LogSettings,
+    /// Sessions, passwords and signatures.
+    pub security: SecuritySettings,
+}
+
+/// Session, password and signature settings (R16-R19).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Mark the session cookie `Secure` (keep true behind TLS; false only for
+    /// plain-HTTP development).
+    pub secure_cookie: bool,
+    /// A session with no request for this long ends (minutes).
+    pub idle_timeout_minutes: u32,
+    /// A session ends this long after login, whatever the activity (hours).
+    pub absolute_lifetime_hours: u32,
+    /// A session idle this long loses its continuous signing period: the next
+    /// signature needs username and password again (minutes, R19).
+    pub signing_idle_lock_minutes: u32,
+    /// Passwords older than this must be changed (days; 0 disables aging, R18).
+    pub password_max_age_days: u32,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            secure_cookie: true,
+            idle_timeout_minutes: 15,
+            absolute_lifetime_hours: 12,
+            signing_idle_lock_minutes: 5,
+            password_max_age_days: 90,
+        }
+    }
 }
 
 /// Logging settings.
@@ -51,6 +83,7 @@ struct Defaults {
     bind: &'static str,
     pool_size: u32,
     log: LogSettings,
+    security: SecuritySettings,
 }
 
 /// The default configuration file, read when it exists and no other is named.
@@ -67,6 +100,7 @@ impl Settings {
                 format: LogFormat::Text,
                 filter: "info".into(),
             },
+            security: SecuritySettings::default(),
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         let named: Option<PathBuf> = file

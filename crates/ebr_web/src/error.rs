@@ -23,6 +23,18 @@ pub struct Problem {
     pub detail: String,
     /// The stable rule or condition code, e.g. `self_approval_forbidden`.
     pub code: String,
+    /// Every individual problem, where there are several (e.g. MBR validation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemItem>,
+}
+
+/// One located problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemItem {
+    /// Where, e.g. `stages[3].steps[2].fields[1].action`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
 }
 
 /// Everything a request can fail with.
@@ -31,9 +43,43 @@ pub enum ApiError {
     /// A domain rule refused the action.
     #[error(transparent)]
     Domain(#[from] DomainError),
-    /// The persistence layer failed.
+    /// The persistence layer failed or refused.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Not authenticated, or the credentials are wrong (401).
+    #[error("{detail}")]
+    Unauthorized {
+        /// Stable code.
+        code: &'static str,
+        /// What to do.
+        detail: String,
+    },
+    /// Authenticated but not allowed (403).
+    #[error("{detail}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// Why not.
+        detail: String,
+    },
+    /// The request is well-formed but its content is refused (422).
+    #[error("{detail}")]
+    Invalid {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        detail: String,
+        /// Each located problem.
+        problems: Vec<ProblemItem>,
+    },
+    /// The request cannot be read (400).
+    #[error("{detail}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
     /// No such resource or route.
     #[error("{0}")]
     NotFound(String),
@@ -45,13 +91,43 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+fn domain_status(e: &DomainError) -> StatusCode {
+    use DomainError::*;
+    match e {
+        SelfApprovalForbidden
+        | PerformerCannotVerify
+        | ParticipantCannotReview
+        | ParticipantCannotRelease
+        | DeviationOwnerCannotClose
+        | SignerNotSessionUser => StatusCode::FORBIDDEN,
+        TwoComponentsRequired => StatusCode::UNAUTHORIZED,
+        IllegalBatchTransition { .. } | IllegalMbrTransition { .. } => StatusCode::CONFLICT,
+        UnknownUnit(_)
+        | UnitMismatch { .. }
+        | NotANumber(_)
+        | UnknownRole(_)
+        | AdminCannotHoldGmpRole
+        | NoRoles
+        | InvalidUsername(_)
+        | GenericAccountForbidden(_)
+        | PasswordTooShort { .. }
+        | PasswordContainsUsername
+        | MeaningNotAllowed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 impl ApiError {
-    fn code(&self) -> &'static str {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Domain(e) => e.rule(),
+            ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => e.rule(),
+            ApiError::Db(DbError::Conflict { code, .. } | DbError::Refused { code, .. })
+            | ApiError::Unauthorized { code, .. }
+            | ApiError::Forbidden { code, .. }
+            | ApiError::Invalid { code, .. }
+            | ApiError::BadRequest { code, .. } => code,
             ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => "service_unavailable",
             ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => "not_found",
-            ApiError::Db(DbError::Domain(e)) => e.rule(),
             ApiError::Db(_) | ApiError::Internal(_) => "internal_error",
         }
     }
@@ -70,12 +146,17 @@ impl ApiError {
             }
             other => other.to_string(),
         };
+        let problems = match self {
+            ApiError::Invalid { problems, .. } => problems.clone(),
+            _ => Vec::new(),
+        };
         Problem {
             problem_type: format!("urn:ebr:problem:{}", self.code()),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail,
             code: self.code().to_string(),
+            problems,
         }
     }
 }
@@ -83,14 +164,18 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => match e {
-                DomainError::SelfApprovalForbidden => StatusCode::FORBIDDEN,
-                DomainError::IllegalBatchTransition { .. }
-                | DomainError::IllegalMbrTransition { .. } => StatusCode::CONFLICT,
-                DomainError::UnknownUnit(_)
-                | DomainError::UnitMismatch { .. }
-                | DomainError::NotANumber(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => domain_status(e),
+            ApiError::Db(DbError::Conflict { .. }) => StatusCode::CONFLICT,
+            ApiError::Db(DbError::Refused { code, .. }) => match *code {
+                "full_name_required" | "identity_method_required" => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::FORBIDDEN,
             },
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

@@ -6,6 +6,7 @@
 //! blocking pool through [`blocking::db`]; the only reader of the wall clock is
 //! [`clock::SystemClock`].
 
+pub mod auth;
 pub mod blocking;
 pub mod cli;
 pub mod clock;

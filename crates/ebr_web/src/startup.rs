@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
+use crate::config::SecuritySettings;
 use crate::error::ApiError;
 use crate::routes::{self, ApiDoc};
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// The server clock.
     pub clock: Arc<dyn Clock>,
+    /// Session, password and signature settings.
+    pub security: SecuritySettings,
 }
 
 /// Largest accepted JSON body.
@@ -34,7 +37,23 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         App::new()
             .wrap(TracingLogger::default())
             .app_data(state.clone())
-            .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_JSON_BYTES)
+                    .error_handler(|e, _| {
+                        ApiError::BadRequest {
+                            code: "invalid_json",
+                            detail: format!(
+                                "the request body is not valid JSON for this route: {e}"
+                            ),
+                        }
+                        .into()
+                    }),
+            )
+            .app_data(web::PayloadConfig::default().limit(MAX_JSON_BYTES * 2))
+            .app_data(web::PathConfig::default().error_handler(|e, req| {
+                ApiError::NotFound(format!("no such resource {}: {e}", req.path())).into()
+            }))
             .configure(routes::configure)
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),

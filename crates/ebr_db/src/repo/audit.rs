@@ -132,3 +132,45 @@ pub fn chains(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
         .order(audit_events::chain.asc())
         .load(conn)?)
 }
+
+/// Records a refused attempt (a rule said no): the only thing a refusal
+/// stores. Runs in its own transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn record_refusal(
+    conn: &mut PgConnection,
+    chain: &str,
+    actor: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    rule: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<AuditEventRow, DbError> {
+    use diesel::Connection;
+    let new_value = ebr_domain::canonical::to_canonical_json(
+        &serde_json::json!({ "rule": rule, "detail": detail }),
+    )
+    .ok();
+    conn.transaction(|conn| {
+        append(
+            conn,
+            chain,
+            AuditDraft {
+                actor: actor.to_string(),
+                action: if action.ends_with(".refused") || action == "access.denied" {
+                    action.to_string()
+                } else {
+                    format!("{action}.refused")
+                },
+                entity_type: entity_type.to_string(),
+                entity_id: entity_id.to_string(),
+                old_value: None,
+                new_value,
+                reason: Some(rule.to_string()),
+                record_hash: None,
+            },
+            now,
+        )
+    })
+}

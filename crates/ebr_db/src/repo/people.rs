@@ -326,15 +326,14 @@ fn consecutive_failures(conn: &mut PgConnection, person: Uuid) -> Result<i64, Db
         .filter(account_events::kind.eq("unlocked"))
         .select(diesel::dsl::max(account_events::occurred_at))
         .first(conn)?;
-    let since = last_success
-        .max(last_unlock)
-        .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    Ok(auth_attempts::table
+    let mut failures = auth_attempts::table
         .filter(auth_attempts::person_id.eq(person))
         .filter(auth_attempts::succeeded.eq(false))
-        .filter(auth_attempts::occurred_at.gt(since))
-        .count()
-        .get_result(conn)?)
+        .into_boxed();
+    if let Some(since) = last_success.max(last_unlock) {
+        failures = failures.filter(auth_attempts::occurred_at.gt(since));
+    }
+    Ok(failures.count().get_result(conn)?)
 }
 
 /// What recording a password check led to.

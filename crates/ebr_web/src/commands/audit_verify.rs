@@ -8,7 +8,8 @@ use ebr_domain::audit::verify_chain;
 use super::{connect, CommandError, CommandResult};
 use crate::config::Settings;
 
-/// Recomputes every chain and every stored MBR content hash. Prints progress
+/// Recomputes every chain, every stored MBR content hash and every
+/// signature's record hash and own hash. Prints progress
 /// per chain on stderr; exits non-zero naming the first broken item.
 pub fn run(settings: &Settings) -> CommandResult {
     let mut conn = connect(settings)?;
@@ -44,8 +45,23 @@ pub fn run(settings: &Settings) -> CommandResult {
             v.code, v.version, v.id
         ))
     })?;
+    let broken = ebr_db::repo::integrity::verify_signatures(&mut conn)?;
+    if let Some(first) = broken.first() {
+        let mut message = format!(
+            "audit trail BROKEN: signature {} on {} {}: {}",
+            first.signature_id, first.record_type, first.record_id, first.problem
+        );
+        if broken.len() > 1 {
+            message.push_str(&format!(
+                " (and {} more broken signature(s))",
+                broken.len() - 1
+            ));
+        }
+        return Err(CommandError::Refused(message));
+    }
+    let signature_count = ebr_db::repo::signatures::all(&mut conn)?.len();
     println!(
-        "audit trail intact: {total} events in {} chain(s), {versions} MBR version(s) match their hashes",
+        "audit trail intact: {total} events in {} chain(s), {versions} MBR version(s) and {signature_count} signature(s) match their hashes",
         chains.len()
     );
     Ok(())

@@ -1,9 +1,20 @@
-//! `ebr demo`: idempotent demo data.
+//! `ebr demo`: idempotent demo data. Running it again changes nothing.
+//!
+//! Seeds the demo people (one per role, two operators, two QC analysts, two
+//! administrators), verifies their identity through the second administrator,
+//! records their signature acknowledgment, imports the reference MBR as the
+//! MBR author and approves it as the QA reviewer.
 
 use ebr_db::repo::mbr::{self, ImportOutcome};
-use ebr_domain::mbr::parse_toml;
+use ebr_db::repo::people::{self, NewPerson, PersonState};
+use ebr_db::repo::person_actor;
+use ebr_db::PgConnection;
+use ebr_domain::identity::Role;
+use ebr_domain::mbr::{parse_toml, MbrStatus};
 
 use super::{connect, CommandError, CommandResult};
+use crate::auth::password;
+use crate::auth::signature::statement_sha256;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 
@@ -11,27 +22,118 @@ use crate::config::Settings;
 /// directory.
 pub const REFERENCE_MBR: &str = include_str!("../../../../fixtures/mbr/mnp-als-v1.toml");
 
-/// Seeds the demo data that exists so far: the reference MBR as a draft.
-/// Running it again changes nothing.
+/// The password of every demo person (shown in the README; demo data only).
+pub const DEMO_PASSWORD: &str = "ebr-demo-2026!";
+
+/// The demo people: username, printed name, roles.
+pub const DEMO_PEOPLE: &[(&str, &str, &[Role])] = &[
+    ("chen.jie", "陈杰", &[Role::Admin]),
+    ("priya.nair", "Priya Nair", &[Role::Admin]),
+    ("zhang.wei", "张伟", &[Role::Operator]),
+    ("maria.garcia", "María García", &[Role::Operator]),
+    ("li.na", "李娜", &[Role::QcAnalyst]),
+    ("tom.becker", "Tom Becker", &[Role::QcAnalyst]),
+    ("wang.fang", "王芳", &[Role::QaReviewer]),
+    (
+        "anna.schmidt",
+        "Dr. Anna Schmidt",
+        &[Role::ReleaseAuthority],
+    ),
+    ("sam.okafor", "Sam Okafor", &[Role::MbrAuthor]),
+    ("audrey.martin", "Audrey Martin", &[Role::Auditor]),
+];
+
+fn failed(e: impl std::fmt::Display) -> CommandError {
+    CommandError::Failed(anyhow::anyhow!("{e}"))
+}
+
+fn ensure_person(
+    conn: &mut PgConnection,
+    username: &str,
+    full_name: &str,
+    roles: &[Role],
+) -> Result<PersonState, CommandError> {
+    if let Some(row) = people::find_by_username(conn, username)? {
+        return Ok(people::state(conn, row.id)?);
+    }
+    let phc = password::hash(DEMO_PASSWORD).map_err(failed)?;
+    let new = NewPerson {
+        username,
+        full_name,
+        roles,
+        phc,
+        temporary: false,
+    };
+    Ok(people::create(conn, new, "system:demo", SystemClock.now())?)
+}
+
+fn person(conn: &mut PgConnection, username: &str) -> Result<PersonState, CommandError> {
+    let row = people::find_by_username(conn, username)?
+        .ok_or_else(|| failed(format!("demo person {username} missing")))?;
+    Ok(people::state(conn, row.id)?)
+}
+
+/// Seeds the demo data.
 pub fn run(settings: &Settings) -> CommandResult {
     let mut conn = connect(settings)?;
     ebr_db::migrate::run_pending(&mut conn)?;
-    let reference = parse_toml(REFERENCE_MBR).map_err(|problems| {
-        CommandError::Failed(anyhow::anyhow!(
-            "the built-in reference MBR is invalid: {problems:?}"
-        ))
-    })?;
-    match mbr::import_draft(&mut conn, &reference, "system:demo", SystemClock.now())? {
-        ImportOutcome::Created(row) => println!(
-            "demo: imported reference MBR {} version {}",
-            row.code, row.version
-        ),
-        ImportOutcome::AlreadyPresent(row) => {
-            println!(
-                "demo: reference MBR {} version {} already present",
-                row.code, row.version
-            )
+    for (username, name, roles) in DEMO_PEOPLE {
+        ensure_person(&mut conn, username, name, roles)?;
+    }
+    let first_admin = person(&mut conn, "chen.jie")?;
+    let second_admin = person(&mut conn, "priya.nair")?;
+    for (username, _, roles) in DEMO_PEOPLE {
+        let p = person(&mut conn, username)?;
+        let now = SystemClock.now();
+        if !p.identity_verified {
+            let verifier = if p.person.id == first_admin.person.id {
+                &second_admin
+            } else {
+                &first_admin
+            };
+            people::verify_identity(
+                &mut conn,
+                p.person.id,
+                verifier.person.id,
+                "demo data: identity checked against staff ID card",
+                now,
+            )?;
+        }
+        if !p.acknowledged_signature_statement && !roles.contains(&Role::Admin) {
+            people::acknowledge(&mut conn, p.person.id, &statement_sha256(), now)?;
         }
     }
+    println!(
+        "demo: {} people ready (password for all: {DEMO_PASSWORD})",
+        DEMO_PEOPLE.len()
+    );
+
+    let reference = parse_toml(REFERENCE_MBR)
+        .map_err(|p| failed(format!("the built-in reference MBR is invalid: {p:?}")))?;
+    let author = person(&mut conn, "sam.okafor")?;
+    let row = match mbr::import_draft(
+        &mut conn,
+        &reference,
+        &person_actor(author.person.id),
+        SystemClock.now(),
+    )? {
+        ImportOutcome::Created(row) | ImportOutcome::AlreadyPresent(row) => row,
+    };
+    if mbr::current_status(&mut conn, row.id)? == MbrStatus::Draft {
+        let qa = person(&mut conn, "wang.fang")?;
+        mbr::approve(
+            &mut conn,
+            row.id,
+            qa.person.id,
+            &qa.person.full_name,
+            Some("demo data: approved for demonstration batches".into()),
+            SystemClock.now(),
+        )?;
+    }
+    let status = mbr::current_status(&mut conn, row.id)?;
+    println!(
+        "demo: reference MBR {} version {} is {status}",
+        row.code, row.version
+    );
     Ok(())
 }

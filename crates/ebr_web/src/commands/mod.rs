@@ -10,6 +10,7 @@ pub mod demo;
 pub mod mbr_import;
 pub mod migrate;
 pub mod serve;
+pub mod user_create;
 
 use ebr_db::{PgConnection, PgPool};
 use secrecy::ExposeSecret;

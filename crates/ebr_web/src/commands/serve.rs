@@ -32,7 +32,13 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
     let state = AppState {
         pool: pool(settings)?,
         clock: Arc::new(SystemClock),
+        security: settings.security.clone(),
     };
+    if crate::auth::password::INSECURE_TEST_HASHING {
+        tracing::warn!(
+            "this build hashes passwords with insecure test parameters; never use it in production"
+        );
+    }
     tracing::info!(bind = %address, "ebr serving on http://{address}");
     actix_web::rt::System::new()
         .block_on(async move { startup::run(listener, state)?.await })

@@ -1,6 +1,6 @@
 //! Liveness and readiness.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -19,7 +19,6 @@ pub struct Health {
 
 /// The process is up (does not touch the database).
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
-#[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok".into(),
@@ -32,7 +31,6 @@ pub async fn healthz() -> HttpResponse {
     (status = 200, body = Health),
     (status = 503, description = "database unreachable or migrations pending", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pending = blocking::db(&state.pool, ebr_db::migrate::pending_count).await?;
     if pending > 0 {

@@ -1,26 +1,221 @@
-//! HTTP routes. Each resource has its own module; [`configure`] registers
-//! every route, and [`ApiDoc`] lists every route in the OpenAPI document.
+//! HTTP routes. [`route_table`] is the one list of every route; [`configure`]
+//! installs it with the authorization middleware around each route, and
+//! [`ApiDoc`] documents every route in the OpenAPI document.
 
 pub mod health;
+pub mod mbrs;
+pub mod session;
+pub mod users;
+pub mod views;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{web, HttpRequest, HttpResponse, Route};
+use ebr_db::repo::audit;
+use ebr_domain::audit::SYSTEM_CHAIN;
 use utoipa::OpenApi;
 
-use crate::error::Problem;
+use crate::auth::middleware::{authorize, RegisteredRoutes};
+use crate::blocking;
+use crate::error::{ApiError, Problem, ProblemItem};
+use crate::startup::AppState;
 
 /// The OpenAPI document of every route (served at `/api/v1/openapi.json`).
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ebr — electronic batch records",
-        description = "Electronic batch records for GMP manufacturing of cell therapies. Errors are application/problem+json (RFC 9457) with a stable `code`."
+        description = "Electronic batch records for GMP manufacturing of cell therapies. Every route except login and health needs the `ebr_session` cookie from `POST /api/v1/session`. Errors are application/problem+json (RFC 9457) with a stable `code` naming the rule."
     ),
-    paths(health::healthz, health::readyz),
-    components(schemas(Problem, health::Health))
+    paths(
+        health::healthz,
+        health::readyz,
+        session::login,
+        session::whoami,
+        session::logout,
+        session::change_password,
+        session::acknowledge,
+        users::list,
+        users::create,
+        users::change_roles,
+        users::deactivate,
+        users::unlock,
+        users::reset_password,
+        users::verify_identity,
+        users::revoke_sessions,
+        mbrs::list,
+        mbrs::get,
+        mbrs::import,
+        mbrs::sign,
+    ),
+    components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest))
 )]
 pub struct ApiDoc;
 
-/// Registers every route of the application.
+/// One registered route.
+pub struct RouteEntry {
+    /// Method.
+    pub method: Method,
+    /// Pattern, as in the authorization table.
+    pub path: &'static str,
+    route: Route,
+}
+
+fn entry(method: Method, path: &'static str, route: Route) -> RouteEntry {
+    RouteEntry {
+        method,
+        path,
+        route,
+    }
+}
+
+/// Every route of the application, in one list.
+pub fn route_table() -> Vec<RouteEntry> {
+    vec![
+        entry(Method::GET, "/healthz", web::get().to(health::healthz)),
+        entry(Method::GET, "/readyz", web::get().to(health::readyz)),
+        entry(
+            Method::POST,
+            "/api/v1/session",
+            web::post().to(session::login),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/session",
+            web::get().to(session::whoami),
+        ),
+        entry(
+            Method::DELETE,
+            "/api/v1/session",
+            web::delete().to(session::logout),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/session/password",
+            web::post().to(session::change_password),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/session/acknowledgment",
+            web::post().to(session::acknowledge),
+        ),
+        entry(Method::GET, "/api/v1/users", web::get().to(users::list)),
+        entry(Method::POST, "/api/v1/users", web::post().to(users::create)),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/roles",
+            web::post().to(users::change_roles),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/deactivate",
+            web::post().to(users::deactivate),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/unlock",
+            web::post().to(users::unlock),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/password",
+            web::post().to(users::reset_password),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/identity-verification",
+            web::post().to(users::verify_identity),
+        ),
+        entry(
+            Method::DELETE,
+            "/api/v1/users/{id}/sessions",
+            web::delete().to(users::revoke_sessions),
+        ),
+        entry(Method::GET, "/api/v1/mbrs", web::get().to(mbrs::list)),
+        entry(Method::POST, "/api/v1/mbrs", web::post().to(mbrs::import)),
+        entry(Method::GET, "/api/v1/mbrs/{id}", web::get().to(mbrs::get)),
+        entry(
+            Method::POST,
+            "/api/v1/mbrs/{id}/signatures",
+            web::post().to(mbrs::sign),
+        ),
+    ]
+}
+
+/// The (method, pattern) of every registered route.
+pub fn registered() -> Vec<(Method, &'static str)> {
+    route_table()
+        .into_iter()
+        .map(|e| (e.method, e.path))
+        .collect()
+}
+
+/// Installs every route of [`route_table`], each wrapped in the authorization
+/// middleware.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz);
+    let mut registered = RegisteredRoutes::default();
+    let mut by_path: Vec<(&'static str, Vec<Route>)> = Vec::new();
+    for e in route_table() {
+        registered.0.insert((e.method.to_string(), e.path));
+        match by_path.iter_mut().find(|(p, _)| *p == e.path) {
+            Some((_, routes)) => routes.push(e.route),
+            None => by_path.push((e.path, vec![e.route])),
+        }
+    }
+    cfg.app_data(web::Data::new(registered));
+    for (path, routes) in by_path {
+        let resource = routes
+            .into_iter()
+            .fold(web::resource(path), |res, route| res.route(route))
+            .default_service(web::to(method_not_allowed));
+        cfg.service(resource.wrap(from_fn(authorize)));
+    }
+}
+
+async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::BadRequest {
+        code: "method_not_allowed",
+        detail: format!("{} is not allowed on {}", req.method(), req.path()),
+    })
+}
+
+/// Passes `result` through; when a rule refused it (a 403, 409 or 422), the
+/// attempt is written to the audit trail first: a refusal stores nothing but
+/// the attempt.
+pub async fn audited<T>(
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    use actix_web::ResponseError;
+    if let Err(e) = &result {
+        let status = e.status_code().as_u16();
+        if matches!(status, 403 | 409 | 422) {
+            let (actor, action, entity_type, entity_id) = (
+                actor.to_string(),
+                action.to_string(),
+                entity_type.to_string(),
+                entity_id.to_string(),
+            );
+            let (rule, detail, now) = (e.code(), e.to_string(), state.clock.now());
+            let _ = blocking::db(&state.pool, move |conn| {
+                audit::record_refusal(
+                    conn,
+                    SYSTEM_CHAIN,
+                    &actor,
+                    &action,
+                    &entity_type,
+                    &entity_id,
+                    rule,
+                    &detail,
+                    now,
+                )
+            })
+            .await;
+        }
+    }
+    result
 }

@@ -1,0 +1,114 @@
+//! The authorization middleware, wrapped around every registered route.
+//!
+//! It runs after routing, so it knows the route pattern; it looks the rule up
+//! in [`rules::RULES`](crate::auth::rules::RULES), fails closed when a
+//! registered route has none, authenticates the session and checks roles.
+//! Role refusals are audited (R7).
+
+use std::collections::HashSet;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage};
+use ebr_db::repo::{audit, person_actor};
+use ebr_domain::audit::SYSTEM_CHAIN;
+
+use crate::auth::rules::{rule_for, Access};
+use crate::auth::session::{authenticate, COOKIE};
+use crate::blocking;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Every (method, pattern) registered, so a registered route without a rule
+/// is told apart from a method the route does not have (405).
+#[derive(Debug, Default)]
+pub struct RegisteredRoutes(pub HashSet<(String, &'static str)>);
+
+fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    req.error_response(error)
+}
+
+/// Authorizes one request against the rule of its route.
+pub async fn authorize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let pattern = req.match_pattern().unwrap_or_default();
+    let method = req.method().clone();
+    let Some(rule) = rule_for(&method, &pattern) else {
+        let registered = req
+            .app_data::<web::Data<RegisteredRoutes>>()
+            .is_some_and(|r| {
+                r.0.iter()
+                    .any(|(m, p)| m == method.as_str() && *p == pattern)
+            });
+        if registered {
+            return Ok(refuse(
+                req,
+                ApiError::Internal(anyhow::anyhow!(
+                    "route {method} {pattern} has no authorization rule"
+                )),
+            ));
+        }
+        // Not a method of this route: the resource answers 405.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if rule.access == Access::Public {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(refuse(
+            req,
+            ApiError::Internal(anyhow::anyhow!("application state missing")),
+        ));
+    };
+    let token = req.cookie(COOKIE).map(|c| c.value().to_string());
+    let current = match authenticate(&state, token).await {
+        Ok(current) => current,
+        Err(e) => return Ok(refuse(req, e)),
+    };
+    if let Access::Roles(roles) = rule.access {
+        if current.must_change_password {
+            return Ok(refuse(
+                req,
+                ApiError::Forbidden {
+                    code: "password_change_required",
+                    detail: "change your password first (it is temporary or expired): POST /api/v1/session/password".into(),
+                },
+            ));
+        }
+        if !roles.iter().any(|r| current.person.has_role(*r)) {
+            let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            let actor = person_actor(current.person.person.id);
+            let route = format!("{method} {pattern}");
+            let needed_text = needed.join(", ");
+            let now = state.clock.now();
+            let denied_route = route.clone();
+            let denied_needed = needed_text.clone();
+            let _ = blocking::db(&state.pool, move |conn| {
+                audit::record_refusal(
+                    conn,
+                    SYSTEM_CHAIN,
+                    &actor,
+                    "access.denied",
+                    "route",
+                    &denied_route,
+                    "role_forbidden",
+                    &format!("needs one of: {denied_needed}"),
+                    now,
+                )
+            })
+            .await;
+            return Ok(refuse(
+                req,
+                ApiError::Forbidden {
+                    code: "role_forbidden",
+                    detail: format!("{route} needs one of the roles: {needed_text}"),
+                },
+            ));
+        }
+    }
+    req.extensions_mut().insert(current);
+    Ok(next.call(req).await?.map_into_boxed_body())
+}

@@ -1,0 +1,98 @@
+//! The authorization table: one rule per route (R4, R7). A route that is
+//! registered without a rule here is refused with a 500 (fail closed), and the
+//! route × role test fails.
+
+use actix_web::http::Method;
+use ebr_domain::identity::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a session.
+    Public,
+    /// Any logged-in person, even one who must first change their password.
+    Session,
+    /// A logged-in person holding at least one of these roles, with a current password.
+    Roles(&'static [Role]),
+}
+
+/// One rule: method, route pattern (as registered) and access.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Route pattern, e.g. `/api/v1/mbrs/{id}`.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+}
+
+use Role::*;
+
+/// Every GMP role (read access to GMP data).
+pub const GMP_READERS: &[Role] = &[
+    Operator,
+    QcAnalyst,
+    QaReviewer,
+    ReleaseAuthority,
+    MbrAuthor,
+    Auditor,
+];
+
+const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule {
+    Rule {
+        method,
+        path,
+        access,
+    }
+}
+
+/// The table.
+pub const RULES: &[Rule] = &[
+    rule("GET", "/healthz", Access::Public),
+    rule("GET", "/readyz", Access::Public),
+    rule("POST", "/api/v1/session", Access::Public),
+    rule("GET", "/api/v1/session", Access::Session),
+    rule("DELETE", "/api/v1/session", Access::Session),
+    rule("POST", "/api/v1/session/password", Access::Session),
+    rule("POST", "/api/v1/session/acknowledgment", Access::Session),
+    rule("GET", "/api/v1/users", Access::Roles(&[Admin, Auditor])),
+    rule("POST", "/api/v1/users", Access::Roles(&[Admin])),
+    rule("POST", "/api/v1/users/{id}/roles", Access::Roles(&[Admin])),
+    rule(
+        "POST",
+        "/api/v1/users/{id}/deactivate",
+        Access::Roles(&[Admin]),
+    ),
+    rule("POST", "/api/v1/users/{id}/unlock", Access::Roles(&[Admin])),
+    rule(
+        "POST",
+        "/api/v1/users/{id}/password",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/users/{id}/identity-verification",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        "DELETE",
+        "/api/v1/users/{id}/sessions",
+        Access::Roles(&[Admin]),
+    ),
+    rule("GET", "/api/v1/mbrs", Access::Roles(GMP_READERS)),
+    rule("POST", "/api/v1/mbrs", Access::Roles(&[MbrAuthor])),
+    rule("GET", "/api/v1/mbrs/{id}", Access::Roles(GMP_READERS)),
+    rule(
+        "POST",
+        "/api/v1/mbrs/{id}/signatures",
+        Access::Roles(&[QaReviewer]),
+    ),
+];
+
+/// The rule for a method and registered route pattern.
+pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .find(|r| r.method == method.as_str() && r.path == path)
+}

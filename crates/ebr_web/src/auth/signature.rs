@@ -1,0 +1,140 @@
+//! The signature ceremony (R10, R12, R15, R16, R17, R19).
+//!
+//! An authenticated session never implies signing authority. Every signing
+//! request re-verifies the signer's password; the first signature of a
+//! continuous session period also needs the username; the signer is always the
+//! session's own person; signing is disabled until the person acknowledged the
+//! accountability statement and a second administrator verified their
+//! identity. A wrong password stores no signature, is audited and counts
+//! toward the lockout.
+
+use ebr_db::repo::{audit, people, person_actor, sessions};
+use ebr_domain::audit::SYSTEM_CHAIN;
+use ebr_domain::signature::{check_components, SignatureMeaning};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::current::Authenticated;
+use crate::auth::password;
+use crate::blocking;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The signature-accountability statement every person acknowledges (R10).
+pub const ACCOUNTABILITY_STATEMENT: &str = "I understand that my electronic signature in ebr is the legally binding equivalent of my handwritten signature (21 CFR 11.100(c)), that I am accountable for every record I sign, and that I will never share my password or let anyone sign as me.";
+
+/// SHA-256 of [`ACCOUNTABILITY_STATEMENT`].
+pub fn statement_sha256() -> String {
+    ebr_domain::canonical::sha256_hex(ACCOUNTABILITY_STATEMENT.as_bytes())
+}
+
+/// What a signer sends with every signature.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureRequest {
+    /// The meaning: performed, verified, reviewed, approved, released, rejected or closed.
+    #[schema(value_type = String, example = "approved")]
+    pub meaning: SignatureMeaning,
+    /// The signer's password (always required).
+    pub password: String,
+    /// The signer's username: required for the first signature of a session
+    /// and after an idle lock; must be the session's own.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// An optional comment stored with the signature.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+async fn refuse(state: &AppState, who: &Authenticated, record: &str, error: ApiError) -> ApiError {
+    let actor = person_actor(who.person.person.id);
+    let rule = error.code();
+    let detail = error.to_string();
+    let record = record.to_string();
+    let now = state.clock.now();
+    let _ = blocking::db(&state.pool, move |conn| {
+        audit::record_refusal(
+            conn,
+            SYSTEM_CHAIN,
+            &actor,
+            "signature",
+            "signature_request",
+            &record,
+            rule,
+            &detail,
+            now,
+        )
+    })
+    .await;
+    error
+}
+
+/// Runs the ceremony for a signature on `record` (a description such as
+/// `mbr_version:<id>` used in audit events). On success the caller performs
+/// the signed action and stores the signature in one transaction.
+pub async fn verify_signer(
+    state: &AppState,
+    who: &Authenticated,
+    request: &SignatureRequest,
+    record: &str,
+) -> Result<(), ApiError> {
+    let person = &who.person;
+    if who.must_change_password {
+        let e = ApiError::Forbidden {
+            code: "password_change_required",
+            detail: "change your temporary or expired password before signing".into(),
+        };
+        return Err(refuse(state, who, record, e).await);
+    }
+    if let Err(e) = check_components(
+        who.continuous_signing,
+        &person.person.username,
+        request.username.as_deref(),
+    ) {
+        return Err(refuse(state, who, record, e.into()).await);
+    }
+    if !person.acknowledged_signature_statement {
+        let e = ApiError::Forbidden {
+            code: "signature_acknowledgment_required",
+            detail: "acknowledge the signature-accountability statement first: POST /api/v1/session/acknowledgment".into(),
+        };
+        return Err(refuse(state, who, record, e).await);
+    }
+    if !person.identity_verified {
+        let e = ApiError::Forbidden {
+            code: "identity_not_verified",
+            detail: "your electronic signature is not enabled yet: a second administrator must record that your identity was verified".into(),
+        };
+        return Err(refuse(state, who, record, e).await);
+    }
+    let id = person.person.id;
+    let username = person.person.username.clone();
+    let session_id = who.session.id;
+    let password = request.password.clone();
+    let now = state.clock.now();
+    let outcome = blocking::db(&state.pool, move |conn| {
+        let phc = people::credential(conn, id)?
+            .map(|c| c.phc)
+            .unwrap_or_default();
+        let correct = password::verify(&password, &phc);
+        let attempt = people::record_attempt(conn, Some(id), &username, "signature", correct, now)?;
+        if correct {
+            sessions::set_signing_continuous(conn, session_id, true)?;
+        } else if attempt.locked_now {
+            sessions::end_all_for(conn, id, "locked", now)?;
+        }
+        Ok((correct, attempt.locked_now))
+    })
+    .await?;
+    match outcome {
+        (true, _) => Ok(()),
+        (false, true) => Err(ApiError::Unauthorized {
+            code: "account_locked",
+            detail: "password incorrect; the account is now locked after repeated failures and an administrator must unlock it. Nothing was signed.".into(),
+        }),
+        (false, false) => Err(ApiError::Unauthorized {
+            code: "password_incorrect",
+            detail: "password incorrect; nothing was signed".into(),
+        }),
+    }
+}

@@ -1,0 +1,287 @@
+//! `/api/v1/session`: log in, who am I, log out, change password, acknowledge
+//! the signature-accountability statement.
+
+use actix_web::{web, HttpResponse};
+use chrono::Duration;
+use ebr_db::repo::{people, person_actor, sessions};
+use ebr_domain::identity::check_new_password;
+use ebr_domain::signature::{components_required, Components};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::current::Authenticated;
+use crate::auth::password;
+use crate::auth::session::{cookie, new_token, removal_cookie, token_hash};
+use crate::auth::signature::{statement_sha256, ACCOUNTABILITY_STATEMENT};
+use crate::blocking;
+use crate::error::{ApiError, Problem};
+use crate::routes::views::{utc, PersonView};
+use crate::startup::AppState;
+
+/// Login credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The signing status of the session's person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SigningStatus {
+    /// Whether this person can sign now (acknowledged, identity verified, password current).
+    pub enabled: bool,
+    /// `username_and_password` or `password_only` for the next signature (R16).
+    pub next_signature_needs: String,
+    /// The accountability statement to acknowledge (R10).
+    pub accountability_statement: String,
+    /// Its SHA-256, to send back when acknowledging.
+    pub statement_sha256: String,
+}
+
+/// The session and its person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// The person.
+    pub person: PersonView,
+    /// The password must be changed before anything else.
+    pub must_change_password: bool,
+    /// Signing status.
+    pub signing: SigningStatus,
+    /// Absolute end of the session (UTC).
+    pub expires_at: String,
+}
+
+fn session_view(current: Authenticated) -> SessionView {
+    let enabled = current.person.acknowledged_signature_statement
+        && current.person.identity_verified
+        && !current.must_change_password;
+    let needs = match components_required(current.continuous_signing) {
+        Components::UsernameAndPassword => "username_and_password",
+        Components::PasswordOnly => "password_only",
+    };
+    SessionView {
+        expires_at: utc(current.session.expires_at),
+        must_change_password: current.must_change_password,
+        signing: SigningStatus {
+            enabled,
+            next_signature_needs: needs.into(),
+            accountability_statement: ACCOUNTABILITY_STATEMENT.into(),
+            statement_sha256: statement_sha256(),
+        },
+        person: current.person.into(),
+    }
+}
+
+enum LoginOutcome {
+    Invalid,
+    Locked,
+    Deactivated,
+    LoggedIn(Box<Authenticated>),
+}
+
+/// Log in with username and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest, responses(
+    (status = 201, body = SessionView, description = "logged in; the `ebr_session` cookie is set"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "credentials_invalid, account_locked or account_deactivated"),
+))]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let token = new_token()?;
+    let hash = token_hash(&token);
+    let now = state.clock.now();
+    let lifetime = Duration::hours(i64::from(state.security.absolute_lifetime_hours));
+    let max_age = state.security.password_max_age_days;
+    let outcome = blocking::db(&state.pool, move |conn| {
+        let username = username.trim().to_lowercase();
+        let Some(row) = people::find_by_username(conn, &username)? else {
+            password::verify_dummy(&password);
+            people::record_attempt(conn, None, &username, "login", false, now)?;
+            return Ok(LoginOutcome::Invalid);
+        };
+        let person = people::state(conn, row.id)?;
+        if person.locked {
+            password::verify_dummy(&password);
+            return Ok(LoginOutcome::Locked);
+        }
+        let phc = people::credential(conn, row.id)?
+            .map(|c| c.phc)
+            .unwrap_or_default();
+        let correct = password::verify(&password, &phc);
+        let attempt = people::record_attempt(conn, Some(row.id), &username, "login", correct, now)?;
+        if !correct {
+            return Ok(if attempt.locked_now {
+                LoginOutcome::Locked
+            } else {
+                LoginOutcome::Invalid
+            });
+        }
+        if !person.active {
+            return Ok(LoginOutcome::Deactivated);
+        }
+        let session = sessions::create(conn, row.id, &hash, now, lifetime)?;
+        let person = people::state(conn, row.id)?;
+        let must_change = person.password_temporary
+            || person
+                .password_set_at
+                .is_none_or(|t| ebr_domain::identity::password_expired(t, max_age, now));
+        Ok(LoginOutcome::LoggedIn(Box::new(Authenticated {
+            session,
+            person,
+            continuous_signing: false,
+            must_change_password: must_change,
+        })))
+    })
+    .await?;
+    match outcome {
+        LoginOutcome::Invalid => Err(ApiError::Unauthorized {
+            code: "credentials_invalid",
+            detail: "username or password incorrect".into(),
+        }),
+        LoginOutcome::Locked => Err(ApiError::Unauthorized {
+            code: "account_locked",
+            detail: "this account is locked after repeated failed password checks; an administrator must unlock it".into(),
+        }),
+        LoginOutcome::Deactivated => Err(ApiError::Unauthorized {
+            code: "account_deactivated",
+            detail: "this account is deactivated".into(),
+        }),
+        LoginOutcome::LoggedIn(current) => Ok(HttpResponse::Created()
+            .cookie(cookie(&token, &state.security))
+            .json(session_view(*current))),
+    }
+}
+
+/// The current session and its person.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session", responses(
+    (status = 200, body = SessionView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn whoami(current: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(session_view(current))
+}
+
+/// Log out: ends the session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses(
+    (status = 204, description = "logged out"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    current: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    blocking::db(&state.pool, move |conn| {
+        sessions::end(conn, &current.session, "logout", now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(&state.security))
+        .finish())
+}
+
+/// A password change by the person themselves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The current (possibly temporary) password.
+    pub current_password: String,
+    /// The new password: at least 12 characters, not containing the username.
+    pub new_password: String,
+}
+
+/// Change your own password (required after an administrator set it, R17, or when it expired, R18).
+#[utoipa::path(post, path = "/api/v1/session/password", tag = "session", request_body = PasswordChange, responses(
+    (status = 200, body = SessionView),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "password_too_short, password_contains_username, password_reused"),
+))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    current: Authenticated,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let username = current.person.person.username.clone();
+    check_new_password(&username, &new_password)?;
+    if new_password == current_password {
+        return Err(ApiError::Invalid {
+            code: "password_reused",
+            detail: "the new password must differ from the current one".into(),
+            problems: vec![],
+        });
+    }
+    let id = current.person.person.id;
+    let now = state.clock.now();
+    let changed = blocking::db(&state.pool, move |conn| {
+        let phc = people::credential(conn, id)?
+            .map(|c| c.phc)
+            .unwrap_or_default();
+        let correct = password::verify(&current_password, &phc);
+        people::record_attempt(conn, Some(id), &username, "login", correct, now)?;
+        if !correct {
+            return Ok(None);
+        }
+        let new_phc = password::hash(&new_password).map_err(|e| ebr_db::DbError::Integrity(e))?;
+        people::set_password(conn, id, new_phc, false, &person_actor(id), now)?;
+        Ok(Some(people::state(conn, id)?))
+    })
+    .await?;
+    let Some(person) = changed else {
+        return Err(ApiError::Unauthorized {
+            code: "password_incorrect",
+            detail: "the current password is incorrect; nothing was changed".into(),
+        });
+    };
+    Ok(HttpResponse::Ok().json(session_view(Authenticated {
+        person,
+        must_change_password: false,
+        ..current
+    })))
+}
+
+/// Acknowledgment of the accountability statement.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgment {
+    /// The `statement_sha256` from `GET /api/v1/session`: proves which text was acknowledged.
+    pub statement_sha256: String,
+}
+
+/// Acknowledge the signature-accountability statement (R10); signing is refused until then.
+#[utoipa::path(post, path = "/api/v1/session/acknowledgment", tag = "session", request_body = Acknowledgment, responses(
+    (status = 200, body = SessionView),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "statement_mismatch"),
+))]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    current: Authenticated,
+    body: web::Json<Acknowledgment>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = statement_sha256();
+    if body.statement_sha256 != expected {
+        return Err(ApiError::Invalid {
+            code: "statement_mismatch",
+            detail: "statement_sha256 does not match the current accountability statement; read it again from GET /api/v1/session".into(),
+            problems: vec![],
+        });
+    }
+    let id = current.person.person.id;
+    let now = state.clock.now();
+    let person = blocking::db(&state.pool, move |conn| {
+        if !people::state(conn, id)?.acknowledged_signature_statement {
+            people::acknowledge(conn, id, &expected, now)?;
+        }
+        people::state(conn, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(session_view(Authenticated { person, ..current })))
+}
