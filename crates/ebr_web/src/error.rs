@@ -83,6 +83,9 @@ pub enum ApiError {
     /// No such resource or route.
     #[error("{0}")]
     NotFound(String),
+    /// The route exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The database is down or the schema is not current.
     #[error("{0}")]
     NotReady(String),
@@ -128,6 +131,7 @@ impl ApiError {
             | ApiError::BadRequest { code, .. } => code,
             ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => "service_unavailable",
             ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Db(_) | ApiError::Internal(_) => "internal_error",
         }
     }
@@ -177,6 +181,7 @@ impl ResponseError for ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -173,10 +173,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::BadRequest {
-        code: "method_not_allowed",
-        detail: format!("{} is not allowed on {}", req.method(), req.path()),
-    })
+    Err(ApiError::MethodNotAllowed(format!(
+        "{} is not allowed on {}",
+        req.method(),
+        req.path()
+    )))
 }
 
 /// Passes `result` through; when a rule refused it (a 403, 409 or 422), the

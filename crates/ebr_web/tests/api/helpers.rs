@@ -1,20 +1,58 @@
-//! Spawning the real server for a test.
+//! Spawning the real server for a test, with a clock the test controls, and
+//! people fixtures.
 
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Duration, Utc};
+use ebr_db::repo::people::{self, NewPerson, PersonState};
+use ebr_domain::identity::Role;
 use ebr_testdb::TestDatabase;
-use ebr_web::clock::SystemClock;
+use ebr_web::auth::password;
+use ebr_web::auth::signature::statement_sha256;
+use ebr_web::clock::Clock;
+use ebr_web::config::SecuritySettings;
 use ebr_web::startup::{self, AppState};
+use serde_json::{json, Value};
+
+/// The password every fixture person has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A clock that stands still until the test moves it.
+#[derive(Clone)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(
+            DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z")
+                .unwrap()
+                .to_utc(),
+        )))
+    }
+    /// Moves time forward.
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
 
 /// A running server and its database; both end with the test.
 pub struct TestApp {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub address: String,
-    /// HTTP client.
+    /// A client without a session.
     pub client: reqwest::Client,
-    /// The test's database (dropped with the app).
-    pub _db: Option<TestDatabase>,
+    /// The server's clock.
+    pub clock: ManualClock,
+    /// The test's database.
+    pub db: Option<TestDatabase>,
+    admin: Option<PersonState>,
 }
 
 impl TestApp {
@@ -40,11 +78,16 @@ impl TestApp {
     fn spawn_with(pool: ebr_db::PgPool, db: Option<TestDatabase>) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
+        let clock = ManualClock::new();
         let server = startup::run(
             listener,
             AppState {
                 pool,
-                clock: Arc::new(SystemClock),
+                clock: Arc::new(clock.clone()),
+                security: SecuritySettings {
+                    secure_cookie: false,
+                    ..SecuritySettings::default()
+                },
             },
         )
         .unwrap();
@@ -52,39 +95,159 @@ impl TestApp {
         TestApp {
             address,
             client: reqwest::Client::new(),
-            _db: db,
+            clock,
+            db,
+            admin: None,
         }
     }
 
-    /// GET `path`.
+    /// The test database.
+    pub fn db(&self) -> &TestDatabase {
+        self.db.as_ref().unwrap()
+    }
+
+    /// URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GET `path` without a session.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Creates a person directly in the database, ready to work: password
+    /// [`PASSWORD`] (not temporary), identity verified by a second
+    /// administrator, accountability statement acknowledged.
+    pub fn person(&mut self, username: &str, roles: &[Role]) -> PersonState {
+        let mut conn = self.db().connection();
+        let now = self.clock.now();
+        let phc = password::hash(PASSWORD).unwrap();
+        let new = NewPerson {
+            username,
+            full_name: &display_name(username),
+            roles,
+            phc,
+            temporary: false,
+        };
+        let person = people::create(&mut conn, new, "system:test", now).unwrap();
+        if roles.contains(&Role::Admin) && self.admin.is_none() {
+            self.admin = Some(person.clone());
+            return person;
+        }
+        let verifier = self.verifier(&mut conn, person.person.id);
+        people::verify_identity(&mut conn, person.person.id, verifier, "test fixture", now)
+            .unwrap();
+        if !roles.contains(&Role::Admin) {
+            people::acknowledge(&mut conn, person.person.id, &statement_sha256(), now).unwrap();
+        }
+        people::state(&mut conn, person.person.id).unwrap()
+    }
+
+    /// Creates a person without identity verification and acknowledgment.
+    pub fn bare_person(&self, username: &str, roles: &[Role]) -> PersonState {
+        let mut conn = self.db().connection();
+        let phc = password::hash(PASSWORD).unwrap();
+        let new = NewPerson {
+            username,
+            full_name: &display_name(username),
+            roles,
+            phc,
+            temporary: false,
+        };
+        people::create(&mut conn, new, "system:test", self.clock.now()).unwrap()
+    }
+
+    fn verifier(&mut self, conn: &mut ebr_db::PgConnection, person: uuid::Uuid) -> uuid::Uuid {
+        if self.admin.is_none() {
+            let phc = password::hash(PASSWORD).unwrap();
+            let new = NewPerson {
+                username: "fixture.admin",
+                full_name: "Fixture Admin",
+                roles: &[Role::Admin],
+                phc,
+                temporary: false,
+            };
+            self.admin = Some(people::create(conn, new, "system:test", self.clock.now()).unwrap());
+        }
+        let admin = self.admin.as_ref().unwrap().person.id;
+        assert_ne!(admin, person);
+        admin
+    }
+
+    /// Logs `username` in with [`PASSWORD`]; returns a client holding the session.
+    pub async fn login(&self, username: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let response = client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({ "username": username, "password": PASSWORD }))
             .send()
             .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            201,
+            "login of {username}: {}",
+            response.text().await.unwrap()
+        );
+        client
+    }
+
+    /// Imports the reference MBR as `author` (logged in) and returns its id.
+    pub async fn import_reference(&self, author: &reqwest::Client) -> String {
+        let response = author
+            .post(self.url("/api/v1/mbrs"))
+            .header("content-type", "application/toml")
+            .body(ebr_testdb::fixtures::REFERENCE_MBR)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(status == 201 || status == 200, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Rows in a table.
+    pub fn count(&self, table: &str) -> i64 {
+        self.db().table_counts()[table]
+    }
+
+    /// Audit events with this action.
+    pub fn audit_actions(&self, action: &str) -> Vec<Value> {
+        let mut conn = self.db().connection();
+        ebr_db::repo::audit::chain_events(&mut conn, ebr_domain::audit::SYSTEM_CHAIN)
             .unwrap()
+            .into_iter()
+            .filter(|e| e.action == action)
+            .map(|e| json!({ "actor": e.actor, "entity_id": e.entity_id, "new_value": e.new_value, "reason": e.reason }))
+            .collect()
+    }
+}
+
+fn display_name(username: &str) -> String {
+    match username {
+        "zhang.wei" => "张伟".to_string(),
+        other => other.replace('.', " "),
     }
 }
 
 /// Asserts a response is an RFC 9457 problem with `status` and `code`.
-pub async fn assert_problem(
-    response: reqwest::Response,
-    status: u16,
-    code: &str,
-) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .unwrap()
-            .to_str()
-            .unwrap(),
-        "application/problem+json"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "{body}");
+    assert_eq!(content_type, "application/problem+json");
     assert_eq!(body["status"], status);
-    assert_eq!(body["code"], code);
+    assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["type"], format!("urn:ebr:problem:{code}"));
     assert!(!body["detail"].as_str().unwrap().is_empty());
     body

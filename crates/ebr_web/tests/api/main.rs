@@ -8,6 +8,7 @@
     reason = "tests fail loudly; helpers outside #[test] functions included"
 )]
 
+mod authz;
 mod health;
 mod helpers;
 mod openapi;
