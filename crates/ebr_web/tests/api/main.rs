@@ -12,3 +12,5 @@ mod authz;
 mod health;
 mod helpers;
 mod openapi;
+mod session;
+mod users;
