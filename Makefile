@@ -27,7 +27,8 @@ run: build db-up ## Build, provision the database, seed demo data, serve at http
 	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) migrate
 	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) demo
 	@echo "ebr: serving on http://$(BIND)  (API docs: http://$(BIND)/api/docs/ ; Ctrl-C stops; 'make db-down' stops the database)"
-	@DATABASE_URL='$(DEV_DB_URL)' exec $(EBR) serve --bind $(BIND)
+	@# Plain HTTP on loopback: the session cookie cannot be Secure here. Behind TLS keep the default (true).
+	@DATABASE_URL='$(DEV_DB_URL)' EBR__SECURITY__SECURE_COOKIE=$${EBR__SECURITY__SECURE_COOKIE:-false} exec $(EBR) serve --bind $(BIND)
 
 .PHONY: test
 test: build-deps test-db-up ## Provision a test database and run every test against it

@@ -314,24 +314,38 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<PersonState>, DbError> {
     ids.into_iter().map(|id| state(conn, id)).collect()
 }
 
-/// Failed password checks since the last success or unlock.
+/// Failed password checks since the last success or unlock, ordered by
+/// (time, UUIDv7 id) so events within the same microsecond still order.
 fn consecutive_failures(conn: &mut PgConnection, person: Uuid) -> Result<i64, DbError> {
-    let last_success: Option<DateTime<Utc>> = auth_attempts::table
+    let last_success: Option<(DateTime<Utc>, Uuid)> = auth_attempts::table
         .filter(auth_attempts::person_id.eq(person))
         .filter(auth_attempts::succeeded.eq(true))
-        .select(diesel::dsl::max(auth_attempts::occurred_at))
-        .first(conn)?;
-    let last_unlock: Option<DateTime<Utc>> = account_events::table
+        .order((auth_attempts::occurred_at.desc(), auth_attempts::id.desc()))
+        .select((auth_attempts::occurred_at, auth_attempts::id))
+        .first(conn)
+        .optional()?;
+    let last_unlock: Option<(DateTime<Utc>, Uuid)> = account_events::table
         .filter(account_events::person_id.eq(person))
         .filter(account_events::kind.eq("unlocked"))
-        .select(diesel::dsl::max(account_events::occurred_at))
-        .first(conn)?;
+        .order((
+            account_events::occurred_at.desc(),
+            account_events::id.desc(),
+        ))
+        .select((account_events::occurred_at, account_events::id))
+        .first(conn)
+        .optional()?;
     let mut failures = auth_attempts::table
         .filter(auth_attempts::person_id.eq(person))
         .filter(auth_attempts::succeeded.eq(false))
         .into_boxed();
-    if let Some(since) = last_success.max(last_unlock) {
-        failures = failures.filter(auth_attempts::occurred_at.gt(since));
+    if let Some((at, id)) = last_success.max(last_unlock) {
+        failures = failures.filter(
+            auth_attempts::occurred_at
+                .gt(at)
+                .or(auth_attempts::occurred_at
+                    .eq(at)
+                    .and(auth_attempts::id.gt(id))),
+        );
     }
     Ok(failures.count().get_result(conn)?)
 }

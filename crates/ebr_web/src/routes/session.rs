@@ -230,7 +230,7 @@ pub async fn change_password(
         if !correct {
             return Ok(None);
         }
-        let new_phc = password::hash(&new_password).map_err(|e| ebr_db::DbError::Integrity(e))?;
+        let new_phc = password::hash(&new_password).map_err(ebr_db::DbError::Integrity)?;
         people::set_password(conn, id, new_phc, false, &person_actor(id), now)?;
         Ok(Some(people::state(conn, id)?))
     })

@@ -13,4 +13,5 @@ mod health;
 mod helpers;
 mod openapi;
 mod session;
+mod signatures;
 mod users;
