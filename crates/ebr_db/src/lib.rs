@@ -14,4 +14,4 @@ pub mod schema;
 
 pub use diesel::pg::PgConnection;
 pub use error::DbError;
-pub use pool::{connect, establish, PgPool};
+pub use pool::{act_as_app, connect, establish, PgPool};

@@ -20,8 +20,39 @@ pub fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
 }
 
 /// How many migrations are not yet applied (0 means the schema is current).
+/// Reads the bookkeeping table only, so it works with the read-only rights of
+/// the application role.
 pub fn pending_count(conn: &mut PgConnection) -> Result<usize, DbError> {
-    conn.pending_migrations(MIGRATIONS)
-        .map(|pending| pending.len())
-        .map_err(|e| DbError::Migration(e.to_string()))
+    use diesel::migration::MigrationSource;
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        present: bool,
+    }
+    let present = diesel::sql_query(
+        "SELECT to_regclass('public.__diesel_schema_migrations') IS NOT NULL AS present",
+    )
+    .get_result::<Exists>(conn)?
+    .present;
+    let applied: Vec<String> = if present {
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<Applied>(conn)?
+            .into_iter()
+            .map(|a| a.version)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(embedded
+        .iter()
+        .filter(|m| !applied.contains(&m.name().version().to_string()))
+        .count())
 }

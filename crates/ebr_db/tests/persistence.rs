@@ -157,3 +157,61 @@ fn concurrent_imports_get_distinct_versions_and_a_gap_free_chain() {
         Ok(6)
     );
 }
+
+/// R5: the application's database role (every pooled connection) can neither
+/// update nor delete recorded data, nor disable or drop the guarding triggers.
+#[test]
+fn r5_the_application_role_cannot_rewrite_data_or_drop_guards() {
+    #[derive(diesel::QueryableByName)]
+    struct Who {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        who: String,
+    }
+    let db = TestDatabase::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let who: Who = diesel::sql_query("SELECT current_user::text AS who")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(who.who, "ebr_app");
+    let tables = [
+        "audit_events",
+        "mbr_versions",
+        "mbr_status_events",
+        "people",
+        "role_changes",
+        "password_credentials",
+        "signatures",
+        "batches",
+        "entries",
+        "batch_exceptions",
+        "deviations",
+        "material_lots",
+        "equipment",
+    ];
+    for table in tables {
+        for statement in [
+            format!("UPDATE {table} SET id = id"),
+            format!("DELETE FROM {table}"),
+            format!("TRUNCATE {table}"),
+            format!("ALTER TABLE {table} DISABLE TRIGGER ALL"),
+            format!("DROP TRIGGER {table}_no_update ON {table}"),
+            format!("DROP TABLE {table}"),
+        ] {
+            let err = diesel::sql_query(&statement)
+                .execute(&mut conn)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("permission denied") || err.contains("must be owner"),
+                "{statement}: {err}"
+            );
+        }
+    }
+    // Sessions are bookkeeping: the role may update their activity columns only.
+    let err = diesel::sql_query("UPDATE sessions SET person_id = person_id")
+        .execute(&mut conn)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("permission denied"), "{err}");
+}

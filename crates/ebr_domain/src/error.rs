@@ -85,6 +85,147 @@ pub enum DomainError {
     /// R17: a person signs only as themselves.
     #[error("you can only sign as yourself: the username does not match the logged-in person")]
     SignerNotSessionUser,
+    /// A value that does not fit its field.
+    #[error("invalid value for field `{field}`: {reason}")]
+    InvalidValue {
+        /// The field key.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A step key that is not in the MBR.
+    #[error("the MBR has no step `{0}`")]
+    UnknownStep(String),
+    /// A field key that is not in the step.
+    #[error("step `{step}` has no field `{field}`")]
+    UnknownField {
+        /// The step.
+        step: String,
+        /// The field.
+        field: String,
+    },
+    /// R6: work on a step before the earlier steps are complete.
+    #[error("step `{step}` is out of sequence: the current step is `{expected}`")]
+    StepOutOfSequence {
+        /// The step attempted.
+        step: String,
+        /// The step that must be completed first.
+        expected: String,
+    },
+    /// R36: required fields missing at signing.
+    #[error("step `{step}` cannot be signed: required field(s) without a value: {}", fields.join(", "))]
+    MissingRequiredFields {
+        /// The step.
+        step: String,
+        /// The missing field keys.
+        fields: Vec<String>,
+    },
+    /// A step already carries this signature.
+    #[error("step `{step}` is already signed as {meaning}")]
+    StepAlreadySigned {
+        /// The step.
+        step: String,
+        /// The meaning.
+        meaning: String,
+    },
+    /// Verification before the step was performed.
+    #[error("step `{0}` has not been signed as performed yet")]
+    StepNotPerformed(String),
+    /// Verification of a non-critical step.
+    #[error("step `{0}` is not critical and takes no verification")]
+    VerificationNotRequired(String),
+    /// A field that already has a value (change it with a correction).
+    #[error("field `{field}` of step `{step}` already has a value; change it with a correction (with a reason)")]
+    FieldAlreadyRecorded {
+        /// The step.
+        step: String,
+        /// The field.
+        field: String,
+    },
+    /// R24: a correction needs a reason.
+    #[error("a correction needs a reason")]
+    CorrectionReasonRequired,
+    /// An entry that was already corrected.
+    #[error("this entry was already corrected; correct the newest value instead")]
+    EntryAlreadyCorrected,
+    /// R33: a late entry needs a reason.
+    #[error(
+        "the activity is {minutes} minutes before the time of entry: a late entry needs a reason"
+    )]
+    LateEntryReasonRequired {
+        /// How late, in minutes.
+        minutes: i64,
+    },
+    /// A declared activity time in the future.
+    #[error("the activity time is in the future")]
+    ActivityInFuture,
+    /// R37: a lot of another material than the field's.
+    #[error(
+        "lot {lot} is {material}, not {expected} (the material on this step's bill of materials)"
+    )]
+    MaterialNotOnBom {
+        /// The lot number.
+        lot: String,
+        /// Its material.
+        material: String,
+        /// The material the field needs.
+        expected: String,
+    },
+    /// R37: a lot that is not released.
+    #[error("lot {lot} is {status}, not released")]
+    LotNotReleased {
+        /// The lot number.
+        lot: String,
+        /// Its status.
+        status: String,
+    },
+    /// R37: an expired lot.
+    #[error("lot {lot} expired at {expired_at}")]
+    LotExpired {
+        /// The lot number.
+        lot: String,
+        /// Its expiry.
+        expired_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// R37: a lot number that is not registered.
+    #[error("lot {0} is not registered")]
+    LotUnknown(String),
+    /// R8: equipment that is not registered.
+    #[error("equipment {0} is not registered")]
+    EquipmentUnknown(String),
+    /// R8: equipment of another type.
+    #[error("equipment {code} is a {actual}, not a {expected}")]
+    WrongEquipmentType {
+        /// Asset code.
+        code: String,
+        /// Its type.
+        actual: String,
+        /// The type required.
+        expected: String,
+    },
+    /// R8: equipment out of service.
+    #[error("equipment {0} is out of service")]
+    EquipmentOutOfService(String),
+    /// R8: overdue calibration.
+    #[error("equipment {code} is overdue for calibration (due {due})")]
+    CalibrationOverdue {
+        /// Asset code.
+        code: String,
+        /// When calibration was due.
+        due: chrono::DateTime<chrono::Utc>,
+    },
+    /// R39: the batch no longer accepts changes.
+    #[error("the batch is {status}: it accepts no further changes")]
+    BatchClosed {
+        /// The batch status.
+        status: String,
+    },
+    /// R35: batches come only from effective MBR versions.
+    #[error("a batch can only be issued from an effective MBR version; this version is {status}")]
+    MbrNotEffective {
+        /// The version's status.
+        status: String,
+    },
     /// A meaning that does not apply to the record.
     #[error("a {record} cannot be signed with the meaning `{meaning}`")]
     MeaningNotAllowed {
@@ -120,6 +261,29 @@ impl DomainError {
             Self::TwoComponentsRequired => "two_components_required",
             Self::SignerNotSessionUser => "signer_not_session_user",
             Self::MeaningNotAllowed { .. } => "meaning_not_allowed",
+            Self::InvalidValue { .. } => "invalid_value",
+            Self::UnknownStep(_) => "unknown_step",
+            Self::UnknownField { .. } => "unknown_field",
+            Self::StepOutOfSequence { .. } => "step_out_of_sequence",
+            Self::MissingRequiredFields { .. } => "missing_required_fields",
+            Self::StepAlreadySigned { .. } => "step_already_signed",
+            Self::StepNotPerformed(_) => "step_not_performed",
+            Self::VerificationNotRequired(_) => "verification_not_required",
+            Self::FieldAlreadyRecorded { .. } => "field_already_recorded",
+            Self::CorrectionReasonRequired => "correction_reason_required",
+            Self::EntryAlreadyCorrected => "entry_already_corrected",
+            Self::LateEntryReasonRequired { .. } => "late_entry_reason_required",
+            Self::ActivityInFuture => "activity_in_future",
+            Self::MaterialNotOnBom { .. } => "material_not_on_bom",
+            Self::LotNotReleased { .. } => "lot_not_released",
+            Self::LotExpired { .. } => "lot_expired",
+            Self::LotUnknown(_) => "lot_unknown",
+            Self::EquipmentUnknown(_) => "equipment_unknown",
+            Self::WrongEquipmentType { .. } => "wrong_equipment_type",
+            Self::EquipmentOutOfService(_) => "equipment_out_of_service",
+            Self::CalibrationOverdue { .. } => "calibration_overdue",
+            Self::BatchClosed { .. } => "batch_closed",
+            Self::MbrNotEffective { .. } => "mbr_not_effective",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod batch_state;
 pub mod canonical;
 pub mod duties;
 pub mod error;
+pub mod execution;
 pub mod identity;
 pub mod limits;
 pub mod mbr;

@@ -104,7 +104,31 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | DeviationOwnerCannotClose
         | SignerNotSessionUser => StatusCode::FORBIDDEN,
         TwoComponentsRequired => StatusCode::UNAUTHORIZED,
-        IllegalBatchTransition { .. } | IllegalMbrTransition { .. } => StatusCode::CONFLICT,
+        IllegalBatchTransition { .. }
+        | IllegalMbrTransition { .. }
+        | StepOutOfSequence { .. }
+        | StepAlreadySigned { .. }
+        | FieldAlreadyRecorded { .. }
+        | EntryAlreadyCorrected
+        | BatchClosed { .. }
+        | StepNotPerformed(_)
+        | MbrNotEffective { .. } => StatusCode::CONFLICT,
+        UnknownStep(_) => StatusCode::NOT_FOUND,
+        InvalidValue { .. }
+        | UnknownField { .. }
+        | MissingRequiredFields { .. }
+        | CorrectionReasonRequired
+        | LateEntryReasonRequired { .. }
+        | ActivityInFuture
+        | MaterialNotOnBom { .. }
+        | LotNotReleased { .. }
+        | LotExpired { .. }
+        | LotUnknown(_)
+        | EquipmentUnknown(_)
+        | WrongEquipmentType { .. }
+        | EquipmentOutOfService(_)
+        | CalibrationOverdue { .. }
+        | VerificationNotRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
         UnknownUnit(_)
         | UnitMismatch { .. }
         | NotANumber(_)

@@ -179,7 +179,12 @@ fn ebr_with_stdin(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -188,7 +193,15 @@ fn ebr_with_stdin(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
 fn r31_r30_r14_user_create_from_the_command_line() {
     let db = TestDatabase::new();
     let create = |username: &str, roles: &[&str]| {
-        let mut args = vec!["user", "create", "--username", username, "--name", "陈杰", "--password-stdin"];
+        let mut args = vec![
+            "user",
+            "create",
+            "--username",
+            username,
+            "--name",
+            "陈杰",
+            "--password-stdin",
+        ];
         for r in roles {
             args.extend(["--role", r]);
         }
@@ -196,21 +209,53 @@ fn r31_r30_r14_user_create_from_the_command_line() {
     };
     let ok = create("chen.jie", &["admin"]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).contains("created chen.jie (陈杰) with role(s) admin"), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains("created chen.jie (陈杰) with role(s) admin"),
+        "{}",
+        text(&ok.stdout)
+    );
     assert!(text(&ok.stdout).contains("temporary"));
 
     let mixed = create("priya.nair", &["admin", "operator"]);
     assert!(!mixed.status.success());
-    assert!(text(&mixed.stderr).contains("admin_cannot_hold_gmp_role"), "{}", text(&mixed.stderr));
+    assert!(
+        text(&mixed.stderr).contains("admin_cannot_hold_gmp_role"),
+        "{}",
+        text(&mixed.stderr)
+    );
     let generic = create("operator", &["operator"]);
-    assert!(text(&generic.stderr).contains("generic_account_forbidden"), "{}", text(&generic.stderr));
+    assert!(
+        text(&generic.stderr).contains("generic_account_forbidden"),
+        "{}",
+        text(&generic.stderr)
+    );
     let again = create("chen.jie", &["admin"]);
-    assert!(text(&again.stderr).contains("username_taken"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("username_taken"),
+        "{}",
+        text(&again.stderr)
+    );
     let unknown_role = create("li.na", &["chemist"]);
-    assert!(text(&unknown_role.stderr).contains("unknown_role"), "{}", text(&unknown_role.stderr));
+    assert!(
+        text(&unknown_role.stderr).contains("unknown_role"),
+        "{}",
+        text(&unknown_role.stderr)
+    );
     assert_eq!(db.table_counts()["people"], 1);
 
-    let no_stdin = ebr(&db, &["user", "create", "--username", "li.na", "--name", "李娜", "--role", "qc_analyst"]);
+    let no_stdin = ebr(
+        &db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "li.na",
+            "--name",
+            "李娜",
+            "--role",
+            "qc_analyst",
+        ],
+    );
     assert!(!no_stdin.status.success());
     assert!(text(&no_stdin.stderr).contains("--password-stdin"));
 }
@@ -225,10 +270,18 @@ fn demo_approves_the_reference_mbr_and_verify_checks_the_signature() {
     assert_eq!(counts["people"], 10);
     assert_eq!(counts["signatures"], 1);
     let ok = ebr(&db, &["audit", "verify"]);
-    assert!(text(&ok.stdout).contains("1 signature(s)"), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains("1 signature(s)"),
+        "{}",
+        text(&ok.stdout)
+    );
     db.execute("ALTER TABLE signatures DISABLE TRIGGER signatures_no_update");
     db.execute("UPDATE signatures SET meaning = 'rejected'");
     let broken = ebr(&db, &["audit", "verify"]);
     assert!(!broken.status.success());
-    assert!(text(&broken.stderr).contains("signature row was altered"), "{}", text(&broken.stderr));
+    assert!(
+        text(&broken.stderr).contains("signature row was altered"),
+        "{}",
+        text(&broken.stderr)
+    );
 }

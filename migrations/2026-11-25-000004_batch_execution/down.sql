@@ -1,0 +1,13 @@
+DROP TABLE deviations;
+DROP TABLE batch_exceptions;
+DROP TABLE signature_supersessions;
+DROP TABLE entries;
+DROP TABLE batch_status_events;
+DROP TABLE batches;
+DROP TABLE equipment_events;
+DROP TABLE equipment;
+DROP TABLE material_lot_events;
+DROP TABLE material_lots;
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ebr_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT, INSERT ON TABLES FROM ebr_app;
+REVOKE USAGE ON SCHEMA public FROM ebr_app;
