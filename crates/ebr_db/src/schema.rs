@@ -247,6 +247,220 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Registered material lots.
+    material_lots (id) {
+        /// Lot id.
+        id -> Uuid,
+        /// Material code.
+        material_code -> Text,
+        /// Lot number.
+        lot_number -> Text,
+        /// Supplier.
+        supplier -> Text,
+        /// Registration time.
+        created_at -> Timestamptz,
+        /// Who registered it.
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Lot status and expiry over time.
+    material_lot_events (id) {
+        /// Event id.
+        id -> Uuid,
+        /// Lot.
+        lot_id -> Uuid,
+        /// Status.
+        status -> Text,
+        /// Expiry.
+        expires_at -> Timestamptz,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        actor -> Text,
+        /// Why.
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Registered equipment.
+    equipment (id) {
+        /// Equipment id.
+        id -> Uuid,
+        /// Asset code.
+        code -> Text,
+        /// Type.
+        equipment_type -> Text,
+        /// Description.
+        name -> Text,
+        /// Registration time.
+        created_at -> Timestamptz,
+        /// Who registered it.
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Equipment status and calibration over time.
+    equipment_events (id) {
+        /// Event id.
+        id -> Uuid,
+        /// Equipment.
+        equipment_id -> Uuid,
+        /// Status.
+        status -> Text,
+        /// Calibration due.
+        calibration_due -> Timestamptz,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        actor -> Text,
+        /// Why.
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Batches.
+    batches (id) {
+        /// Batch id.
+        id -> Uuid,
+        /// Batch number.
+        batch_number -> Text,
+        /// MBR version.
+        mbr_version_id -> Uuid,
+        /// MBR content hash.
+        mbr_content_sha256 -> Text,
+        /// Product code.
+        product_code -> Text,
+        /// WCB lot.
+        wcb_lot_id -> Uuid,
+        /// WCB vial.
+        wcb_vial -> Text,
+        /// Issuance time.
+        created_at -> Timestamptz,
+        /// Issuer.
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Batch lifecycle.
+    batch_status_events (id) {
+        /// Event id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Status.
+        status -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        actor -> Text,
+        /// Why.
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Recorded values.
+    entries (id) {
+        /// Entry id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Step.
+        step_key -> Text,
+        /// Field.
+        field_key -> Text,
+        /// Canonical JSON value.
+        value -> Text,
+        /// Unit as entered.
+        unit -> Nullable<Text>,
+        /// Evaluation.
+        evaluation -> Nullable<Text>,
+        /// Lot used.
+        material_lot_id -> Nullable<Uuid>,
+        /// Equipment used.
+        equipment_id -> Nullable<Uuid>,
+        /// Activity time.
+        activity_at -> Timestamptz,
+        /// Recording time.
+        recorded_at -> Timestamptz,
+        /// Recorder.
+        recorded_by -> Uuid,
+        /// Late-entry reason.
+        late_reason -> Nullable<Text>,
+        /// Corrected entry.
+        corrects_entry_id -> Nullable<Uuid>,
+        /// Correction reason.
+        correction_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Superseded signatures.
+    signature_supersessions (signature_id) {
+        /// Signature.
+        signature_id -> Uuid,
+        /// Time.
+        superseded_at -> Timestamptz,
+        /// Correcting entry.
+        by_entry_id -> Uuid,
+        /// Reason.
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    /// Review-by-exception items.
+    batch_exceptions (id) {
+        /// Exception id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Kind.
+        kind -> Text,
+        /// Severity.
+        severity -> Text,
+        /// Step.
+        step_key -> Nullable<Text>,
+        /// Field.
+        field_key -> Nullable<Text>,
+        /// Entry.
+        entry_id -> Nullable<Uuid>,
+        /// Detail.
+        detail -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Whose action.
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    /// Deviations.
+    deviations (id) {
+        /// Deviation id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Source entry.
+        source_entry_id -> Nullable<Uuid>,
+        /// Title.
+        title -> Text,
+        /// Description.
+        description -> Text,
+        /// Time.
+        opened_at -> Timestamptz,
+        /// Who.
+        opened_by -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     people,
     role_changes,
@@ -260,4 +474,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     mbr_versions,
     mbr_status_events,
+    material_lots,
+    material_lot_events,
+    equipment,
+    equipment_events,
+    batches,
+    batch_status_events,
+    entries,
+    signature_supersessions,
+    batch_exceptions,
+    deviations,
 );

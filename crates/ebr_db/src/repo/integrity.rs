@@ -1,13 +1,26 @@
-//! Integrity checks over stored records: signatures against what they signed
-//! (R13) and against their own audit events (R1).
+//! Integrity checks over stored records (R1, R13): every audit event's record
+//! hash against the record as stored now, and every signature against what it
+//! signed and against its own audit event.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
+use ebr_domain::canonical::sha256_hex;
 use ebr_domain::signature::SignedRecord;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::canonical_hash;
+use crate::repo::batches::BatchRow;
+use crate::repo::exceptions::{DeviationRow, ExceptionRow};
+use crate::repo::execution::{self, EntryRow, STEP_RECORD_TYPE};
+use crate::repo::people::PersonRow;
+use crate::repo::registry::{EquipmentRow, LotRow};
 use crate::repo::{mbr, signatures};
-use crate::schema::audit_events;
+use crate::schema::{
+    audit_events, batch_exceptions, batches, deviations, entries, equipment, material_lots,
+    mbr_versions, people, signature_supersessions,
+};
 use crate::DbError;
 
 /// A signature that no longer holds.
@@ -21,6 +34,145 @@ pub struct SignatureProblem {
     pub record_id: String,
     /// What is wrong.
     pub problem: String,
+}
+
+/// A record that no longer matches the hash its audit event carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordProblem {
+    /// The chain of the audit event.
+    pub chain: String,
+    /// Its sequence number.
+    pub seq: i64,
+    /// The record's type.
+    pub entity_type: String,
+    /// The record's id.
+    pub entity_id: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+fn hashes<T: Serialize>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<String, String> {
+    rows.into_iter()
+        .map(|r| (id(&r).to_string(), canonical_hash(&r)))
+        .collect()
+}
+
+/// The current hash of every record that audit events carry a hash of, by
+/// entity type and id.
+fn current_hashes(
+    conn: &mut PgConnection,
+) -> Result<HashMap<&'static str, HashMap<String, String>>, DbError> {
+    let mut all = HashMap::new();
+    let mbrs: Vec<(Uuid, String)> = mbr_versions::table
+        .select((mbr_versions::id, mbr_versions::content))
+        .load(conn)?;
+    all.insert(
+        "mbr_version",
+        mbrs.into_iter()
+            .map(|(id, c)| (id.to_string(), sha256_hex(c.as_bytes())))
+            .collect(),
+    );
+    all.insert(
+        "signature",
+        signatures::all(conn)?
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.hash()))
+            .collect(),
+    );
+    all.insert(
+        "person",
+        hashes(
+            people::table.select(PersonRow::as_select()).load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "material_lot",
+        hashes(
+            material_lots::table
+                .select(LotRow::as_select())
+                .load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "equipment",
+        hashes(
+            equipment::table
+                .select(EquipmentRow::as_select())
+                .load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "batch",
+        hashes(
+            batches::table.select(BatchRow::as_select()).load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "entry",
+        hashes(
+            entries::table.select(EntryRow::as_select()).load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "batch_exception",
+        hashes(
+            batch_exceptions::table
+                .select(ExceptionRow::as_select())
+                .load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "deviation",
+        hashes(
+            deviations::table
+                .select(DeviationRow::as_select())
+                .load(conn)?,
+            |r| r.id,
+        ),
+    );
+    Ok(all)
+}
+
+/// Recomputes the hash of every record an audit event vouches for and reports
+/// every record that was altered or removed since (an empty list: all hold).
+pub fn verify_record_hashes(conn: &mut PgConnection) -> Result<Vec<RecordProblem>, DbError> {
+    let current = current_hashes(conn)?;
+    let vouched: Vec<(String, i64, String, String, Option<String>)> = audit_events::table
+        .filter(audit_events::record_hash.is_not_null())
+        .order((audit_events::chain.asc(), audit_events::seq.asc()))
+        .select((
+            audit_events::chain,
+            audit_events::seq,
+            audit_events::entity_type,
+            audit_events::entity_id,
+            audit_events::record_hash,
+        ))
+        .load(conn)?;
+    let mut problems = Vec::new();
+    for (chain, seq, entity_type, entity_id, hash) in vouched {
+        let problem = match current.get(entity_type.as_str()).map(|m| m.get(&entity_id)) {
+            None => Some(format!("unknown record type `{entity_type}`")),
+            Some(None) => Some("the record is missing (deleted out of band)".to_string()),
+            Some(Some(now)) if Some(now) != hash.as_ref() => Some("the record was altered after it was written: its hash no longer matches its audit event".to_string()),
+            Some(Some(_)) => None,
+        };
+        if let Some(problem) = problem {
+            problems.push(RecordProblem {
+                chain,
+                seq,
+                entity_type,
+                entity_id,
+                problem,
+            });
+        }
+    }
+    Ok(problems)
 }
 
 /// The current state of a signed record, rebuilt the way it was signed.
@@ -40,14 +192,39 @@ fn current_record(
                 Err(e) => Err(e),
             }
         }
+        STEP_RECORD_TYPE => {
+            let Some((batch, step)) = record_id.split_once('/') else {
+                return Ok(None);
+            };
+            let Ok(batch) = Uuid::parse_str(batch) else {
+                return Ok(None);
+            };
+            match execution::load(conn, batch) {
+                Ok(state) => Ok(Some(state.step_record(step))),
+                Err(DbError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
         _ => Ok(None),
     }
 }
 
-/// Recomputes every signature's record hash from the record as stored now,
-/// and every signature's own hash against the one in its audit event. Reports
-/// every signature that no longer matches (an empty list means all hold).
+/// Recomputes every signature's record hash from the record as stored now
+/// (except signatures explicitly superseded by a correction, which are
+/// expected to differ), and every signature's own hash against its audit
+/// event. Reports every signature that no longer holds.
 pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem>, DbError> {
+    let superseded: Vec<Uuid> = signature_supersessions::table
+        .select(signature_supersessions::signature_id)
+        .load(conn)?;
+    let audited: HashMap<String, Option<String>> = audit_events::table
+        .filter(audit_events::entity_type.eq("signature"))
+        .filter(audit_events::action.eq("signature.created"))
+        .select((audit_events::entity_id, audit_events::record_hash))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    let mut records: HashMap<(String, String), Option<SignedRecord>> = HashMap::new();
     let mut problems = Vec::new();
     for signature in signatures::all(conn)? {
         let problem = |text: &str| SignatureProblem {
@@ -56,23 +233,24 @@ pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem
             record_id: signature.record_id.clone(),
             problem: text.to_string(),
         };
-        let audited: Option<Option<String>> = audit_events::table
-            .filter(audit_events::entity_type.eq("signature"))
-            .filter(audit_events::entity_id.eq(signature.id.to_string()))
-            .filter(audit_events::action.eq("signature.created"))
-            .select(audit_events::record_hash)
-            .first(conn)
-            .optional()?;
-        match audited {
+        match audited.get(&signature.id.to_string()) {
             None => problems.push(problem("the signature has no audit event")),
             Some(hash) if hash.as_deref() != Some(signature.hash().as_str()) => problems.push(problem(
                 "the signature row was altered after signing (its name, time, meaning or record link no longer match its audit event)",
             )),
             Some(_) => {}
         }
-        match current_record(conn, &signature.record_type, &signature.record_id)? {
+        if superseded.contains(&signature.id) {
+            continue;
+        }
+        let key = (signature.record_type.clone(), signature.record_id.clone());
+        if !records.contains_key(&key) {
+            let record = current_record(conn, &key.0, &key.1)?;
+            records.insert(key.clone(), record);
+        }
+        match records.get(&key).and_then(Option::as_ref) {
             None => problems.push(problem("the signed record cannot be found")),
-            Some(record) if !signature.matches(&record) => problems.push(problem(
+            Some(record) if !signature.matches(record) => problems.push(problem(
                 "the signed record changed after signing: its hash no longer matches the signature",
             )),
             Some(_) => {}

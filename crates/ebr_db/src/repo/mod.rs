@@ -1,9 +1,13 @@
 //! Repository functions: each takes a connection (or transaction) and appends.
 
 pub mod audit;
+pub mod batches;
+pub mod exceptions;
+pub mod execution;
 pub mod integrity;
 pub mod mbr;
 pub mod people;
+pub mod registry;
 pub mod sessions;
 pub mod signatures;
 

@@ -115,3 +115,13 @@ pub fn all(conn: &mut PgConnection) -> Result<Vec<SignatureManifest>, DbError> {
         .load(conn)?;
     rows.into_iter().map(SignatureRow::into_manifest).collect()
 }
+
+/// The signatures with these ids, oldest first.
+pub fn by_ids(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<SignatureManifest>, DbError> {
+    let rows: Vec<SignatureRow> = signatures::table
+        .filter(signatures::id.eq_any(ids))
+        .order((signatures::signed_at.asc(), signatures::id.asc()))
+        .select(SignatureRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(SignatureRow::into_manifest).collect()
+}

@@ -21,6 +21,10 @@ pub struct MasterBatchRecord {
     /// Scope and notes for the reader.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The material batches start from (e.g. the iPSC working-cell-bank lot);
+    /// a batch is issued with a released, unexpired lot of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_material: Option<String>,
     /// The materials that bills of materials and material fields may name.
     #[serde(default)]
     pub materials: Vec<MaterialDefinition>,

@@ -109,6 +109,11 @@ impl Validator {
             );
             self.not_blank(format!("materials[{i}].name"), &m.name);
         }
+        if let Some(start) = &mbr.starting_material {
+            if !mbr.materials.iter().any(|m| &m.code == start) {
+                self.push("starting_material", format!("unknown material `{start}`"));
+            }
+        }
         let mut seen = HashSet::new();
         for (i, e) in mbr.equipment_types.iter().enumerate() {
             self.unique(

@@ -2,15 +2,20 @@
 
 use std::io::Write;
 
-use ebr_db::repo::audit;
+use ebr_db::repo::{audit, integrity, mbr, signatures};
 use ebr_domain::audit::verify_chain;
 
 use super::{connect, CommandError, CommandResult};
 use crate::config::Settings;
 
-/// Recomputes every chain, every stored MBR content hash and every
-/// signature's record hash and own hash. Prints progress
-/// per chain on stderr; exits non-zero naming the first broken item.
+fn broken(message: String) -> CommandError {
+    CommandError::Refused(format!("audit trail BROKEN: {message}"))
+}
+
+/// Recomputes every hash chain (gap-free, linked, unaltered), every record
+/// hash an audit event vouches for, every MBR content hash, and every
+/// signature's record hash and own hash. Prints progress on stderr; exits
+/// non-zero naming the first broken item.
 pub fn run(settings: &Settings) -> CommandResult {
     let mut conn = connect(settings)?;
     let chains = audit::chains(&mut conn)?;
@@ -22,8 +27,8 @@ pub fn run(settings: &Settings) -> CommandResult {
             .map(|r| (r.to_chained(), r.hash.clone()))
             .collect();
         let count = verify_chain(events.iter().map(|(e, h)| (e, h.as_str()))).map_err(|b| {
-            CommandError::Refused(format!(
-                "audit trail BROKEN: chain `{}` event #{}: {}",
+            broken(format!(
+                "chain `{}` event #{}: {}",
                 b.chain, b.seq, b.problem
             ))
         })?;
@@ -39,27 +44,33 @@ pub fn run(settings: &Settings) -> CommandResult {
     if !chains.is_empty() {
         eprintln!();
     }
-    let versions = ebr_db::repo::mbr::verify_content_hashes(&mut conn)?.map_err(|v| {
-        CommandError::Refused(format!(
-            "audit trail BROKEN: MBR {} version {} (id {}) does not match its content hash",
+    eprintln!("checking record hashes…");
+    if let Some(p) = integrity::verify_record_hashes(&mut conn)?.first() {
+        return Err(broken(format!(
+            "{} {} (vouched for by chain `{}` event #{}): {}",
+            p.entity_type, p.entity_id, p.chain, p.seq, p.problem
+        )));
+    }
+    let versions = mbr::verify_content_hashes(&mut conn)?.map_err(|v| {
+        broken(format!(
+            "MBR {} version {} (id {}) does not match its content hash",
             v.code, v.version, v.id
         ))
     })?;
-    let broken = ebr_db::repo::integrity::verify_signatures(&mut conn)?;
-    if let Some(first) = broken.first() {
-        let mut message = format!(
-            "audit trail BROKEN: signature {} on {} {}: {}",
+    eprintln!("checking signatures…");
+    let bad = integrity::verify_signatures(&mut conn)?;
+    if let Some(first) = bad.first() {
+        let more = if bad.len() > 1 {
+            format!(" (and {} more broken signature(s))", bad.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(broken(format!(
+            "signature {} on {} {}: {}{more}",
             first.signature_id, first.record_type, first.record_id, first.problem
-        );
-        if broken.len() > 1 {
-            message.push_str(&format!(
-                " (and {} more broken signature(s))",
-                broken.len() - 1
-            ));
-        }
-        return Err(CommandError::Refused(message));
+        )));
     }
-    let signature_count = ebr_db::repo::signatures::all(&mut conn)?.len();
+    let signature_count = signatures::all(&mut conn)?.len();
     println!(
         "audit trail intact: {total} events in {} chain(s), {versions} MBR version(s) and {signature_count} signature(s) match their hashes",
         chains.len()

@@ -1,0 +1,162 @@
+//! Review-by-exception items and deviations raised during execution.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{canonical, canonical_hash};
+use crate::repo::audit;
+use crate::schema::{batch_exceptions, deviations};
+use crate::DbError;
+
+/// An exception to raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionDraft {
+    /// Kind (alert, out_of_specification, correction, late_entry, material_refused, …).
+    pub kind: &'static str,
+    /// info, minor, major or critical.
+    pub severity: &'static str,
+    /// Step.
+    pub step_key: Option<String>,
+    /// Field.
+    pub field_key: Option<String>,
+    /// Entry.
+    pub entry_id: Option<Uuid>,
+    /// What happened.
+    pub detail: String,
+    /// Whose action raised it.
+    pub actor: String,
+}
+
+/// A stored exception.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = batch_exceptions)]
+pub struct ExceptionRow {
+    /// Exception id.
+    pub id: Uuid,
+    /// Batch.
+    pub batch_id: Uuid,
+    /// Kind.
+    pub kind: String,
+    /// Severity.
+    pub severity: String,
+    /// Step.
+    pub step_key: Option<String>,
+    /// Field.
+    pub field_key: Option<String>,
+    /// Entry.
+    pub entry_id: Option<Uuid>,
+    /// Detail.
+    pub detail: String,
+    /// Time.
+    pub occurred_at: DateTime<Utc>,
+    /// Whose action.
+    pub actor: String,
+}
+
+/// The audit chain of a batch.
+pub fn batch_chain(batch_id: Uuid) -> String {
+    format!("batch:{batch_id}")
+}
+
+/// Records an exception and its audit event on the batch's chain.
+pub fn raise(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    draft: &ExceptionDraft,
+    now: DateTime<Utc>,
+) -> Result<ExceptionRow, DbError> {
+    let row = ExceptionRow {
+        id: Uuid::now_v7(),
+        batch_id,
+        kind: draft.kind.into(),
+        severity: draft.severity.into(),
+        step_key: draft.step_key.clone(),
+        field_key: draft.field_key.clone(),
+        entry_id: draft.entry_id,
+        detail: draft.detail.clone(),
+        occurred_at: to_stored_precision(now),
+        actor: draft.actor.clone(),
+    };
+    diesel::insert_into(batch_exceptions::table)
+        .values(&row)
+        .execute(conn)?;
+    audit::append(
+        conn,
+        &batch_chain(batch_id),
+        AuditDraft {
+            actor: draft.actor.clone(),
+            action: format!("exception.{}", draft.kind),
+            entity_type: "batch_exception".into(),
+            entity_id: row.id.to_string(),
+            old_value: None,
+            new_value: canonical(&row),
+            reason: None,
+            record_hash: Some(canonical_hash(&row)),
+        },
+        now,
+    )?;
+    Ok(row)
+}
+
+/// A stored deviation (its lifecycle comes with the release work).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = deviations)]
+pub struct DeviationRow {
+    /// Deviation id.
+    pub id: Uuid,
+    /// Batch.
+    pub batch_id: Uuid,
+    /// The out-of-specification entry that opened it.
+    pub source_entry_id: Option<Uuid>,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Time.
+    pub opened_at: DateTime<Utc>,
+    /// Who or what opened it.
+    pub opened_by: String,
+}
+
+/// Opens a deviation (with its exception and audit event).
+pub fn open_deviation(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    source_entry_id: Option<Uuid>,
+    title: &str,
+    description: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<DeviationRow, DbError> {
+    let row = DeviationRow {
+        id: Uuid::now_v7(),
+        batch_id,
+        source_entry_id,
+        title: title.into(),
+        description: description.into(),
+        opened_at: to_stored_precision(now),
+        opened_by: actor.into(),
+    };
+    diesel::insert_into(deviations::table)
+        .values(&row)
+        .execute(conn)?;
+    audit::append(
+        conn,
+        &batch_chain(batch_id),
+        AuditDraft {
+            actor: actor.into(),
+            action: "deviation.opened".into(),
+            entity_type: "deviation".into(),
+            entity_id: row.id.to_string(),
+            old_value: None,
+            new_value: canonical(&row),
+            reason: None,
+            record_hash: Some(canonical_hash(&row)),
+        },
+        now,
+    )?;
+    Ok(row)
+}

@@ -1,0 +1,14 @@
+//! Executing a batch: recording entries, correcting them and signing steps.
+//! Each operation is one transaction under the batch's lock: the change, its
+//! exceptions, deviations, status moves and audit events commit together.
+
+mod common;
+mod correct;
+mod record;
+mod sign;
+mod state;
+
+pub use correct::correct;
+pub use record::{record, EntryInput, RecordRequest, Recorded};
+pub use sign::sign_step;
+pub use state::{load, BatchState, EntryRow, StepSignature, Supersession, STEP_RECORD_TYPE};
