@@ -44,6 +44,12 @@ pub fn run(settings: &Settings) -> CommandResult {
     if !chains.is_empty() {
         eprintln!();
     }
+    let versions = mbr::verify_content_hashes(&mut conn)?.map_err(|v| {
+        broken(format!(
+            "MBR {} version {} (id {}) does not match its content hash",
+            v.code, v.version, v.id
+        ))
+    })?;
     eprintln!("checking record hashes…");
     if let Some(p) = integrity::verify_record_hashes(&mut conn)?.first() {
         return Err(broken(format!(
@@ -51,12 +57,6 @@ pub fn run(settings: &Settings) -> CommandResult {
             p.entity_type, p.entity_id, p.chain, p.seq, p.problem
         )));
     }
-    let versions = mbr::verify_content_hashes(&mut conn)?.map_err(|v| {
-        broken(format!(
-            "MBR {} version {} (id {}) does not match its content hash",
-            v.code, v.version, v.id
-        ))
-    })?;
     eprintln!("checking signatures…");
     let bad = integrity::verify_signatures(&mut conn)?;
     if let Some(first) = bad.first() {
