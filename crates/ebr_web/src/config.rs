@@ -26,6 +26,25 @@ pub struct Settings {
     pub log: LogSettings,
     /// Sessions, passwords and signatures.
     pub security: SecuritySettings,
+    /// Batch execution.
+    pub execution: ExecutionSettings,
+}
+
+/// Batch execution settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionSettings {
+    /// An activity declared more than this many minutes before its entry is a
+    /// late entry: it needs a reason and raises an exception (R33).
+    pub late_entry_window_minutes: u32,
+}
+
+impl Default for ExecutionSettings {
+    fn default() -> Self {
+        Self {
+            late_entry_window_minutes: 30,
+        }
+    }
 }
 
 /// Session, password and signature settings (R16-R19).
@@ -84,6 +103,7 @@ struct Defaults {
     pool_size: u32,
     log: LogSettings,
     security: SecuritySettings,
+    execution: ExecutionSettings,
 }
 
 /// The default configuration file, read when it exists and no other is named.
@@ -101,6 +121,7 @@ impl Settings {
                 filter: "info".into(),
             },
             security: SecuritySettings::default(),
+            execution: ExecutionSettings::default(),
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         let named: Option<PathBuf> = file

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
-use crate::config::SecuritySettings;
+use crate::config::{ExecutionSettings, SecuritySettings};
 use crate::error::ApiError;
 use crate::routes::{self, ApiDoc};
 
@@ -23,6 +23,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Session, password and signature settings.
     pub security: SecuritySettings,
+    /// Batch execution settings.
+    pub execution: ExecutionSettings,
 }
 
 /// Largest accepted JSON body.

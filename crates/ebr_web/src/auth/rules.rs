@@ -39,6 +39,17 @@ pub const GMP_READERS: &[Role] = &[
     Auditor,
 ];
 
+/// Who may read the registries: every GMP role and administrators.
+pub const REGISTRY_READERS: &[Role] = &[
+    Operator,
+    QcAnalyst,
+    QaReviewer,
+    ReleaseAuthority,
+    MbrAuthor,
+    Auditor,
+    Admin,
+];
+
 const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule {
     Rule {
         method,

@@ -33,6 +33,7 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
         pool: pool(settings)?,
         clock: Arc::new(SystemClock),
         security: settings.security.clone(),
+        execution: settings.execution.clone(),
     };
     if crate::auth::password::INSECURE_TEST_HASHING {
         tracing::warn!(

@@ -17,6 +17,7 @@ use crate::error::{ApiError, Problem, ProblemItem};
 use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
 use crate::startup::AppState;
+use ebr_domain::audit::SYSTEM_CHAIN;
 
 /// An MBR version in a listing.
 #[derive(Debug, Serialize, ToSchema)]
@@ -220,6 +221,7 @@ pub async fn sign(
         .into());
         audited(
             &state,
+            SYSTEM_CHAIN,
             &actor,
             "mbr.sign",
             "mbr_version",
@@ -241,6 +243,7 @@ pub async fn sign(
     .await;
     let approval = audited(
         &state,
+        SYSTEM_CHAIN,
         &actor,
         "mbr.approve",
         "mbr_version",

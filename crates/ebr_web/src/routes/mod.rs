@@ -2,8 +2,11 @@
 //! installs it with the authorization middleware around each route, and
 //! [`ApiDoc`] documents every route in the OpenAPI document.
 
+pub mod batches;
+pub mod execution;
 pub mod health;
 pub mod mbrs;
+pub mod registry;
 pub mod session;
 pub mod users;
 pub mod views;
@@ -12,7 +15,6 @@ use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 use ebr_db::repo::audit;
-use ebr_domain::audit::SYSTEM_CHAIN;
 use utoipa::OpenApi;
 
 use crate::auth::middleware::{authorize, RegisteredRoutes};
@@ -185,6 +187,7 @@ async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> 
 /// the attempt.
 pub async fn audited<T>(
     state: &AppState,
+    chain: &str,
     actor: &str,
     action: &str,
     entity_type: &str,
@@ -195,6 +198,7 @@ pub async fn audited<T>(
     if let Err(e) = &result {
         let status = e.status_code().as_u16();
         if matches!(status, 403 | 409 | 422) {
+            let chain = chain.to_string();
             let (actor, action, entity_type, entity_id) = (
                 actor.to_string(),
                 action.to_string(),
@@ -205,7 +209,7 @@ pub async fn audited<T>(
             let _ = blocking::db(&state.pool, move |conn| {
                 audit::record_refusal(
                     conn,
-                    SYSTEM_CHAIN,
+                    &chain,
                     &actor,
                     &action,
                     &entity_type,

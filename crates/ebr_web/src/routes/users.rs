@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::views::PersonView;
 use crate::startup::AppState;
+use ebr_domain::audit::SYSTEM_CHAIN;
 
 /// Every person.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<PersonView>)))]
@@ -86,6 +87,7 @@ pub async fn create(
     .await;
     let person = audited(
         &state,
+        SYSTEM_CHAIN,
         &actor,
         "person.create",
         "username",
@@ -131,6 +133,7 @@ pub async fn change_roles(
     .await;
     let person = audited(
         &state,
+        SYSTEM_CHAIN,
         &actor,
         "role.change",
         "person",
@@ -177,6 +180,7 @@ pub async fn deactivate(
     .await;
     let person = audited(
         &state,
+        SYSTEM_CHAIN,
         &actor,
         "account.deactivate",
         "person",
@@ -268,6 +272,7 @@ pub async fn verify_identity(
     .await;
     let person = audited(
         &state,
+        SYSTEM_CHAIN,
         &actor,
         "person.identity_verification",
         "person",

@@ -65,7 +65,10 @@ async fn r7_route_by_role_table_is_enforced_for_every_route_and_role() {
     let mut denials = 0;
     for (method, pattern) in registered() {
         let rule = rule_for(&method, pattern).unwrap();
-        let path = pattern.replace("{id}", &some_id);
+        let path = pattern
+            .replace("{id}", &some_id)
+            .replace("{entry}", &some_id)
+            .replace("{step}", "s0-issue-record");
         let send = |client: reqwest::Client| {
             let request = client.request(
                 reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),

@@ -88,6 +88,7 @@ impl TestApp {
                     secure_cookie: false,
                     ..SecuritySettings::default()
                 },
+                execution: ebr_web::config::ExecutionSettings::default(),
             },
         )
         .unwrap();

@@ -1,0 +1,251 @@
+//! Recording, correcting and signing the steps of a batch.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use ebr_db::repo::exceptions::batch_chain;
+use ebr_db::repo::execution::{self, EntryInput, RecordRequest, Recorded};
+use ebr_db::repo::person_actor;
+use ebr_domain::identity::Role;
+use ebr_domain::signature::SignatureMeaning;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::current::Authenticated;
+use crate::auth::signature::{verify_signer, SignatureRequest};
+use crate::blocking;
+use crate::error::{ApiError, Problem};
+use crate::routes::audited;
+use crate::routes::batches::{deviation_views, exception_views, DeviationView, ExceptionView};
+use crate::routes::views::{utc, SignatureView};
+use crate::startup::AppState;
+
+/// Values of one step.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryRequest {
+    /// Field key → value: numbers as `"92.5"`, `92.5` or `{"value": "0.5", "unit": "h"}`;
+    /// checks `true`/`false`; materials the scanned lot number; equipment the
+    /// scanned asset code; date-times RFC 3339.
+    #[schema(value_type = Object)]
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// When the activity happened, if earlier than now. Client clocks never
+    /// set the recording time (R32).
+    #[serde(default)]
+    pub activity_at: Option<DateTime<Utc>>,
+    /// Why the entry is late (required beyond the late-entry window, R33).
+    #[serde(default)]
+    pub late_reason: Option<String>,
+}
+
+/// What a recording stored and raised.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedView {
+    /// The entries stored.
+    pub entries: Vec<StoredEntry>,
+    /// The exceptions raised.
+    pub exceptions: Vec<ExceptionView>,
+    /// The deviations opened.
+    pub deviations: Vec<DeviationView>,
+}
+
+/// A stored entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredEntry {
+    /// Entry id.
+    pub id: Uuid,
+    /// Field.
+    pub field: String,
+    /// Evaluation.
+    pub evaluation: Option<String>,
+    /// Server UTC time of recording.
+    pub recorded_at: String,
+}
+
+fn recorded_view(r: Recorded) -> RecordedView {
+    RecordedView {
+        entries: r
+            .entries
+            .iter()
+            .map(|e| StoredEntry {
+                id: e.id,
+                field: e.field_key.clone(),
+                evaluation: e.evaluation.clone(),
+                recorded_at: utc(e.recorded_at),
+            })
+            .collect(),
+        exceptions: exception_views(&r.exceptions),
+        deviations: deviation_views(&r.deviations),
+    }
+}
+
+/// Record values of the current step (R6). Out-of-specification values are
+/// recorded, flagged and open a deviation; refused lots or equipment store
+/// only the attempt and an exception.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/steps/{step}/entries", tag = "execution", request_body = EntryRequest,
+    params(("id" = Uuid, Path, description = "batch id"), ("step" = String, Path, description = "step key")),
+    responses(
+        (status = 201, body = RecordedView),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, field_already_recorded, batch_closed"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid_value, lot_expired, lot_not_released, material_not_on_bom, calibration_overdue, wrong_equipment_type, late_entry_reason_required …"),
+    ))]
+pub async fn record(
+    state: web::Data<AppState>,
+    who: Authenticated,
+    path: web::Path<(Uuid, String)>,
+    body: web::Json<EntryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (batch_id, step_key) = path.into_inner();
+    let body = body.into_inner();
+    let person = who.person.person.id;
+    let actor = person_actor(person);
+    let now = state.clock.now();
+    let window = Duration::minutes(i64::from(state.execution.late_entry_window_minutes));
+    let request = RecordRequest {
+        step_key: step_key.clone(),
+        inputs: body
+            .values
+            .into_iter()
+            .map(|(field_key, value)| EntryInput { field_key, value })
+            .collect(),
+        activity_at: body.activity_at,
+        late_reason: body.late_reason,
+    };
+    let result = blocking::db(&state.pool, move |conn| {
+        execution::record(conn, batch_id, &request, person, window, now)
+    })
+    .await;
+    let recorded = audited(
+        &state,
+        &batch_chain(batch_id),
+        &actor,
+        "entry.record",
+        "batch_step",
+        &format!("{batch_id}/{step_key}"),
+        result,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(recorded_view(recorded)))
+}
+
+/// A correction.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    /// The new value (same forms as for entries).
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+    /// Why (mandatory, R24).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Correct an entry: a new entry naming the one it replaces, with a reason;
+/// the original stays visible (R23, R24, R34). Correcting a signed step
+/// supersedes its signatures (R13).
+#[utoipa::path(post, path = "/api/v1/batches/{id}/entries/{entry}/corrections", tag = "execution", request_body = CorrectionRequest,
+    params(("id" = Uuid, Path, description = "batch id"), ("entry" = Uuid, Path, description = "entry id")),
+    responses(
+        (status = 201, body = RecordedView),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "entry_already_corrected, batch_closed"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "correction_reason_required, invalid_value …"),
+    ))]
+pub async fn correct(
+    state: web::Data<AppState>,
+    who: Authenticated,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<CorrectionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (batch_id, entry_id) = path.into_inner();
+    let body = body.into_inner();
+    let person = who.person.person.id;
+    let actor = person_actor(person);
+    let now = state.clock.now();
+    let result = blocking::db(&state.pool, move |conn| {
+        execution::correct(
+            conn,
+            batch_id,
+            entry_id,
+            &body.value,
+            &body.reason,
+            person,
+            now,
+        )
+    })
+    .await;
+    let recorded = audited(
+        &state,
+        &batch_chain(batch_id),
+        &actor,
+        "entry.correct",
+        "entry",
+        &entry_id.to_string(),
+        result,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(recorded_view(recorded)))
+}
+
+/// Sign a step: `performed` (an operator, when every required field has a
+/// value, R36) or `verified` (a second person on a critical step, R42, R45).
+#[utoipa::path(post, path = "/api/v1/batches/{id}/steps/{step}/signatures", tag = "execution", request_body = SignatureRequest,
+    params(("id" = Uuid, Path, description = "batch id"), ("step" = String, Path, description = "step key")),
+    responses(
+        (status = 201, body = SignatureView),
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect, two_components_required"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "performer_cannot_verify, role_forbidden …"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, step_not_performed"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "missing_required_fields, meaning_not_allowed, verification_not_required"),
+    ))]
+pub async fn sign(
+    state: web::Data<AppState>,
+    who: Authenticated,
+    path: web::Path<(Uuid, String)>,
+    body: web::Json<SignatureRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (batch_id, step_key) = path.into_inner();
+    let request = body.into_inner();
+    let person = who.person.person.id;
+    let actor = person_actor(person);
+    let chain = batch_chain(batch_id);
+    let record = format!("{batch_id}/{step_key}");
+    if request.meaning == SignatureMeaning::Performed && !who.person.has_role(Role::Operator) {
+        let refused: Result<(), ApiError> = Err(ApiError::Forbidden {
+            code: "role_forbidden",
+            detail: "only an operator signs a step as performed".into(),
+        });
+        audited(
+            &state,
+            &chain,
+            &actor,
+            "step.sign",
+            "batch_step",
+            &record,
+            refused,
+        )
+        .await?;
+    }
+    verify_signer(&state, &who, &request, &record).await?;
+    let name = who.person.person.full_name.clone();
+    let now = state.clock.now();
+    let (meaning, comment) = (
+        request.meaning,
+        request.comment.clone().filter(|c| !c.trim().is_empty()),
+    );
+    let step = step_key.clone();
+    let result = blocking::db(&state.pool, move |conn| {
+        execution::sign_step(conn, batch_id, &step, meaning, person, &name, comment, now)
+    })
+    .await;
+    let manifest = audited(
+        &state,
+        &chain,
+        &actor,
+        "step.sign",
+        "batch_step",
+        &record,
+        result,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
+}
