@@ -99,6 +99,55 @@ pub const RULES: &[Rule] = &[
         "/api/v1/mbrs/{id}/signatures",
         Access::Roles(&[QaReviewer]),
     ),
+    rule("GET", "/api/v1/materials", Access::Roles(REGISTRY_READERS)),
+    rule(
+        "POST",
+        "/api/v1/materials",
+        Access::Roles(&[Admin, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/materials/{id}/status",
+        Access::Roles(&[Admin, QaReviewer]),
+    ),
+    rule("GET", "/api/v1/equipment", Access::Roles(REGISTRY_READERS)),
+    rule(
+        "POST",
+        "/api/v1/equipment",
+        Access::Roles(&[Admin, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/equipment/{id}/status",
+        Access::Roles(&[Admin, QaReviewer]),
+    ),
+    rule("GET", "/api/v1/batches", Access::Roles(GMP_READERS)),
+    rule(
+        "POST",
+        "/api/v1/batches",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule("GET", "/api/v1/batches/{id}", Access::Roles(GMP_READERS)),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/audit-trail",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/steps/{step}/entries",
+        Access::Roles(&[Operator]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/entries/{entry}/corrections",
+        Access::Roles(&[Operator]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/steps/{step}/signatures",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
 ];
 
 /// The rule for a method and registered route pattern.

@@ -49,6 +49,19 @@ use crate::startup::AppState;
         mbrs::get,
         mbrs::import,
         mbrs::sign,
+        registry::list_lots,
+        registry::register_lot,
+        registry::update_lot,
+        registry::list_equipment,
+        registry::register_equipment,
+        registry::update_equipment,
+        batches::list,
+        batches::issue,
+        batches::get,
+        batches::audit_trail,
+        execution::record,
+        execution::correct,
+        execution::sign,
     ),
     components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest))
 )]
@@ -140,6 +153,67 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::POST,
             "/api/v1/mbrs/{id}/signatures",
             web::post().to(mbrs::sign),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/materials",
+            web::get().to(registry::list_lots),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/materials",
+            web::post().to(registry::register_lot),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/materials/{id}/status",
+            web::post().to(registry::update_lot),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/equipment",
+            web::get().to(registry::list_equipment),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/equipment",
+            web::post().to(registry::register_equipment),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/equipment/{id}/status",
+            web::post().to(registry::update_equipment),
+        ),
+        entry(Method::GET, "/api/v1/batches", web::get().to(batches::list)),
+        entry(
+            Method::POST,
+            "/api/v1/batches",
+            web::post().to(batches::issue),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}",
+            web::get().to(batches::get),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/audit-trail",
+            web::get().to(batches::audit_trail),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/steps/{step}/entries",
+            web::post().to(execution::record),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/entries/{entry}/corrections",
+            web::post().to(execution::correct),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/steps/{step}/signatures",
+            web::post().to(execution::sign),
         ),
     ]
 }

@@ -9,6 +9,8 @@
 )]
 
 mod authz;
+mod batch_flow;
+mod batch_helpers;
 mod health;
 mod helpers;
 mod openapi;

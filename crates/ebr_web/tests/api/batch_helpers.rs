@@ -1,0 +1,264 @@
+//! Driving a batch of the reference MBR through the HTTP API.
+
+use chrono::Duration;
+use ebr_domain::identity::Role;
+use ebr_domain::limits::Range;
+use ebr_domain::mbr::{parse_toml, FieldKind, MasterBatchRecord, Step};
+use ebr_web::clock::Clock;
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, PASSWORD};
+
+/// The reference MBR.
+pub fn reference() -> MasterBatchRecord {
+    parse_toml(ebr_testdb::fixtures::REFERENCE_MBR).unwrap()
+}
+
+/// The lot number registered for a material.
+pub fn lot_of(material: &str) -> String {
+    format!("LOT-{material}")
+}
+
+/// The asset code registered for an equipment type.
+pub fn equipment_of(kind: &str) -> String {
+    format!("{kind}-01")
+}
+
+/// A factory floor: people, an approved reference MBR, released lots of every
+/// material and calibrated equipment of every type, and logged-in clients.
+pub struct Floor {
+    /// The app.
+    pub app: TestApp,
+    /// The MBR version id.
+    pub mbr_id: String,
+    /// Operator zhang.wei.
+    pub operator: reqwest::Client,
+    /// Second operator maria.garcia (verifier).
+    pub verifier: reqwest::Client,
+    /// QA (issues batches, manages registries).
+    pub qa: reqwest::Client,
+}
+
+impl Floor {
+    /// Sets the floor up.
+    pub async fn new() -> Floor {
+        let mut app = TestApp::spawn();
+        app.person("sam.okafor", &[Role::MbrAuthor]);
+        app.person("wang.fang", &[Role::QaReviewer]);
+        app.person("zhang.wei", &[Role::Operator]);
+        app.person("maria.garcia", &[Role::Operator]);
+        let author = app.login("sam.okafor").await;
+        let mbr_id = app.import_reference(&author).await;
+        let qa = app.login("wang.fang").await;
+        let approve = qa
+            .post(app.url(&format!("/api/v1/mbrs/{mbr_id}/signatures")))
+            .json(&json!({ "meaning": "approved", "username": "wang.fang", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approve.status(), 201);
+        let mbr = reference();
+        let expiry = app.clock.now() + Duration::days(365);
+        for m in &mbr.materials {
+            let r = qa
+                .post(app.url("/api/v1/materials"))
+                .json(&json!({ "material_code": m.code, "lot_number": lot_of(&m.code), "supplier": "Acme Bio", "status": "released", "expires_at": expiry }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        }
+        let due = app.clock.now() + Duration::days(180);
+        for e in &mbr.equipment_types {
+            let r = qa
+                .post(app.url("/api/v1/equipment"))
+                .json(&json!({ "code": equipment_of(&e.code), "equipment_type": e.code, "name": e.name, "calibration_due": due }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+        let operator = app.login("zhang.wei").await;
+        let verifier = app.login("maria.garcia").await;
+        Floor {
+            app,
+            mbr_id,
+            operator,
+            verifier,
+            qa,
+        }
+    }
+
+    /// Logs everyone in again (after the clock jumped past the idle timeout).
+    pub async fn relogin(&mut self) {
+        self.operator = self.app.login("zhang.wei").await;
+        self.verifier = self.app.login("maria.garcia").await;
+        self.qa = self.app.login("wang.fang").await;
+    }
+
+    /// Issues a batch; returns its id.
+    pub async fn issue(&self, number: &str) -> String {
+        let r = self
+            .qa
+            .post(self.app.url("/api/v1/batches"))
+            .json(&json!({ "batch_number": number, "mbr_version_id": self.mbr_id, "wcb_lot_number": lot_of("WCB-IPSC"), "wcb_vial": "WCB-0042-V17" }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// POSTs values of a step.
+    pub async fn record(&self, batch: &str, step: &str, values: Value) -> reqwest::Response {
+        self.operator
+            .post(
+                self.app
+                    .url(&format!("/api/v1/batches/{batch}/steps/{step}/entries")),
+            )
+            .json(&json!({ "values": values }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs a step as `who` with both components.
+    pub async fn sign(
+        &self,
+        who: &reqwest::Client,
+        username: &str,
+        batch: &str,
+        step: &str,
+        meaning: &str,
+    ) -> reqwest::Response {
+        who.post(
+            self.app
+                .url(&format!("/api/v1/batches/{batch}/steps/{step}/signatures")),
+        )
+        .json(&json!({ "meaning": meaning, "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// Records good values for every field of `step`, signs it performed and,
+    /// if critical, verified.
+    pub async fn complete(&self, batch: &str, step: &Step) {
+        let r = self.record(batch, &step.key, good_values(step)).await;
+        assert_eq!(r.status(), 201, "{}: {}", step.key, r.text().await.unwrap());
+        self.sign_off(batch, step).await;
+    }
+
+    /// Signs a recorded step performed (and verified when critical).
+    pub async fn sign_off(&self, batch: &str, step: &Step) {
+        let r = self
+            .sign(&self.operator, "zhang.wei", batch, &step.key, "performed")
+            .await;
+        assert_eq!(
+            r.status(),
+            201,
+            "{} performed: {}",
+            step.key,
+            r.text().await.unwrap()
+        );
+        if step.critical {
+            let r = self
+                .sign(&self.verifier, "maria.garcia", batch, &step.key, "verified")
+                .await;
+            assert_eq!(
+                r.status(),
+                201,
+                "{} verified: {}",
+                step.key,
+                r.text().await.unwrap()
+            );
+        }
+    }
+
+    /// Completes every step before `until` (exclusive).
+    pub async fn complete_until(&self, batch: &str, until: &str) {
+        let mbr = reference();
+        for (_, step) in mbr.steps() {
+            if step.key == until {
+                return;
+            }
+            self.complete(batch, step).await;
+        }
+    }
+
+    /// GET the batch.
+    pub async fn batch(&self, batch: &str) -> Value {
+        self.qa
+            .get(self.app.url(&format!("/api/v1/batches/{batch}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+fn inside(range: &Range) -> Option<String> {
+    if let Some(min) = range.min {
+        return Some(min.to_string());
+    }
+    if let Some(max) = range.max {
+        return Some(max.to_string());
+    }
+    if let Some(below) = range.below {
+        return Some((below.value() - rust_decimal_one()).to_string());
+    }
+    range
+        .above
+        .map(|a| (a.value() + rust_decimal_one()).to_string())
+}
+
+fn rust_decimal_one() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::ONE
+}
+
+/// A value within specification (and inside the alert range) for every field.
+pub fn good_values(step: &Step) -> Value {
+    let mut values = serde_json::Map::new();
+    for field in &step.fields {
+        let v = match &field.kind {
+            FieldKind::Number {
+                target,
+                alert,
+                action,
+                ..
+            } => {
+                let text = target
+                    .map(|t| t.to_string())
+                    .or_else(|| alert.as_ref().and_then(inside))
+                    .or_else(|| action.as_ref().and_then(inside))
+                    .unwrap_or_else(|| "1".into());
+                json!(text)
+            }
+            FieldKind::Text { max_length } => {
+                let text = format!("记录 µ±≤°C {}", field.label);
+                json!(text
+                    .chars()
+                    .take(max_length.map_or(200, |m| m as usize))
+                    .collect::<String>())
+            }
+            FieldKind::Choice {
+                options,
+                acceptable,
+            } => json!(acceptable
+                .as_ref()
+                .and_then(|a| a.first())
+                .or(options.first())
+                .unwrap()),
+            FieldKind::Check {} => json!(true),
+            FieldKind::Material { material } => json!(lot_of(material)),
+            FieldKind::Equipment { equipment_type } => json!(equipment_of(equipment_type)),
+            FieldKind::DateTime {} => json!("2026-11-25T07:30:00Z"),
+        };
+        values.insert(field.key.clone(), v);
+    }
+    Value::Object(values)
+}
