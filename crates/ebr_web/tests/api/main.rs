@@ -11,6 +11,7 @@
 mod authz;
 mod batch_flow;
 mod batch_helpers;
+mod execution;
 mod health;
 mod helpers;
 mod openapi;

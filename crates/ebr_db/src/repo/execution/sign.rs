@@ -37,7 +37,11 @@ pub fn sign_step(
         let state = load(conn, batch_id)?;
         ensure_open(
             &state,
-            &[BatchStatus::InProgress, BatchStatus::ManufacturingComplete],
+            &[
+                BatchStatus::Planned,
+                BatchStatus::InProgress,
+                BatchStatus::ManufacturingComplete,
+            ],
         )?;
         let facts = state.step_facts();
         let step = state
