@@ -56,7 +56,6 @@ impl Lot {
 }
 
 fn registry_event(
-    conn: &mut PgConnection,
     actor: &str,
     action: &str,
     entity_type: &str,
@@ -64,24 +63,17 @@ fn registry_event(
     value: serde_json::Value,
     hash: Option<String>,
     reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    audit::append(
-        conn,
-        SYSTEM_CHAIN,
-        AuditDraft {
-            actor: actor.into(),
-            action: action.into(),
-            entity_type: entity_type.into(),
-            entity_id: id.to_string(),
-            old_value: None,
-            new_value: canonical(&value),
-            reason: reason.map(str::to_string),
-            record_hash: hash,
-        },
-        now,
-    )?;
-    Ok(())
+) -> AuditDraft {
+    AuditDraft {
+        actor: actor.into(),
+        action: action.into(),
+        entity_type: entity_type.into(),
+        entity_id: id.to_string(),
+        old_value: None,
+        new_value: canonical(&value),
+        reason: reason.map(str::to_string),
+        record_hash: hash,
+    }
 }
 
 /// Registers a lot with its initial status and expiry.
@@ -125,17 +117,21 @@ pub fn register_lot(
         diesel::insert_into(material_lots::table)
             .values(&row)
             .execute(conn)?;
-        registry_event(
+        audit::append(
             conn,
-            actor,
-            "material_lot.registered",
-            "material_lot",
-            row.id,
-            serde_json::to_value(&row).unwrap_or_default(),
-            Some(canonical_hash(&row)),
-            None,
+            SYSTEM_CHAIN,
+            registry_event(
+                actor,
+                "material_lot.registered",
+                "material_lot",
+                row.id,
+                serde_json::to_value(&row).unwrap_or_default(),
+                Some(canonical_hash(&row)),
+                None,
+            ),
             now,
-        )?;
+        )
+        .map(|_| ())?;
         lot_event(conn, row.id, status, expires_at, actor, None, now)?;
         lot(conn, row.id)
     })
@@ -162,17 +158,21 @@ fn lot_event(
         ))
         .execute(conn)?;
     let value = serde_json::json!({ "status": status.as_str(), "expires_at": to_stored_precision(expires_at) });
-    registry_event(
+    audit::append(
         conn,
-        actor,
-        "material_lot.status_set",
-        "material_lot",
-        lot_id,
-        value,
-        None,
-        reason,
+        SYSTEM_CHAIN,
+        registry_event(
+            actor,
+            "material_lot.status_set",
+            "material_lot",
+            lot_id,
+            value,
+            None,
+            reason,
+        ),
         now,
     )
+    .map(|_| ())
 }
 
 /// Changes a lot's status and/or expiry (a new event; the old one stays).
@@ -339,17 +339,21 @@ pub fn register_equipment(
         diesel::insert_into(equipment::table)
             .values(&row)
             .execute(conn)?;
-        registry_event(
+        audit::append(
             conn,
-            actor,
-            "equipment.registered",
-            "equipment",
-            row.id,
-            serde_json::to_value(&row).unwrap_or_default(),
-            Some(canonical_hash(&row)),
-            None,
+            SYSTEM_CHAIN,
+            registry_event(
+                actor,
+                "equipment.registered",
+                "equipment",
+                row.id,
+                serde_json::to_value(&row).unwrap_or_default(),
+                Some(canonical_hash(&row)),
+                None,
+            ),
             now,
-        )?;
+        )
+        .map(|_| ())?;
         equipment_event(conn, row.id, status, calibration_due, actor, None, now)?;
         equipment_by_id(conn, row.id)
     })
@@ -376,17 +380,21 @@ fn equipment_event(
         ))
         .execute(conn)?;
     let value = serde_json::json!({ "status": status.as_str(), "calibration_due": to_stored_precision(due) });
-    registry_event(
+    audit::append(
         conn,
-        actor,
-        "equipment.status_set",
-        "equipment",
-        id,
-        value,
-        None,
-        reason,
+        SYSTEM_CHAIN,
+        registry_event(
+            actor,
+            "equipment.status_set",
+            "equipment",
+            id,
+            value,
+            None,
+            reason,
+        ),
         now,
     )
+    .map(|_| ())
 }
 
 /// Changes status and/or calibration due date (a new event).

@@ -11,10 +11,12 @@
 mod authz;
 mod batch_flow;
 mod batch_helpers;
+mod concurrency;
 mod execution;
 mod health;
 mod helpers;
 mod openapi;
 mod session;
 mod signatures;
+mod tamper;
 mod users;

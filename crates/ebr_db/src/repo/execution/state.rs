@@ -194,12 +194,9 @@ impl BatchState {
         step: &str,
         meaning: SignatureMeaning,
     ) -> Option<&StepSignature> {
-        self.signatures
-            .iter()
-            .filter(|s| {
-                s.step_key == step && s.manifest.meaning == meaning && s.superseded.is_none()
-            })
-            .next_back()
+        self.signatures.iter().rfind(|s| {
+            s.step_key == step && s.manifest.meaning == meaning && s.superseded.is_none()
+        })
     }
 
     /// The facts of every step that has anything recorded.
