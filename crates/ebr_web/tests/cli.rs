@@ -268,15 +268,20 @@ fn demo_approves_the_reference_mbr_and_verify_checks_the_signature() {
     assert!(ebr(&db, &["demo"]).status.success());
     let counts = db.table_counts();
     assert_eq!(counts["people"], 10);
-    assert_eq!(counts["signatures"], 1);
+    assert_eq!(
+        counts["signatures"], 11,
+        "the MBR approval and the demo batch's step signatures"
+    );
+    assert_eq!(counts["batches"], 1);
+    assert_eq!(counts["deviations"], 1, "the demo batch's open deviation");
     let ok = ebr(&db, &["audit", "verify"]);
     assert!(
-        text(&ok.stdout).contains("1 signature(s)"),
+        text(&ok.stdout).contains("11 signature(s)"),
         "{}",
         text(&ok.stdout)
     );
     db.execute("ALTER TABLE signatures DISABLE TRIGGER signatures_no_update");
-    db.execute("UPDATE signatures SET meaning = 'rejected'");
+    db.execute("UPDATE signatures SET meaning = 'rejected' WHERE record_type = 'mbr_version'");
     let broken = ebr(&db, &["audit", "verify"]);
     assert!(!broken.status.success());
     let stderr = text(&broken.stderr);

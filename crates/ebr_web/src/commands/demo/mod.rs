@@ -3,7 +3,11 @@
 //! Seeds the demo people (one per role, two operators, two QC analysts, two
 //! administrators), verifies their identity through the second administrator,
 //! records their signature acknowledgment, imports the reference MBR as the
-//! MBR author and approves it as the QA reviewer.
+//! MBR author and approves it as the QA reviewer, registers lots and
+//! equipment, and works one batch partway (with an open deviation).
+//! Demo signatures are seeded directly, without the interactive ceremony.
+
+mod floor;
 
 use ebr_db::repo::mbr::{self, ImportOutcome};
 use ebr_db::repo::people::{self, NewPerson, PersonState};
@@ -20,7 +24,7 @@ use crate::config::Settings;
 
 /// The reference MBR, compiled into the binary so `ebr demo` works from any
 /// directory.
-pub const REFERENCE_MBR: &str = include_str!("../../../../fixtures/mbr/mnp-als-v1.toml");
+pub const REFERENCE_MBR: &str = include_str!("../../../../../fixtures/mbr/mnp-als-v1.toml");
 
 /// The password of every demo person (shown in the README; demo data only).
 pub const DEMO_PASSWORD: &str = "ebr-demo-2026!";
@@ -135,5 +139,31 @@ pub fn run(settings: &Settings) -> CommandResult {
         "demo: reference MBR {} version {} is {status}",
         row.code, row.version
     );
+
+    let qa = person(&mut conn, "wang.fang")?;
+    floor::registries(
+        &mut conn,
+        &reference,
+        &person_actor(qa.person.id),
+        SystemClock.now(),
+    )?;
+    println!("demo: material lots and equipment registered (try lot CS10-2025-EXP or INCUBATOR-07 to see refusals)");
+    if status == MbrStatus::Effective {
+        let operator = person(&mut conn, "zhang.wei")?;
+        let verifier = person(&mut conn, "maria.garcia")?;
+        floor::batch_in_progress(
+            &mut conn,
+            &reference,
+            row.id,
+            &qa,
+            &operator,
+            &verifier,
+            SystemClock.now(),
+        )?;
+        println!(
+            "demo: batch {} in progress at step s1-seed, with an open deviation",
+            floor::BATCH_IN_PROGRESS
+        );
+    }
     Ok(())
 }

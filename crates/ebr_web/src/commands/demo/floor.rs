@@ -1,0 +1,241 @@
+//! Demo registries and a batch in progress.
+
+use chrono::{DateTime, Duration, Utc};
+use ebr_db::repo::execution::{self, EntryInput, RecordRequest};
+use ebr_db::repo::people::PersonState;
+use ebr_db::repo::{batches, registry};
+use ebr_db::{DbError, PgConnection};
+use ebr_domain::execution::{EquipmentStatus, LotStatus};
+use ebr_domain::limits::Range;
+use ebr_domain::mbr::{FieldKind, MasterBatchRecord, Step};
+use ebr_domain::signature::SignatureMeaning;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The batch number of the demo batch in progress.
+pub const BATCH_IN_PROGRESS: &str = "BR-2026-0002";
+
+/// The demo lot number of a material.
+pub fn lot_of(material: &str) -> String {
+    format!("{material}-2026-001")
+}
+
+/// The demo asset code of an equipment type.
+pub fn equipment_of(kind: &str) -> String {
+    format!("{kind}-01")
+}
+
+/// Registers a released lot of every material and calibrated equipment of
+/// every type, plus an expired lot, a lot in quarantine and an incubator
+/// overdue for calibration to try the refusals with. Idempotent.
+pub fn registries(
+    conn: &mut PgConnection,
+    mbr: &MasterBatchRecord,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut lots: Vec<(String, String, LotStatus, DateTime<Utc>)> = mbr
+        .materials
+        .iter()
+        .map(|m| {
+            (
+                m.code.clone(),
+                lot_of(&m.code),
+                LotStatus::Released,
+                now + Duration::days(365),
+            )
+        })
+        .collect();
+    lots.push((
+        "CS10".into(),
+        "CS10-2025-EXP".into(),
+        LotStatus::Released,
+        now - Duration::days(3),
+    ));
+    lots.push((
+        "DPBS".into(),
+        "DPBS-2026-Q".into(),
+        LotStatus::Quarantine,
+        now + Duration::days(200),
+    ));
+    for (material, lot, status, expiry) in lots {
+        if registry::find_lot(conn, &material, &lot)?.is_none() {
+            registry::register_lot(
+                conn,
+                &material,
+                &lot,
+                "Demo Supplier Ltd.",
+                status,
+                expiry,
+                actor,
+                now,
+            )?;
+        }
+    }
+    let mut equipment: Vec<(String, String, String, DateTime<Utc>)> = mbr
+        .equipment_types
+        .iter()
+        .map(|e| {
+            (
+                equipment_of(&e.code),
+                e.code.clone(),
+                e.name.clone(),
+                now + Duration::days(180),
+            )
+        })
+        .collect();
+    equipment.push((
+        "INCUBATOR-07".into(),
+        "INCUBATOR".into(),
+        "CO₂ incubator (calibration overdue)".into(),
+        now - Duration::days(10),
+    ));
+    for (code, kind, name, due) in equipment {
+        if registry::find_equipment(conn, &code)?.is_none() {
+            registry::register_equipment(
+                conn,
+                &code,
+                &kind,
+                &name,
+                EquipmentStatus::InService,
+                due,
+                actor,
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn inside(range: &Range) -> Option<String> {
+    range.min.or(range.max).map(|n| n.to_string()).or_else(|| {
+        range
+            .below
+            .map(|b| (b.value() - rust_decimal_one()).to_string())
+    })
+}
+
+fn rust_decimal_one() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::ONE
+}
+
+/// Plausible values within specification for every field of a step.
+pub fn good_values(step: &Step, now: DateTime<Utc>) -> Vec<EntryInput> {
+    step.fields
+        .iter()
+        .map(|field| {
+            let value: Value = match &field.kind {
+                FieldKind::Number {
+                    target,
+                    alert,
+                    action,
+                    ..
+                } => json!(target
+                    .map(|t| t.to_string())
+                    .or_else(|| alert.as_ref().and_then(inside))
+                    .or_else(|| action.as_ref().and_then(inside))
+                    .unwrap_or_else(|| "1".into())),
+                FieldKind::Text { max_length } => {
+                    json!(format!("{}-001", step.key.to_uppercase())
+                        .chars()
+                        .take(max_length.map_or(40, |m| m as usize))
+                        .collect::<String>())
+                }
+                FieldKind::Choice {
+                    options,
+                    acceptable,
+                } => json!(acceptable
+                    .as_ref()
+                    .and_then(|a| a.first())
+                    .or(options.first())),
+                FieldKind::Check {} => json!(true),
+                FieldKind::Material { material } => json!(lot_of(material)),
+                FieldKind::Equipment { equipment_type } => json!(equipment_of(equipment_type)),
+                FieldKind::DateTime {} => json!(now.to_rfc3339()),
+            };
+            EntryInput {
+                field_key: field.key.clone(),
+                value,
+            }
+        })
+        .collect()
+}
+
+/// Issues the demo batch and works it up to (not including) step
+/// `s1-seed`: stage 0 and the WCB thaw, with a post-thaw viability of 65 %
+/// (out of specification: an open deviation) and a thaw time above its alert
+/// limit. Idempotent: an existing batch is left as it is.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_in_progress(
+    conn: &mut PgConnection,
+    mbr: &MasterBatchRecord,
+    mbr_version: Uuid,
+    issuer: &PersonState,
+    operator: &PersonState,
+    verifier: &PersonState,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if batches::find_by_number(conn, BATCH_IN_PROGRESS).is_ok() {
+        return Ok(());
+    }
+    let issuer_actor = ebr_db::repo::person_actor(issuer.person.id);
+    let batch = batches::issue(
+        conn,
+        BATCH_IN_PROGRESS,
+        mbr_version,
+        &lot_of("WCB-IPSC"),
+        "WCB-0042-V17",
+        &issuer_actor,
+        now,
+    )?;
+    for (_, step) in mbr.steps() {
+        if step.key == "s1-seed" {
+            break;
+        }
+        let mut inputs = good_values(step, now);
+        for input in &mut inputs {
+            match (step.key.as_str(), input.field_key.as_str()) {
+                ("s1-post-thaw-count", "viability") => input.value = json!("65"),
+                ("s1-thaw", "thaw_time") => input.value = json!("2.8"),
+                _ => {}
+            }
+        }
+        let request = RecordRequest {
+            step_key: step.key.clone(),
+            inputs,
+            activity_at: None,
+            late_reason: None,
+        };
+        execution::record(
+            conn,
+            batch.id,
+            &request,
+            operator.person.id,
+            Duration::minutes(30),
+            now,
+        )?;
+        execution::sign_step(
+            conn,
+            batch.id,
+            &step.key,
+            SignatureMeaning::Performed,
+            operator.person.id,
+            &operator.person.full_name,
+            None,
+            now,
+        )?;
+        if step.critical {
+            execution::sign_step(
+                conn,
+                batch.id,
+                &step.key,
+                SignatureMeaning::Verified,
+                verifier.person.id,
+                &verifier.person.full_name,
+                None,
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
