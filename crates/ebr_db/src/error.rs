@@ -36,6 +36,12 @@ pub enum DbError {
         /// What was refused and why.
         message: String,
     },
+    /// Release is blocked by these findings (all of them, R38).
+    #[error("release is blocked by {} finding(s)", findings.len())]
+    Blocked {
+        /// Every finding.
+        findings: Vec<ebr_domain::release::Finding>,
+    },
     /// A domain rule refused the change.
     #[error(transparent)]
     Domain(#[from] ebr_domain::DomainError),

@@ -461,6 +461,122 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Deviation revisions.
+    deviation_revisions (id) {
+        /// Id.
+        id -> Uuid,
+        /// Deviation.
+        deviation_id -> Uuid,
+        /// Revision.
+        revision -> Int4,
+        /// Status.
+        status -> Text,
+        /// Classification.
+        classification -> Nullable<Text>,
+        /// Owner.
+        owner_id -> Nullable<Uuid>,
+        /// Investigation.
+        investigation -> Text,
+        /// Root cause.
+        root_cause -> Text,
+        /// Impact.
+        impact -> Text,
+        /// CAPA.
+        capa_ref -> Text,
+        /// Time.
+        revised_at -> Timestamptz,
+        /// Who.
+        revised_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// QC results.
+    qc_results (id) {
+        /// Id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Test.
+        test_key -> Text,
+        /// Outcome JSON.
+        outcome -> Text,
+        /// Evaluation.
+        evaluation -> Text,
+        /// Method.
+        method -> Text,
+        /// Test time.
+        tested_at -> Timestamptz,
+        /// Instrument.
+        instrument_id -> Text,
+        /// Sample.
+        sample_id -> Text,
+        /// Retest of.
+        retest_of -> Nullable<Uuid>,
+        /// Entry time.
+        recorded_at -> Timestamptz,
+        /// Analyst.
+        recorded_by -> Uuid,
+    }
+}
+
+diesel::table! {
+    /// QC invalidations.
+    qc_invalidations (result_id) {
+        /// Result.
+        result_id -> Uuid,
+        /// Reason.
+        reason -> Text,
+        /// Time.
+        invalidated_at -> Timestamptz,
+        /// Who.
+        invalidated_by -> Uuid,
+    }
+}
+
+diesel::table! {
+    /// QC result → deviation links.
+    qc_result_deviations (deviation_id) {
+        /// Deviation.
+        deviation_id -> Uuid,
+        /// QC result.
+        qc_result_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    /// Vials.
+    vials (id) {
+        /// Id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Serial.
+        serial -> Text,
+        /// Time.
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Cell-bank lineage.
+    cell_bank_lineage (wcb_lot_id) {
+        /// WCB lot.
+        wcb_lot_id -> Uuid,
+        /// Donor.
+        donor_id -> Text,
+        /// iPSC line.
+        ipsc_line -> Text,
+        /// MCB lot.
+        mcb_lot -> Text,
+        /// Time.
+        recorded_at -> Timestamptz,
+        /// Who.
+        recorded_by -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     people,
     role_changes,
@@ -484,4 +600,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     signature_supersessions,
     batch_exceptions,
     deviations,
+    deviation_revisions,
+    qc_results,
+    qc_result_deviations,
+    qc_invalidations,
+    vials,
+    cell_bank_lineage,
 );

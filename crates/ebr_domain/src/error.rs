@@ -226,6 +226,15 @@ pub enum DomainError {
         /// The version's status.
         status: String,
     },
+    /// The analyst who entered a QC result may not review it.
+    #[error("the analyst who entered a QC result cannot review it")]
+    AnalystCannotReview,
+    /// A closed deviation never changes.
+    #[error("the deviation is closed; it cannot change")]
+    DeviationClosed,
+    /// A deviation closed before its investigation is complete.
+    #[error("the deviation cannot be closed yet: missing {0}")]
+    DeviationIncomplete(String),
     /// A meaning that does not apply to the record.
     #[error("a {record} cannot be signed with the meaning `{meaning}`")]
     MeaningNotAllowed {
@@ -261,6 +270,9 @@ impl DomainError {
             Self::TwoComponentsRequired => "two_components_required",
             Self::SignerNotSessionUser => "signer_not_session_user",
             Self::MeaningNotAllowed { .. } => "meaning_not_allowed",
+            Self::DeviationClosed => "deviation_closed",
+            Self::AnalystCannotReview => "analyst_cannot_review",
+            Self::DeviationIncomplete(_) => "deviation_incomplete",
             Self::InvalidValue { .. } => "invalid_value",
             Self::UnknownStep(_) => "unknown_step",
             Self::UnknownField { .. } => "unknown_field",

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod limits;
 pub mod mbr;
 pub mod number;
+pub mod release;
 pub mod signature;
 pub mod units;
 

@@ -121,13 +121,16 @@ pub struct DeviationRow {
     pub opened_by: String,
 }
 
-/// Opens a deviation (with its exception and audit event).
+/// Opens a deviation owned by `owner` (its first revision: open), with its
+/// audit event.
+#[allow(clippy::too_many_arguments)]
 pub fn open_deviation(
     conn: &mut PgConnection,
     batch_id: Uuid,
     source_entry_id: Option<Uuid>,
     title: &str,
     description: &str,
+    owner: Option<Uuid>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<DeviationRow, DbError> {
@@ -156,6 +159,18 @@ pub fn open_deviation(
             reason: None,
             record_hash: Some(canonical_hash(&row)),
         },
+        now,
+    )?;
+    crate::repo::release::deviations::insert_revision(
+        conn,
+        &row,
+        &crate::repo::release::deviations::RevisionDraft {
+            owner,
+            ..Default::default()
+        },
+        1,
+        ebr_domain::release::DeviationStatus::Open,
+        actor,
         now,
     )?;
     Ok(row)

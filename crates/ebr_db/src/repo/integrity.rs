@@ -16,10 +16,16 @@ use crate::repo::exceptions::{DeviationRow, ExceptionRow};
 use crate::repo::execution::{self, EntryRow, STEP_RECORD_TYPE};
 use crate::repo::people::PersonRow;
 use crate::repo::registry::{EquipmentRow, LotRow};
+use crate::repo::release::deviations::{
+    self as deviation_repo, RevisionRow, DEVIATION_RECORD_TYPE,
+};
+use crate::repo::release::disposition::{batch_record_at, BATCH_RECORD_TYPE};
+use crate::repo::release::lineage::CellBankLineage;
+use crate::repo::release::qc::{self as qc_repo, QcResultRow, QC_RECORD_TYPE};
 use crate::repo::{mbr, signatures};
 use crate::schema::{
-    audit_events, batch_exceptions, batches, deviations, entries, equipment, material_lots,
-    mbr_versions, people, signature_supersessions,
+    audit_events, batch_exceptions, batches, cell_bank_lineage, deviation_revisions, deviations,
+    entries, equipment, material_lots, mbr_versions, people, qc_results, signature_supersessions,
 };
 use crate::DbError;
 
@@ -136,6 +142,33 @@ fn current_hashes(
             |r| r.id,
         ),
     );
+    all.insert(
+        "deviation_revision",
+        hashes(
+            deviation_revisions::table
+                .select(RevisionRow::as_select())
+                .load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "qc_result",
+        hashes(
+            qc_results::table
+                .select(QcResultRow::as_select())
+                .load(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "cell_bank_lineage",
+        hashes(
+            cell_bank_lineage::table
+                .select(CellBankLineage::as_select())
+                .load(conn)?,
+            |r| r.wcb_lot_id,
+        ),
+    );
     Ok(all)
 }
 
@@ -175,8 +208,28 @@ pub fn verify_record_hashes(conn: &mut PgConnection) -> Result<Vec<RecordProblem
     Ok(problems)
 }
 
-/// The current state of a signed record, rebuilt the way it was signed.
+/// The current state of a signed record, rebuilt the way it was signed
+/// (records that grow, such as deviations and batches, as of the signed version).
 fn current_record(
+    conn: &mut PgConnection,
+    record_type: &str,
+    record_id: &str,
+    version: i64,
+) -> Result<Option<SignedRecord>, DbError> {
+    let id = Uuid::parse_str(record_id).ok();
+    match (record_type, id) {
+        (QC_RECORD_TYPE, Some(id)) => match qc_repo::result(conn, id) {
+            Ok(r) => Ok(Some(r.signed_record())),
+            Err(DbError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        },
+        (DEVIATION_RECORD_TYPE, Some(id)) => deviation_repo::signed_record_at(conn, id, version),
+        (BATCH_RECORD_TYPE, Some(id)) => batch_record_at(conn, id, version),
+        _ => current_record_of_kind(conn, record_type, record_id),
+    }
+}
+
+fn current_record_of_kind(
     conn: &mut PgConnection,
     record_type: &str,
     record_id: &str,
@@ -243,9 +296,17 @@ pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem
         if superseded.contains(&signature.id) {
             continue;
         }
-        let key = (signature.record_type.clone(), signature.record_id.clone());
+        let key = (
+            signature.record_type.clone(),
+            format!("{}@{}", signature.record_id, signature.record_version),
+        );
         if !records.contains_key(&key) {
-            let record = current_record(conn, &key.0, &key.1)?;
+            let record = current_record(
+                conn,
+                &signature.record_type,
+                &signature.record_id,
+                signature.record_version,
+            )?;
             records.insert(key.clone(), record);
         }
         match records.get(&key).and_then(Option::as_ref) {

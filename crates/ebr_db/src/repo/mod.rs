@@ -8,6 +8,7 @@ pub mod integrity;
 pub mod mbr;
 pub mod people;
 pub mod registry;
+pub mod release;
 pub mod sessions;
 pub mod signatures;
 

@@ -107,6 +107,10 @@ pub struct Step {
     /// The parameters recorded in this step.
     #[serde(default)]
     pub fields: Vec<Field>,
+    /// The number field (unit `vials`) whose value, when the step is signed
+    /// as performed, serialises the final-product vials (R47).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues_vials: Option<String>,
 }
 
 /// One line of a step's bill of materials.

@@ -65,6 +65,10 @@ pub struct QcTestDefinition {
     /// A report-only test is recorded and shown but never blocks release.
     #[serde(default)]
     pub report_only: bool,
+    /// The MBR's rule for an out-of-specification result: release may proceed
+    /// only if this is true and a closed deviation covers the result.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub oos_releasable_with_closed_deviation: bool,
     /// The acceptance criterion.
     #[serde(flatten)]
     pub spec: QcSpecification,

@@ -247,6 +247,18 @@ impl Validator {
             self.not_blank(format!("{p}.label"), &field.label);
             self.field(&p, field, step, ctx);
         }
+        if let Some(key) = &step.issues_vials {
+            let counts_vials = step.fields.iter().any(|f| {
+                &f.key == key
+                    && matches!(&f.kind, FieldKind::Number { unit, .. } if unit == "vials")
+            });
+            if !counts_vials {
+                self.push(
+                    format!("{path}.issues_vials"),
+                    format!("`{key}` is not a number field in vials of this step"),
+                );
+            }
+        }
         if step.fields.is_empty() {
             self.push(
                 format!("{path}.fields"),

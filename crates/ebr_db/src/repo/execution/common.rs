@@ -232,6 +232,7 @@ pub(super) fn consequences(
                 Some(row.id),
                 &title,
                 &description,
+                Some(row.recorded_by),
                 "system:ebr",
                 now,
             )?);

@@ -76,6 +76,11 @@ pub fn sign_step(
             record_hash: record.hash(),
         };
         signatures::insert(conn, &batch_chain(batch_id), &manifest, now)?;
+        if meaning == SignatureMeaning::Performed {
+            if let Some(field) = &step.issues_vials {
+                crate::repo::release::lineage::issue_vials(conn, &state, step_key, field, now)?;
+            }
+        }
         let after = load(conn, batch_id)?;
         if after.lifecycle.status() == BatchStatus::InProgress
             && current_step(&after.mbr, &after.step_facts()).is_none()

@@ -1,0 +1,294 @@
+//! QA review of the record (R29, R46) and disposition by the release
+//! authority (R26, R39, R43), gated by every finding that blocks release.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::batch_state::BatchStatus;
+use ebr_domain::duties::{check_releaser, check_reviewer};
+use ebr_domain::release::{release_findings, Finding, GateInput, ReviewFacts};
+use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::DomainError;
+use uuid::Uuid;
+
+use super::{deviations, qc};
+use crate::repo::exceptions::batch_chain;
+use crate::repo::execution::{self, BatchState};
+use crate::repo::{audit, batches, person_actor, signatures};
+use crate::schema::audit_events;
+use crate::DbError;
+
+/// The record type of batch-level signatures (reviewed, released, rejected).
+pub const BATCH_RECORD_TYPE: &str = "batch";
+
+/// Everyone who executed or verified anything in the batch (entries, step
+/// signatures): they may not review or dispose of it (R43).
+pub fn participants(state: &BatchState) -> Vec<Uuid> {
+    let mut people: Vec<Uuid> = state.entries.iter().map(|e| e.recorded_by).collect();
+    people.extend(state.signatures.iter().map(|s| s.manifest.signer_id));
+    people.sort();
+    people.dedup();
+    people
+}
+
+/// Batch-level signatures, oldest first.
+pub fn batch_signatures(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+) -> Result<Vec<SignatureManifest>, DbError> {
+    signatures::for_record(conn, BATCH_RECORD_TYPE, &batch_id.to_string())
+}
+
+fn signature_seq(conn: &mut PgConnection, chain: &str, signature: Uuid) -> Result<i64, DbError> {
+    Ok(audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .filter(audit_events::entity_type.eq("signature"))
+        .filter(audit_events::entity_id.eq(signature.to_string()))
+        .select(audit_events::seq)
+        .first(conn)?)
+}
+
+/// Whether QA reviewed the record and nothing was raised since (R29, R46).
+pub fn review_facts(conn: &mut PgConnection, batch_id: Uuid) -> Result<ReviewFacts, DbError> {
+    let chain = batch_chain(batch_id);
+    let Some(review) = batch_signatures(conn, batch_id)?
+        .into_iter()
+        .rev()
+        .find(|s| s.meaning == SignatureMeaning::Reviewed)
+    else {
+        return Ok(ReviewFacts::Missing);
+    };
+    let seq = signature_seq(conn, &chain, review.id)?;
+    let raised_after: i64 = audit_events::table
+        .filter(audit_events::chain.eq(&chain))
+        .filter(audit_events::seq.gt(seq))
+        .filter(
+            audit_events::action
+                .like("exception.%")
+                .or(audit_events::action.eq("deviation.opened")),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(if raised_after > 0 {
+        ReviewFacts::Voided
+    } else {
+        ReviewFacts::Valid
+    })
+}
+
+/// Every finding that blocks release of the batch now.
+pub fn gate(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+) -> Result<(BatchState, Vec<Finding>), DbError> {
+    let state = execution::load(conn, batch_id)?;
+    let devs = deviations::for_batch(conn, batch_id)?;
+    let results = qc::for_batch(conn, batch_id)?;
+    let qc_facts = qc::gate_facts(conn, &results)?;
+    let review = review_facts(conn, batch_id)?;
+    let steps = state.step_facts();
+    let findings = release_findings(&GateInput {
+        mbr: &state.mbr,
+        steps: &steps,
+        status: state.lifecycle.status(),
+        deviations: devs
+            .iter()
+            .map(|d| (d.row.id, d.status(), d.row.title.clone()))
+            .collect(),
+        qc: qc_facts,
+        review,
+    });
+    Ok((state, findings))
+}
+
+/// Exactly what a batch-level signature signs: the batch and the head of its
+/// audit chain at signing, which covers everything recorded before it.
+pub fn batch_record_at(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    head_seq: i64,
+) -> Result<Option<SignedRecord>, DbError> {
+    let Ok(batch) = batches::find(conn, batch_id) else {
+        return Ok(None);
+    };
+    let head: Option<String> = audit_events::table
+        .filter(audit_events::chain.eq(batch_chain(batch_id)))
+        .filter(audit_events::seq.eq(head_seq))
+        .select(audit_events::hash)
+        .first(conn)
+        .optional()?;
+    Ok(Some(SignedRecord {
+        record_type: BATCH_RECORD_TYPE.into(),
+        record_id: batch_id.to_string(),
+        record_version: head_seq,
+        content: serde_json::json!({
+            "batch_id": batch.id,
+            "batch_number": batch.batch_number,
+            "mbr_content_sha256": batch.mbr_content_sha256,
+            "audit_head_seq": head_seq,
+            "audit_head_hash": head.unwrap_or_default(),
+        }),
+    }))
+}
+
+/// Signs the batch: `reviewed` (QA, took no part; moves it under review),
+/// `released` (release authority, took no part and did not review, only with
+/// no finding) or `rejected` (release authority, with a reason, always
+/// possible before disposition). Released and rejected are terminal (R39).
+/// The caller checked the role and verified the credentials.
+#[allow(clippy::too_many_arguments)]
+pub fn sign(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    meaning: SignatureMeaning,
+    signer: Uuid,
+    printed_name: &str,
+    comment: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<SignatureManifest, DbError> {
+    conn.transaction(|conn| {
+        batches::lock(conn, batch_id)?;
+        let (state, findings) = gate(conn, batch_id)?;
+        let status = state.lifecycle.status();
+        if status.is_terminal() {
+            return Err(DomainError::BatchClosed {
+                status: status.as_str().into(),
+            }
+            .into());
+        }
+        let doers = participants(&state);
+        match meaning {
+            SignatureMeaning::Reviewed => {
+                if !matches!(
+                    status,
+                    BatchStatus::ManufacturingComplete | BatchStatus::UnderReview
+                ) {
+                    return Err(DomainError::IllegalBatchTransition {
+                        from: status,
+                        to: BatchStatus::UnderReview,
+                    }
+                    .into());
+                }
+                check_reviewer(&doers, signer)?;
+            }
+            SignatureMeaning::Released => {
+                let mut excluded = doers.clone();
+                excluded.extend(
+                    batch_signatures(conn, batch_id)?
+                        .iter()
+                        .filter(|s| s.meaning == SignatureMeaning::Reviewed)
+                        .map(|s| s.signer_id),
+                );
+                check_releaser(&excluded, signer)?;
+                if !findings.is_empty() {
+                    return Err(DbError::Blocked { findings });
+                }
+            }
+            SignatureMeaning::Rejected => {
+                if comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                    return Err(DbError::Refused {
+                        code: "rejection_reason_required",
+                        message: "a rejection needs a reason (the signature comment)".into(),
+                    });
+                }
+                let mut excluded = doers.clone();
+                excluded.extend(
+                    batch_signatures(conn, batch_id)?
+                        .iter()
+                        .filter(|s| s.meaning == SignatureMeaning::Reviewed)
+                        .map(|s| s.signer_id),
+                );
+                check_releaser(&excluded, signer)?;
+                state.lifecycle.transition_to(BatchStatus::Rejected)?;
+            }
+            other => {
+                return Err(DomainError::MeaningNotAllowed {
+                    meaning: other.as_str().into(),
+                    record: "batch".into(),
+                }
+                .into())
+            }
+        }
+        let chain = batch_chain(batch_id);
+        let head: i64 = audit_events::table
+            .filter(audit_events::chain.eq(&chain))
+            .select(diesel::dsl::max(audit_events::seq))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0);
+        let record = batch_record_at(conn, batch_id, head)?
+            .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
+        let manifest = SignatureManifest {
+            id: Uuid::now_v7(),
+            signer_id: signer,
+            printed_name: printed_name.into(),
+            signed_at: to_stored_precision(now),
+            meaning,
+            comment: comment.clone(),
+            record_type: record.record_type.clone(),
+            record_id: record.record_id.clone(),
+            record_version: record.record_version,
+            record_hash: record.hash(),
+        };
+        signatures::insert(conn, &chain, &manifest, now)?;
+        let actor = person_actor(signer);
+        match meaning {
+            SignatureMeaning::Reviewed if status == BatchStatus::ManufacturingComplete => {
+                batches::transition(
+                    conn,
+                    batch_id,
+                    BatchStatus::UnderReview,
+                    &actor,
+                    Some("QA review signed"),
+                    now,
+                )?;
+            }
+            SignatureMeaning::Released => {
+                if status == BatchStatus::ManufacturingComplete {
+                    batches::transition(
+                        conn,
+                        batch_id,
+                        BatchStatus::UnderReview,
+                        &actor,
+                        None,
+                        now,
+                    )?;
+                }
+                batches::transition(
+                    conn,
+                    batch_id,
+                    BatchStatus::Released,
+                    &actor,
+                    Some("released by the release authority"),
+                    now,
+                )?;
+            }
+            SignatureMeaning::Rejected => {
+                batches::transition(
+                    conn,
+                    batch_id,
+                    BatchStatus::Rejected,
+                    &actor,
+                    comment.as_deref(),
+                    now,
+                )?;
+            }
+            _ => {}
+        }
+        audit::append(
+            conn,
+            &chain,
+            AuditDraft {
+                actor,
+                action: format!("batch.disposition.{}", meaning.as_str()),
+                entity_type: "batch".into(),
+                entity_id: batch_id.to_string(),
+                old_value: None,
+                new_value: None,
+                reason: comment,
+                record_hash: None,
+            },
+            now,
+        )?;
+        Ok(manifest)
+    })
+}

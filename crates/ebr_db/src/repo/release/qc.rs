@@ -1,0 +1,401 @@
+//! QC release results (R38, R40): entered, evaluated, reviewed by a second
+//! analyst, invalidated with a reason, retested as new results.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::batch_state::BatchStatus;
+use ebr_domain::limits::Evaluation;
+use ebr_domain::release::{evaluate_qc, QcFacts, QcOutcome};
+use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::DomainError;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::deviations::{self, DeviationState};
+use crate::repo::exceptions::{self, batch_chain, ExceptionDraft, ExceptionRow};
+use crate::repo::{audit, batches, canonical, canonical_hash, mbr, person_actor, signatures};
+use crate::schema::{qc_invalidations, qc_result_deviations, qc_results, vials};
+use crate::DbError;
+
+/// The record type of QC results in signatures.
+pub const QC_RECORD_TYPE: &str = "qc_result";
+
+/// A stored QC result.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = qc_results)]
+pub struct QcResultRow {
+    /// Id.
+    pub id: Uuid,
+    /// Batch.
+    pub batch_id: Uuid,
+    /// Test key.
+    pub test_key: String,
+    /// Outcome (canonical JSON).
+    pub outcome: String,
+    /// Evaluation.
+    pub evaluation: String,
+    /// Method.
+    pub method: String,
+    /// When tested.
+    pub tested_at: DateTime<Utc>,
+    /// Instrument.
+    pub instrument_id: String,
+    /// Sample.
+    pub sample_id: String,
+    /// Retest of.
+    pub retest_of: Option<Uuid>,
+    /// Entry time.
+    pub recorded_at: DateTime<Utc>,
+    /// Analyst.
+    pub recorded_by: Uuid,
+}
+
+/// An invalidation.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = qc_invalidations)]
+pub struct InvalidationRow {
+    /// Result.
+    pub result_id: Uuid,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub invalidated_at: DateTime<Utc>,
+    /// Who.
+    pub invalidated_by: Uuid,
+}
+
+/// A result with its invalidation and reviews.
+#[derive(Debug, Clone, Serialize)]
+pub struct QcResultState {
+    /// The result.
+    pub row: QcResultRow,
+    /// Its invalidation, if any.
+    pub invalidation: Option<InvalidationRow>,
+    /// Its `verified` review signatures.
+    pub reviews: Vec<SignatureManifest>,
+}
+
+impl QcResultState {
+    /// Exactly what a review signs: the result as entered.
+    pub fn signed_record(&self) -> SignedRecord {
+        SignedRecord {
+            record_type: QC_RECORD_TYPE.into(),
+            record_id: self.row.id.to_string(),
+            record_version: 1,
+            content: serde_json::to_value(&self.row).unwrap_or_default(),
+        }
+    }
+}
+
+/// What a recording stored and raised.
+#[derive(Debug, Clone, Serialize)]
+pub struct QcRecorded {
+    /// The result.
+    pub result: QcResultState,
+    /// Exceptions raised.
+    pub exceptions: Vec<ExceptionRow>,
+    /// Deviations opened.
+    pub deviations: Vec<DeviationState>,
+}
+
+/// A result to record.
+#[derive(Debug, Clone)]
+pub struct NewResult {
+    /// Test key of the release panel.
+    pub test_key: String,
+    /// The outcome.
+    pub outcome: QcOutcome,
+    /// Method (defaults to the panel's).
+    pub method: Option<String>,
+    /// When tested.
+    pub tested_at: DateTime<Utc>,
+    /// Instrument.
+    pub instrument_id: String,
+    /// Sample.
+    pub sample_id: String,
+    /// The result this retests.
+    pub retest_of: Option<Uuid>,
+}
+
+/// Records a result against the MBR's release panel. An out-of-specification
+/// result raises an exception and opens a deviation owned by the analyst; on a
+/// released batch it is a post-release OOS: the deviation lists the affected
+/// vials (R40) and the disposition is not touched.
+pub fn record(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    new: &NewResult,
+    analyst: Uuid,
+    now: DateTime<Utc>,
+) -> Result<QcRecorded, DbError> {
+    conn.transaction(|conn| {
+        batches::lock(conn, batch_id)?;
+        let batch = batches::find(conn, batch_id)?;
+        let status = batches::lifecycle(conn, batch_id)?.status();
+        if matches!(status, BatchStatus::Planned | BatchStatus::Rejected | BatchStatus::Aborted) {
+            return Err(DomainError::BatchClosed { status: status.as_str().into() }.into());
+        }
+        let (_, mbr_content) = mbr::load(conn, batch.mbr_version_id)?;
+        let test = mbr_content
+            .release_panel
+            .iter()
+            .find(|t| t.key == new.test_key)
+            .ok_or_else(|| DbError::Refused { code: "unknown_qc_test", message: format!("the release panel has no test `{}`", new.test_key) })?;
+        let evaluation = evaluate_qc(test, &new.outcome)?;
+        if let Some(previous) = new.retest_of {
+            let prior = result(conn, previous)?;
+            if prior.row.batch_id != batch_id || prior.row.test_key != new.test_key {
+                return Err(DbError::Refused { code: "retest_mismatch", message: "a retest must be of the same test of the same batch".into() });
+            }
+        }
+        let actor = person_actor(analyst);
+        let row = QcResultRow {
+            id: Uuid::now_v7(),
+            batch_id,
+            test_key: new.test_key.clone(),
+            outcome: canonical(&new.outcome).unwrap_or_default(),
+            evaluation: if evaluation == Evaluation::OutOfSpecification { "out_of_specification" } else { "within_specification" }.into(),
+            method: new.method.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| test.method.clone()),
+            tested_at: to_stored_precision(new.tested_at),
+            instrument_id: new.instrument_id.clone(),
+            sample_id: new.sample_id.clone(),
+            retest_of: new.retest_of,
+            recorded_at: to_stored_precision(now),
+            recorded_by: analyst,
+        };
+        diesel::insert_into(qc_results::table).values(&row).execute(conn)?;
+        audit::append(
+            conn,
+            &batch_chain(batch_id),
+            AuditDraft {
+                actor: actor.clone(),
+                action: "qc_result.recorded".into(),
+                entity_type: "qc_result".into(),
+                entity_id: row.id.to_string(),
+                old_value: None,
+                new_value: canonical(&row),
+                reason: None,
+                record_hash: Some(canonical_hash(&row)),
+            },
+            now,
+        )?;
+        let mut out = QcRecorded { result: result(conn, row.id)?, exceptions: vec![], deviations: vec![] };
+        if evaluation == Evaluation::OutOfSpecification && !test.report_only {
+            let released = status == BatchStatus::Released;
+            let affected: Vec<String> = if released {
+                vials::table.filter(vials::batch_id.eq(batch_id)).order(vials::serial.asc()).select(vials::serial).load(conn)?
+            } else {
+                vec![]
+            };
+            let mut description = format!("{} result {} is out of specification (method {}).", test.name, shown(&new.outcome), row.method);
+            if released {
+                description.push_str(&format!(
+                    " Post-release result: the batch was already released; affected vials: {}. The disposition stands; recall and notification are decided under this deviation.",
+                    if affected.is_empty() { "none serialised".to_string() } else { affected.join(", ") }
+                ));
+            }
+            let title = format!("QC out of specification: {}", test.name);
+            let dev = exceptions::open_deviation(conn, batch_id, None, &title, &description, Some(analyst), &actor, now)?;
+            diesel::insert_into(qc_result_deviations::table)
+                .values((qc_result_deviations::deviation_id.eq(dev.id), qc_result_deviations::qc_result_id.eq(row.id)))
+                .execute(conn)?;
+            let kind = if released { "post_release_oos" } else { "qc_out_of_specification" };
+            out.exceptions.push(exceptions::raise(
+                conn,
+                batch_id,
+                &ExceptionDraft { kind, severity: "critical", step_key: None, field_key: Some(test.key.clone()), entry_id: None, detail: description, actor },
+                now,
+            )?);
+            out.deviations.push(deviations::state(conn, dev.id)?);
+        }
+        Ok(out)
+    })
+}
+
+fn shown(o: &QcOutcome) -> String {
+    match o {
+        QcOutcome::Numeric { value, unit } => format!("{value} {unit}"),
+        QcOutcome::Categorical { outcome } => format!("\"{outcome}\""),
+    }
+}
+
+/// A result with its invalidation and reviews.
+pub fn result(conn: &mut PgConnection, id: Uuid) -> Result<QcResultState, DbError> {
+    let row = qc_results::table
+        .find(id)
+        .select(QcResultRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("QC result {id}")))?;
+    let invalidation = qc_invalidations::table
+        .find(id)
+        .select(InvalidationRow::as_select())
+        .first(conn)
+        .optional()?;
+    let reviews = signatures::for_record(conn, QC_RECORD_TYPE, &id.to_string())?;
+    Ok(QcResultState {
+        row,
+        invalidation,
+        reviews,
+    })
+}
+
+/// Every result of a batch, oldest first.
+pub fn for_batch(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<QcResultState>, DbError> {
+    let ids: Vec<Uuid> = qc_results::table
+        .filter(qc_results::batch_id.eq(batch_id))
+        .order((qc_results::recorded_at.asc(), qc_results::id.asc()))
+        .select(qc_results::id)
+        .load(conn)?;
+    ids.into_iter().map(|id| result(conn, id)).collect()
+}
+
+/// A second analyst reviews a result with a `verified` signature (the analyst
+/// who entered it cannot). The caller verified the credentials.
+pub fn review(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reviewer: Uuid,
+    printed_name: &str,
+    comment: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<SignatureManifest, DbError> {
+    conn.transaction(|conn| {
+        let current = result(conn, id)?;
+        batches::lock(conn, current.row.batch_id)?;
+        if current.row.recorded_by == reviewer {
+            return Err(DomainError::AnalystCannotReview.into());
+        }
+        if current.invalidation.is_some() {
+            return Err(DbError::Refused {
+                code: "qc_result_invalidated",
+                message: "this result was invalidated; review its retest".into(),
+            });
+        }
+        if !current.reviews.is_empty() {
+            return Err(DbError::Conflict {
+                code: "qc_result_already_reviewed",
+                message: "this result is already reviewed".into(),
+            });
+        }
+        let record = current.signed_record();
+        let manifest = SignatureManifest {
+            id: Uuid::now_v7(),
+            signer_id: reviewer,
+            printed_name: printed_name.into(),
+            signed_at: to_stored_precision(now),
+            meaning: SignatureMeaning::Verified,
+            comment,
+            record_type: record.record_type.clone(),
+            record_id: record.record_id.clone(),
+            record_version: record.record_version,
+            record_hash: record.hash(),
+        };
+        signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
+        Ok(manifest)
+    })
+}
+
+/// Invalidates a result with a reason; it stays visible; a retest is a new result.
+pub fn invalidate(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reason: &str,
+    person: Uuid,
+    now: DateTime<Utc>,
+) -> Result<QcResultState, DbError> {
+    if reason.trim().is_empty() {
+        return Err(DbError::Refused {
+            code: "reason_required",
+            message: "say why the result is invalid".into(),
+        });
+    }
+    conn.transaction(|conn| {
+        let current = result(conn, id)?;
+        batches::lock(conn, current.row.batch_id)?;
+        if current.invalidation.is_some() {
+            return Err(DbError::Conflict {
+                code: "qc_result_already_invalidated",
+                message: "this result is already invalidated".into(),
+            });
+        }
+        diesel::insert_into(qc_invalidations::table)
+            .values((
+                qc_invalidations::result_id.eq(id),
+                qc_invalidations::reason.eq(reason.trim()),
+                qc_invalidations::invalidated_at.eq(to_stored_precision(now)),
+                qc_invalidations::invalidated_by.eq(person),
+            ))
+            .execute(conn)?;
+        let actor = person_actor(person);
+        audit::append(
+            conn,
+            &batch_chain(current.row.batch_id),
+            AuditDraft {
+                actor: actor.clone(),
+                action: "qc_result.invalidated".into(),
+                entity_type: "qc_result".into(),
+                entity_id: id.to_string(),
+                old_value: None,
+                new_value: None,
+                reason: Some(reason.trim().into()),
+                record_hash: None,
+            },
+            now,
+        )?;
+        exceptions::raise(
+            conn,
+            current.row.batch_id,
+            &ExceptionDraft {
+                kind: "qc_invalidated",
+                severity: "major",
+                step_key: None,
+                field_key: Some(current.row.test_key.clone()),
+                entry_id: None,
+                detail: format!(
+                    "QC result for {} invalidated: {}",
+                    current.row.test_key,
+                    reason.trim()
+                ),
+                actor,
+            },
+            now,
+        )?;
+        result(conn, id)
+    })
+}
+
+/// The current valid result of each test (the newest not invalidated) as the
+/// release gate needs it.
+pub fn gate_facts(
+    conn: &mut PgConnection,
+    results: &[QcResultState],
+) -> Result<Vec<QcFacts>, DbError> {
+    let mut facts: Vec<QcFacts> = Vec::new();
+    for r in results.iter().rev().filter(|r| r.invalidation.is_none()) {
+        if facts.iter().any(|f| f.test_key == r.row.test_key) {
+            continue;
+        }
+        let linked: Vec<Uuid> = qc_result_deviations::table
+            .filter(qc_result_deviations::qc_result_id.eq(r.row.id))
+            .select(qc_result_deviations::deviation_id)
+            .load(conn)?;
+        let mut justified = false;
+        for d in linked {
+            justified |= deviations::state(conn, d)?.status()
+                == ebr_domain::release::DeviationStatus::Closed;
+        }
+        facts.push(QcFacts {
+            test_key: r.row.test_key.clone(),
+            evaluation: if r.row.evaluation == "out_of_specification" {
+                Evaluation::OutOfSpecification
+            } else {
+                Evaluation::WithinSpecification
+            },
+            reviewed: !r.reviews.is_empty(),
+            justified_by_closed_deviation: justified,
+        });
+    }
+    Ok(facts)
+}

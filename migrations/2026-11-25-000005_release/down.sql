@@ -1,0 +1,10 @@
+DROP TABLE cell_bank_lineage;
+DROP TABLE vials;
+DROP TABLE qc_result_deviations;
+DROP TABLE qc_invalidations;
+DROP TABLE qc_results;
+DROP TABLE deviation_revisions;
+ALTER TABLE batch_exceptions DROP CONSTRAINT batch_exceptions_kind_check;
+ALTER TABLE batch_exceptions ADD CONSTRAINT batch_exceptions_kind_check CHECK (kind IN (
+    'alert', 'out_of_specification', 'correction', 'late_entry', 'material_refused', 'equipment_refused',
+    'hold_time_breach', 'signature_superseded', 'deviation'));
