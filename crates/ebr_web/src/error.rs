@@ -31,6 +31,9 @@ pub struct Problem {
 /// One located problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemItem {
+    /// The finding's code, where it has one (e.g. `deviation_open`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Where, e.g. `stages[3].steps[2].fields[1].action`.
     pub path: String,
     /// What is wrong.
@@ -102,7 +105,8 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | ParticipantCannotReview
         | ParticipantCannotRelease
         | DeviationOwnerCannotClose
-        | SignerNotSessionUser => StatusCode::FORBIDDEN,
+        | SignerNotSessionUser
+        | AnalystCannotReview => StatusCode::FORBIDDEN,
         TwoComponentsRequired => StatusCode::UNAUTHORIZED,
         IllegalBatchTransition { .. }
         | IllegalMbrTransition { .. }
@@ -112,7 +116,8 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | EntryAlreadyCorrected
         | BatchClosed { .. }
         | StepNotPerformed(_)
-        | MbrNotEffective { .. } => StatusCode::CONFLICT,
+        | MbrNotEffective { .. }
+        | DeviationClosed => StatusCode::CONFLICT,
         UnknownStep(_) => StatusCode::NOT_FOUND,
         InvalidValue { .. }
         | UnknownField { .. }
@@ -128,7 +133,8 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | WrongEquipmentType { .. }
         | EquipmentOutOfService(_)
         | CalibrationOverdue { .. }
-        | VerificationNotRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | VerificationNotRequired(_)
+        | DeviationIncomplete(_) => StatusCode::UNPROCESSABLE_ENTITY,
         UnknownUnit(_)
         | UnitMismatch { .. }
         | NotANumber(_)
@@ -148,6 +154,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => e.rule(),
+            ApiError::Db(DbError::Blocked { .. }) => "release_blocked",
             ApiError::Db(DbError::Conflict { code, .. } | DbError::Refused { code, .. })
             | ApiError::Unauthorized { code, .. }
             | ApiError::Forbidden { code, .. }
@@ -176,6 +183,14 @@ impl ApiError {
         };
         let problems = match self {
             ApiError::Invalid { problems, .. } => problems.clone(),
+            ApiError::Db(DbError::Blocked { findings }) => findings
+                .iter()
+                .map(|f| ProblemItem {
+                    code: Some(f.code.to_string()),
+                    path: f.subject.clone(),
+                    message: f.detail.clone(),
+                })
+                .collect(),
             _ => Vec::new(),
         };
         Problem {
@@ -193,7 +208,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => domain_status(e),
-            ApiError::Db(DbError::Conflict { .. }) => StatusCode::CONFLICT,
+            ApiError::Db(DbError::Conflict { .. } | DbError::Blocked { .. }) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Db(DbError::Refused { code, .. }) => match *code {
                 "full_name_required" | "identity_method_required" => {
                     StatusCode::UNPROCESSABLE_ENTITY

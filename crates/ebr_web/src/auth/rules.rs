@@ -148,6 +148,81 @@ pub const RULES: &[Rule] = &[
         "/api/v1/batches/{id}/steps/{step}/signatures",
         Access::Roles(&[Operator, QaReviewer]),
     ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/deviations",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/deviations",
+        Access::Roles(&[Operator, QcAnalyst, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/deviations/{id}/revisions",
+        Access::Roles(&[Operator, QcAnalyst, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/deviations/{id}/signatures",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/qc-results",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/qc-results",
+        Access::Roles(&[QcAnalyst]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/qc-results/{id}/signatures",
+        Access::Roles(&[QcAnalyst]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/qc-results/{id}/invalidations",
+        Access::Roles(&[QcAnalyst]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/exceptions",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/release-gate",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/signatures",
+        Access::Roles(&[QaReviewer, ReleaseAuthority]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/vials",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/vials/{serial}/lineage",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/materials/{id}/lineage",
+        Access::Roles(&[Admin, QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/materials/{id}/descendants",
+        Access::Roles(GMP_READERS),
+    ),
 ];
 
 /// The rule for a method and registered route pattern.

@@ -270,8 +270,12 @@ pub fn exception_views(rows: &[ExceptionRow]) -> Vec<ExceptionView> {
         .collect()
 }
 
-/// Views of deviations.
+/// Views of deviations (status from their current revision, when known).
 pub fn deviation_views(rows: &[DeviationRow]) -> Vec<DeviationView> {
+    deviation_views_with(rows, &[])
+}
+
+fn deviation_views_with(rows: &[DeviationRow], statuses: &[(Uuid, String)]) -> Vec<DeviationView> {
     rows.iter()
         .map(|d| DeviationView {
             id: d.id,
@@ -279,14 +283,28 @@ pub fn deviation_views(rows: &[DeviationRow]) -> Vec<DeviationView> {
             title: d.title.clone(),
             description: d.description.clone(),
             opened_at: utc(d.opened_at),
-            status: "open".into(),
+            status: statuses
+                .iter()
+                .find(|(id, _)| *id == d.id)
+                .map_or_else(|| "open".to_string(), |(_, s)| s.clone()),
         })
         .collect()
 }
 
 async fn detail_of(state: &AppState, s: BatchState) -> Result<BatchDetail, ApiError> {
     let lot_id = s.batch.wcb_lot_id;
-    let lot = blocking::db(&state.pool, move |conn| registry::lot(conn, lot_id)).await?;
+    let batch_id = s.batch.id;
+    let (lot, statuses) = blocking::db(&state.pool, move |conn| {
+        let lot = registry::lot(conn, lot_id)?;
+        let devs = ebr_db::repo::release::deviations::for_batch(conn, batch_id)?;
+        Ok((
+            lot,
+            devs.iter()
+                .map(|d| (d.row.id, d.status().as_str().to_string()))
+                .collect::<Vec<_>>(),
+        ))
+    })
+    .await?;
     let facts = s.step_facts();
     let current = current_step(&s.mbr, &facts).map(|st| st.key.clone());
     let steps = s
@@ -330,7 +348,7 @@ async fn detail_of(state: &AppState, s: BatchState) -> Result<BatchDetail, ApiEr
         current_step: current,
         steps,
         exceptions: exception_views(&s.exceptions),
-        deviations: deviation_views(&s.deviations),
+        deviations: deviation_views_with(&s.deviations, &statuses),
     })
 }
 

@@ -140,6 +140,7 @@ fn parse_body(req: &HttpRequest, body: &[u8]) -> Result<MasterBatchRecord, ApiEr
         problems: problems
             .into_iter()
             .map(|p| ProblemItem {
+                code: None,
                 path: p.path,
                 message: p.message,
             })

@@ -3,10 +3,13 @@
 //! [`ApiDoc`] documents every route in the OpenAPI document.
 
 pub mod batches;
+pub mod deviations;
 pub mod execution;
 pub mod health;
 pub mod mbrs;
+pub mod qc;
 pub mod registry;
+pub mod release;
 pub mod session;
 pub mod users;
 pub mod views;
@@ -62,6 +65,21 @@ use crate::startup::AppState;
         execution::record,
         execution::correct,
         execution::sign,
+        deviations::list,
+        deviations::open,
+        deviations::revise,
+        deviations::close,
+        qc::list,
+        qc::record,
+        qc::review,
+        qc::invalidate,
+        release::exceptions,
+        release::gate,
+        release::sign,
+        release::vials,
+        release::vial_lineage,
+        release::record_lineage,
+        release::descendants,
     ),
     components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest))
 )]
@@ -214,6 +232,81 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::POST,
             "/api/v1/batches/{id}/steps/{step}/signatures",
             web::post().to(execution::sign),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/deviations",
+            web::get().to(deviations::list),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/deviations",
+            web::post().to(deviations::open),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/deviations/{id}/revisions",
+            web::post().to(deviations::revise),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/deviations/{id}/signatures",
+            web::post().to(deviations::close),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/qc-results",
+            web::get().to(qc::list),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/qc-results",
+            web::post().to(qc::record),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/qc-results/{id}/signatures",
+            web::post().to(qc::review),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/qc-results/{id}/invalidations",
+            web::post().to(qc::invalidate),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/exceptions",
+            web::get().to(release::exceptions),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/release-gate",
+            web::get().to(release::gate),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/signatures",
+            web::post().to(release::sign),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/vials",
+            web::get().to(release::vials),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/vials/{serial}/lineage",
+            web::get().to(release::vial_lineage),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/materials/{id}/lineage",
+            web::post().to(release::record_lineage),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/materials/{id}/descendants",
+            web::get().to(release::descendants),
         ),
     ]
 }

@@ -68,7 +68,8 @@ async fn r7_route_by_role_table_is_enforced_for_every_route_and_role() {
         let path = pattern
             .replace("{id}", &some_id)
             .replace("{entry}", &some_id)
-            .replace("{step}", "s0-issue-record");
+            .replace("{step}", "s0-issue-record")
+            .replace("{serial}", "NO-SUCH-VIAL");
         let send = |client: reqwest::Client| {
             let request = client.request(
                 reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
