@@ -47,6 +47,9 @@ impl Floor {
         app.person("wang.fang", &[Role::QaReviewer]);
         app.person("zhang.wei", &[Role::Operator]);
         app.person("maria.garcia", &[Role::Operator]);
+        app.person("li.na", &[Role::QcAnalyst]);
+        app.person("tom.becker", &[Role::QcAnalyst]);
+        app.person("anna.schmidt", &[Role::ReleaseAuthority]);
         let author = app.login("sam.okafor").await;
         let mbr_id = app.import_reference(&author).await;
         let qa = app.login("wang.fang").await;
@@ -261,4 +264,117 @@ pub fn good_values(step: &Step) -> Value {
         values.insert(field.key.clone(), v);
     }
     Value::Object(values)
+}
+
+impl Floor {
+    /// Completes every step of the batch (manufacturing complete).
+    pub async fn manufacture(&self, batch: &str) {
+        for (_, step) in reference().steps() {
+            self.complete(batch, step).await;
+        }
+    }
+
+    /// Enters a passing result for every release test except `skip`, as li.na;
+    /// tom.becker reviews each one except `unreviewed`. Tests in `failing` get
+    /// a failing result. Returns the result ids by test key.
+    pub async fn qc(
+        &self,
+        batch: &str,
+        skip: &[&str],
+        unreviewed: &[&str],
+        failing: &[&str],
+    ) -> Vec<(String, String)> {
+        let analyst = self.app.login("li.na").await;
+        let reviewer = self.app.login("tom.becker").await;
+        let mut ids = Vec::new();
+        for test in &reference().release_panel {
+            if skip.contains(&test.key.as_str()) {
+                continue;
+            }
+            let fail = failing.contains(&test.key.as_str());
+            let body = match &test.spec {
+                ebr_domain::mbr::QcSpecification::Numeric { unit, acceptance } => {
+                    let good = inside(acceptance).unwrap();
+                    let value = if fail { bad_value(acceptance) } else { good };
+                    json!({ "test_key": test.key, "value": value, "unit": unit, "tested_at": "2026-11-20T10:00:00Z", "sample_id": "QC-S-1" })
+                }
+                ebr_domain::mbr::QcSpecification::Expected { expected, outcomes } => {
+                    let outcome = if fail {
+                        outcomes.iter().find(|o| *o != expected).unwrap().clone()
+                    } else {
+                        expected.clone()
+                    };
+                    json!({ "test_key": test.key, "outcome": outcome, "tested_at": "2026-11-20T10:00:00Z", "sample_id": "QC-S-1" })
+                }
+            };
+            let r = analyst
+                .post(self.app.url(&format!("/api/v1/batches/{batch}/qc-results")))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(status, 201, "{}: {v}", test.key);
+            let id = v["result"]["id"].as_str().unwrap().to_string();
+            if !unreviewed.contains(&test.key.as_str()) {
+                let r = reviewer
+                    .post(self.app.url(&format!("/api/v1/qc-results/{id}/signatures")))
+                    .json(&json!({ "meaning": "verified", "username": "tom.becker", "password": PASSWORD }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 201, "review of {}", test.key);
+            }
+            ids.push((test.key.clone(), id));
+        }
+        ids
+    }
+
+    /// Signs the batch as `username` (logged in fresh).
+    pub async fn sign_batch(
+        &self,
+        username: &str,
+        batch: &str,
+        meaning: &str,
+        comment: Option<&str>,
+    ) -> reqwest::Response {
+        let client = self.app.login(username).await;
+        client
+            .post(self.app.url(&format!("/api/v1/batches/{batch}/signatures")))
+            .json(&json!({ "meaning": meaning, "username": username, "password": PASSWORD, "comment": comment }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The release gate's finding codes.
+    pub async fn findings(&self, batch: &str) -> Vec<String> {
+        let gate: Value = self
+            .qa
+            .get(
+                self.app
+                    .url(&format!("/api/v1/batches/{batch}/release-gate")),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        gate["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+fn bad_value(range: &Range) -> String {
+    if let Some(max) = range.max.or(range.below) {
+        return (max.value() + rust_decimal::Decimal::from(100)).to_string();
+    }
+    let min = range.min.or(range.above).unwrap();
+    (min.value() - rust_decimal::Decimal::from(100)).to_string()
 }
