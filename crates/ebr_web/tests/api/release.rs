@@ -610,3 +610,113 @@ async fn qc_review_needs_a_second_analyst_and_invalidation_keeps_the_result() {
     assert_eq!(all[0]["invalidated_reason"], "standard curve out of range");
     assert_eq!(all[1]["retest_of"], id.as_str());
 }
+
+/// R47 on the demo data: `ebr demo` leaves one batch released through the full
+/// flow and one in progress with an open deviation, and the lineage queries
+/// return the full chain both ways.
+#[tokio::test]
+async fn r47_demo_data_lineage_both_ways() {
+    let db = ebr_testdb::TestDatabase::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .arg("demo")
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = crate::helpers::TestApp::spawn_on(db);
+    let auditor = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = auditor
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "username": "audrey.martin", "password": "ebr-demo-2026!" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 201);
+    let batches: Vec<Value> = auditor
+        .get(app.url("/api/v1/batches"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status = |n: &str| {
+        batches.iter().find(|b| b["batch_number"] == n).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("BR-2026-0001"), "released");
+    assert_eq!(status("BR-2026-0002"), "in_progress");
+    let in_progress = batches
+        .iter()
+        .find(|b| b["batch_number"] == "BR-2026-0002")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list: Value = auditor
+        .get(app.url(&format!("/api/v1/batches/{in_progress}/exceptions")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!list["exceptions"].as_array().unwrap().is_empty());
+    assert_eq!(list["deviations"][0]["status"], "open");
+
+    let up: Value = auditor
+        .get(app.url("/api/v1/vials/BR-2026-0001-V007/lineage"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(up["batch_number"], "BR-2026-0001");
+    assert_eq!(up["cell_bank"]["donor_id"], "G123498654321H");
+    assert_eq!(up["cell_bank"]["mcb_lot"], "MCB-2024-003");
+    let lots: Vec<Value> = auditor
+        .get(app.url("/api/v1/materials"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let wcb = lots
+        .iter()
+        .find(|l| l["material_code"] == "WCB-IPSC")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let down: Value = auditor
+        .get(app.url(&format!("/api/v1/materials/{wcb}/descendants")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let made: Vec<&str> = down["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["batch_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(made, vec!["BR-2026-0001", "BR-2026-0002"]);
+    assert_eq!(down["batches"][0]["vials"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        down["cell_bank"]["ipsc_line"],
+        "XS-iPSC-07 (HLA-homozygous)"
+    );
+}

@@ -239,3 +239,170 @@ pub fn batch_in_progress(
     }
     Ok(())
 }
+
+/// The batch number of the demo batch released through the full flow.
+pub const BATCH_RELEASED: &str = "BR-2026-0001";
+
+/// The people who work the demo batches.
+pub struct Crew<'a> {
+    /// Issues batches, reviews the record (QA).
+    pub qa: &'a PersonState,
+    /// Performs steps.
+    pub operator: &'a PersonState,
+    /// Verifies critical steps.
+    pub verifier: &'a PersonState,
+    /// Enters QC results.
+    pub analyst: &'a PersonState,
+    /// Reviews QC results.
+    pub second_analyst: &'a PersonState,
+    /// Releases.
+    pub release_authority: &'a PersonState,
+}
+
+fn qc_outcome(test: &ebr_domain::mbr::QcTestDefinition) -> ebr_domain::release::QcOutcome {
+    use ebr_domain::mbr::QcSpecification;
+    use ebr_domain::release::QcOutcome;
+    match &test.spec {
+        QcSpecification::Numeric { unit, acceptance } => {
+            let value = acceptance
+                .min
+                .or(acceptance.max)
+                .or_else(|| {
+                    acceptance.below.map(|b| {
+                        ebr_domain::number::Number::new(b.value() / rust_decimal::Decimal::from(2))
+                    })
+                })
+                .unwrap_or_else(|| ebr_domain::number::Number::from(1));
+            QcOutcome::Numeric {
+                value,
+                unit: unit.clone(),
+            }
+        }
+        QcSpecification::Expected { expected, .. } => QcOutcome::Categorical {
+            outcome: expected.clone(),
+        },
+    }
+}
+
+/// Issues the demo batch released through the full flow: every step performed
+/// and verified, 10 vials filled, every release test entered and reviewed,
+/// the record reviewed by QA and released by the release authority; and the
+/// lineage of its WCB lot (donor, iPSC line, MCB). Idempotent.
+pub fn released_batch(
+    conn: &mut PgConnection,
+    mbr: &MasterBatchRecord,
+    mbr_version: Uuid,
+    crew: &Crew<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    use ebr_db::repo::release::{disposition, lineage, qc};
+    if batches::find_by_number(conn, BATCH_RELEASED).is_ok() {
+        return Ok(());
+    }
+    let qa_actor = ebr_db::repo::person_actor(crew.qa.person.id);
+    let wcb = registry::find_lot(conn, "WCB-IPSC", &lot_of("WCB-IPSC"))?
+        .ok_or_else(|| DbError::NotFound("demo WCB lot".into()))?;
+    if lineage::descendants(conn, wcb.row.id)?.0.is_none() {
+        lineage::record(
+            conn,
+            wcb.row.id,
+            "G123498654321H",
+            "XS-iPSC-07 (HLA-homozygous)",
+            "MCB-2024-003",
+            &qa_actor,
+            now,
+        )?;
+    }
+    let batch = batches::issue(
+        conn,
+        BATCH_RELEASED,
+        mbr_version,
+        &lot_of("WCB-IPSC"),
+        "WCB-0042-V16",
+        &qa_actor,
+        now,
+    )?;
+    for (_, step) in mbr.steps() {
+        let mut inputs = good_values(step, now);
+        for input in &mut inputs {
+            if step.key == "s7-fill" && input.field_key == "vials_filled" {
+                input.value = json!("10");
+            }
+        }
+        let request = RecordRequest {
+            step_key: step.key.clone(),
+            inputs,
+            activity_at: None,
+            late_reason: None,
+        };
+        execution::record(
+            conn,
+            batch.id,
+            &request,
+            crew.operator.person.id,
+            Duration::minutes(30),
+            now,
+        )?;
+        execution::sign_step(
+            conn,
+            batch.id,
+            &step.key,
+            SignatureMeaning::Performed,
+            crew.operator.person.id,
+            &crew.operator.person.full_name,
+            None,
+            now,
+        )?;
+        if step.critical {
+            execution::sign_step(
+                conn,
+                batch.id,
+                &step.key,
+                SignatureMeaning::Verified,
+                crew.verifier.person.id,
+                &crew.verifier.person.full_name,
+                None,
+                now,
+            )?;
+        }
+    }
+    for test in &mbr.release_panel {
+        let new = qc::NewResult {
+            test_key: test.key.clone(),
+            outcome: qc_outcome(test),
+            method: None,
+            tested_at: now - Duration::days(1),
+            instrument_id: "QC-INSTR-01".into(),
+            sample_id: format!("{BATCH_RELEASED}-QC-{}", test.key),
+            retest_of: None,
+        };
+        let recorded = qc::record(conn, batch.id, &new, crew.analyst.person.id, now)?;
+        qc::review(
+            conn,
+            recorded.result.row.id,
+            crew.second_analyst.person.id,
+            &crew.second_analyst.person.full_name,
+            None,
+            now,
+        )?;
+    }
+    disposition::sign(
+        conn,
+        batch.id,
+        SignatureMeaning::Reviewed,
+        crew.qa.person.id,
+        &crew.qa.person.full_name,
+        Some("exceptions and audit trail reviewed".into()),
+        now,
+    )?;
+    disposition::sign(
+        conn,
+        batch.id,
+        SignatureMeaning::Released,
+        crew.release_authority.person.id,
+        &crew.release_authority.person.full_name,
+        None,
+        now,
+    )?;
+    Ok(())
+}

@@ -151,6 +151,23 @@ pub fn run(settings: &Settings) -> CommandResult {
     if status == MbrStatus::Effective {
         let operator = person(&mut conn, "zhang.wei")?;
         let verifier = person(&mut conn, "maria.garcia")?;
+        let analyst = person(&mut conn, "li.na")?;
+        let second_analyst = person(&mut conn, "tom.becker")?;
+        let release_authority = person(&mut conn, "anna.schmidt")?;
+        let crew = floor::Crew {
+            qa: &qa,
+            operator: &operator,
+            verifier: &verifier,
+            analyst: &analyst,
+            second_analyst: &second_analyst,
+            release_authority: &release_authority,
+        };
+        floor::released_batch(&mut conn, &reference, row.id, &crew, SystemClock.now())?;
+        println!(
+            "demo: batch {} released through the full flow (vials {}-V001…V010)",
+            floor::BATCH_RELEASED,
+            floor::BATCH_RELEASED
+        );
         floor::batch_in_progress(
             &mut conn,
             &reference,
