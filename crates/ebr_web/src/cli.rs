@@ -41,6 +41,12 @@ pub enum Command {
         #[command(subcommand)]
         command: MbrCommand,
     },
+    /// Batch records.
+    Batch {
+        /// What to do with a batch record.
+        #[command(subcommand)]
+        command: BatchCommand,
+    },
     /// People.
     User {
         /// What to do with people.
@@ -65,6 +71,19 @@ pub enum MbrCommand {
     Import {
         /// The MBR file, e.g. fixtures/mbr/mnp-als-v1.toml.
         file: PathBuf,
+    },
+}
+
+/// `ebr batch …`
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Write the machine-readable batch record (JSON with its hash manifest).
+    Export {
+        /// The batch number, e.g. BR-2026-0001.
+        batch_number: String,
+        /// The file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
 }
 
@@ -123,6 +142,13 @@ pub fn main() -> ExitCode {
                     password_stdin,
                 },
         } => commands::user_create::run(&settings, &username, &name, &roles, password_stdin),
+        Command::Batch {
+            command:
+                BatchCommand::Export {
+                    batch_number,
+                    output,
+                },
+        } => commands::batch_export::run(&settings, &batch_number, &output),
         Command::Demo => commands::demo::run(&settings),
         Command::Audit {
             command: AuditCommand::Verify,

@@ -7,6 +7,7 @@ pub mod execution;
 pub mod integrity;
 pub mod mbr;
 pub mod people;
+pub mod record;
 pub mod registry;
 pub mod release;
 pub mod sessions;

@@ -39,6 +39,9 @@ pub const GMP_READERS: &[Role] = &[
     Auditor,
 ];
 
+/// Who may download batch records (PDF, export).
+pub const RECORD_READERS: &[Role] = &[Auditor, QaReviewer, ReleaseAuthority];
+
 /// Who may read the registries: every GMP role and administrators.
 pub const REGISTRY_READERS: &[Role] = &[
     Operator,
@@ -222,6 +225,11 @@ pub const RULES: &[Rule] = &[
         "GET",
         "/api/v1/materials/{id}/descendants",
         Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/record.json",
+        Access::Roles(RECORD_READERS),
     ),
 ];
 

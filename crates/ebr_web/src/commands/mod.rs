@@ -6,6 +6,7 @@
 )]
 
 pub mod audit_verify;
+pub mod batch_export;
 pub mod demo;
 pub mod mbr_import;
 pub mod migrate;

@@ -8,6 +8,7 @@ pub mod execution;
 pub mod health;
 pub mod mbrs;
 pub mod qc;
+pub mod record;
 pub mod registry;
 pub mod release;
 pub mod session;
@@ -80,6 +81,7 @@ use crate::startup::AppState;
         release::vial_lineage,
         release::record_lineage,
         release::descendants,
+        record::export,
     ),
     components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest))
 )]
@@ -307,6 +309,11 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::GET,
             "/api/v1/materials/{id}/descendants",
             web::get().to(release::descendants),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/record.json",
+            web::get().to(record::export),
         ),
     ]
 }

@@ -16,6 +16,7 @@ mod execution;
 mod health;
 mod helpers;
 mod openapi;
+mod record;
 mod release;
 mod session;
 mod signatures;

@@ -1,0 +1,213 @@
+//! The complete batch record as one machine-readable document, with a
+//! manifest of SHA-256 hashes per section and for the whole (R2, R11).
+//!
+//! Deterministic: the same stored record gives the same document, byte for
+//! byte. It carries the batch's whole audit chain and every signature's
+//! record hash, so the export alone is enough to re-verify the record.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use ebr_domain::canonical::{sha256_hex, to_canonical_json};
+use ebr_domain::execution::{step_state, RecordedValue};
+use serde::Serialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::repo::exceptions::batch_chain;
+use crate::repo::release::{deviations, disposition, lineage, qc};
+use crate::repo::{audit, execution, mbr, people, registry};
+use crate::DbError;
+
+/// The format identifier of the export.
+pub const FORMAT: &str = "ebr.batch-record/1";
+
+/// The export: sections, and the manifest of their hashes.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordExport {
+    /// `ebr.batch-record/1`.
+    pub format: &'static str,
+    /// The software that produced it (R11); not part of the record hash.
+    pub generator: String,
+    /// Every section, by name.
+    pub sections: BTreeMap<&'static str, Value>,
+    /// SHA-256 of each section's canonical JSON, and of the whole.
+    pub manifest: Manifest,
+}
+
+/// The hash manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// Section name → SHA-256 of its canonical JSON.
+    pub sections: BTreeMap<&'static str, String>,
+    /// SHA-256 of the canonical JSON of `sections` (the record's hash; printed on the PDF).
+    pub record_sha256: String,
+}
+
+impl RecordExport {
+    /// The canonical JSON text of the whole export.
+    pub fn to_canonical_json(&self) -> String {
+        to_canonical_json(self).unwrap_or_default()
+    }
+}
+
+fn v<T: Serialize>(x: &T) -> Value {
+    serde_json::to_value(x).unwrap_or(Value::Null)
+}
+
+/// Builds the export of a batch as it is stored now.
+pub fn export(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    generator: &str,
+) -> Result<RecordExport, DbError> {
+    let state = execution::load(conn, batch_id)?;
+    let (version, content) = mbr::load(conn, state.batch.mbr_version_id)?;
+    let facts = state.step_facts();
+    let wcb = registry::lot(conn, state.batch.wcb_lot_id)?;
+    let devs = deviations::for_batch(conn, batch_id)?;
+    let results = qc::for_batch(conn, batch_id)?;
+    let (_, findings) = disposition::gate(conn, batch_id)?;
+    let review = disposition::review_facts(conn, batch_id)?;
+    let batch_sigs = disposition::batch_signatures(conn, batch_id)?;
+    let vials = lineage::vials_of(conn, batch_id)?;
+    let cell_bank = lineage::descendants(conn, wcb.row.id)?.0;
+    let events = audit::chain_events(conn, &batch_chain(batch_id))?;
+
+    // Everyone named in the record, with the printed name.
+    let mut ids: Vec<Uuid> = state.entries.iter().map(|e| e.recorded_by).collect();
+    ids.extend(state.signatures.iter().map(|s| s.manifest.signer_id));
+    ids.extend(results.iter().map(|r| r.row.recorded_by));
+    ids.sort();
+    ids.dedup();
+    let mut names = BTreeMap::new();
+    for id in ids {
+        let p = people::state(conn, id)?;
+        names.insert(
+            id.to_string(),
+            json!({ "username": p.person.username, "full_name": p.person.full_name }),
+        );
+    }
+
+    let mut lots = BTreeMap::new();
+    let mut equipment = BTreeMap::new();
+    for e in &state.entries {
+        if let Some(l) = e.material_lot_id {
+            let lot = registry::lot(conn, l)?;
+            lots.insert(l.to_string(), json!({ "material": lot.row.material_code, "lot_number": lot.row.lot_number, "expires_at": lot.expires_at, "status": lot.status.as_str() }));
+        }
+        if let Some(q) = e.equipment_id {
+            let eq = registry::equipment_by_id(conn, q)?;
+            equipment.insert(q.to_string(), json!({ "code": eq.row.code, "type": eq.row.equipment_type, "calibration_due": eq.calibration_due, "status": eq.status.as_str() }));
+        }
+    }
+
+    let steps: Vec<Value> = content
+        .steps()
+        .map(|(stage, step)| {
+            let entries: Vec<Value> = state
+                .entries
+                .iter()
+                .filter(|e| e.step_key == step.key)
+                .map(|e| {
+                    let value: Value = serde_json::from_str::<RecordedValue>(&e.value).map(|x| v(&x)).unwrap_or(Value::Null);
+                    json!({
+                        "id": e.id, "field": e.field_key, "value": value, "unit": e.unit, "evaluation": e.evaluation,
+                        "material_lot_id": e.material_lot_id, "equipment_id": e.equipment_id,
+                        "activity_at": e.activity_at, "recorded_at": e.recorded_at, "recorded_by": e.recorded_by,
+                        "late_reason": e.late_reason, "corrects_entry_id": e.corrects_entry_id,
+                        "correction_reason": e.correction_reason, "corrected": state.is_corrected(e.id),
+                    })
+                })
+                .collect();
+            let signatures: Vec<Value> = state
+                .signatures
+                .iter()
+                .filter(|s| s.step_key == step.key)
+                .map(|s| json!({ "signature": v(&s.manifest), "superseded": v(&s.superseded) }))
+                .collect();
+            json!({
+                "stage": { "key": stage.key, "name": stage.name },
+                "key": step.key, "name": step.name, "instructions": step.instructions, "critical": step.critical,
+                "state": v(&step_state(step, facts.get(&step.key))),
+                "fields": v(&step.fields), "entries": entries, "signatures": signatures,
+            })
+        })
+        .collect();
+
+    let mut sections: BTreeMap<&'static str, Value> = BTreeMap::new();
+    sections.insert("batch", json!({
+        "id": state.batch.id, "batch_number": state.batch.batch_number, "product_code": state.batch.product_code,
+        "product_name": content.product.name, "status": state.lifecycle.status().as_str(),
+        "issued_at": state.batch.created_at, "issued_by": state.batch.created_by,
+    }));
+    sections.insert("mbr", json!({
+        "id": version.id, "code": version.code, "version": version.version, "title": version.title,
+        "content_sha256": version.content_sha256, "release_panel": v(&content.release_panel),
+    }));
+    sections.insert("starting_material", json!({
+        "wcb_lot": { "id": wcb.row.id, "lot_number": wcb.row.lot_number, "material": wcb.row.material_code, "expires_at": wcb.expires_at },
+        "wcb_vial": state.batch.wcb_vial, "cell_bank": v(&cell_bank),
+    }));
+    sections.insert("people", v(&names));
+    sections.insert(
+        "materials_and_equipment",
+        json!({ "lots": lots, "equipment": equipment }),
+    );
+    sections.insert("steps", Value::Array(steps));
+    sections.insert("exceptions", v(&state.exceptions));
+    sections.insert("deviations", Value::Array(devs.iter().map(|d| json!({ "deviation": v(&d.row), "status": d.status().as_str(), "revisions": v(&d.revisions) })).collect()));
+    sections.insert("qc_results", Value::Array(results.iter().map(v).collect()));
+    sections.insert("review", json!({
+        "state": match review { ebr_domain::release::ReviewFacts::Missing => "missing", ebr_domain::release::ReviewFacts::Valid => "valid", ebr_domain::release::ReviewFacts::Voided => "voided" },
+        "signatures": v(&batch_sigs.iter().filter(|s| s.meaning == ebr_domain::signature::SignatureMeaning::Reviewed).collect::<Vec<_>>()),
+    }));
+    sections.insert("release_gate", v(&findings));
+    sections.insert(
+        "disposition",
+        v(&batch_sigs
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.meaning,
+                    ebr_domain::signature::SignatureMeaning::Released
+                        | ebr_domain::signature::SignatureMeaning::Rejected
+                )
+            })
+            .collect::<Vec<_>>()),
+    );
+    sections.insert(
+        "vials",
+        Value::Array(
+            vials
+                .iter()
+                .map(|x| json!({ "serial": x.serial, "created_at": x.created_at }))
+                .collect(),
+        ),
+    );
+    sections.insert("audit_trail", Value::Array(events.iter().map(|e| json!({
+        "chain": e.chain, "seq": e.seq, "occurred_at": e.occurred_at, "actor": e.actor, "action": e.action,
+        "entity_type": e.entity_type, "entity_id": e.entity_id, "old_value": e.old_value, "new_value": e.new_value,
+        "reason": e.reason, "record_hash": e.record_hash, "prev_hash": e.prev_hash, "hash": e.hash,
+    })).collect()));
+
+    let hashes: BTreeMap<&'static str, String> = sections
+        .iter()
+        .map(|(k, section)| {
+            (
+                *k,
+                sha256_hex(to_canonical_json(section).unwrap_or_default().as_bytes()),
+            )
+        })
+        .collect();
+    let record_sha256 = sha256_hex(to_canonical_json(&hashes).unwrap_or_default().as_bytes());
+    Ok(RecordExport {
+        format: FORMAT,
+        generator: generator.into(),
+        sections,
+        manifest: Manifest {
+            sections: hashes,
+            record_sha256,
+        },
+    })
+}

@@ -1,0 +1,40 @@
+//! `ebr batch export BATCH_NUMBER -o FILE`
+
+use std::path::Path;
+
+use anyhow::Context;
+use ebr_db::repo::{batches, record};
+
+use super::{connect, CommandError, CommandResult};
+use crate::config::Settings;
+use crate::routes::record::generator;
+
+/// Writes the machine-readable batch record (the same bytes as
+/// `GET /api/v1/batches/{id}/record.json`), atomically: a temporary file is
+/// renamed into place, so a failure never leaves half a file.
+pub fn run(settings: &Settings, batch_number: &str, out: &Path) -> CommandResult {
+    let mut conn = connect(settings)?;
+    ebr_db::act_as_app(&mut conn)?;
+    let batch = batches::find_by_number(&mut conn, batch_number).map_err(|_| {
+        CommandError::Refused(format!(
+            "no batch {batch_number}; `ebr` lists batches at GET /api/v1/batches"
+        ))
+    })?;
+    let doc = record::export(&mut conn, batch.id, &generator())?;
+    write_atomically(out, doc.to_canonical_json().as_bytes())?;
+    println!(
+        "wrote {} (record sha256 {})",
+        out.display(),
+        doc.manifest.record_sha256
+    );
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> CommandResult {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(CommandError::Failed)
+}
