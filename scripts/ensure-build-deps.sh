@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Makes sure the system libraries the build links against are present:
-# libpq (Diesel's PostgreSQL driver). Installs them with apt only when missing.
+# Makes sure the system packages the build and the tests need are present, and
+# installs the missing ones with apt (only when missing):
+#   libpq-dev          Diesel's PostgreSQL driver links against libpq
+#   poppler-utils      pdftotext/pdftoppm read batch-record PDFs back in tests
+#   fonts-dejavu-core  Latin, Greek and symbols (µ ± ≤ ° ×) in batch-record PDFs
+#   fonts-wqy-microhei Chinese in batch-record PDFs
 set -euo pipefail
+
+command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found: install the Rust toolchain (https://rustup.rs) and retry." >&2; exit 1; }
 
 have_libpq() {
     if command -v dpkg >/dev/null 2>&1; then
@@ -11,17 +17,21 @@ have_libpq() {
     return 1
 }
 
-command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found: install the Rust toolchain (https://rustup.rs) and retry." >&2; exit 1; }
+missing=""
+have_libpq || missing="$missing libpq-dev"
+{ command -v pdftotext && command -v pdftoppm && command -v pdfinfo; } >/dev/null 2>&1 || missing="$missing poppler-utils"
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${EBR_FONT_DIR:-}" ] || missing="$missing fonts-dejavu-core"
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || [ -n "${EBR_FONT_DIR:-}" ] || missing="$missing fonts-wqy-microhei"
+[ -z "$missing" ] && exit 0
 
-if ! have_libpq; then
-    command -v apt-get >/dev/null 2>&1 || { echo "error: libpq (PostgreSQL client library, with headers) is missing: install it with your package manager and retry." >&2; exit 1; }
-    sudo=""
-    if [ "$(id -u)" != 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { echo "error: libpq-dev is missing: run 'sudo apt-get install libpq-dev' and retry." >&2; exit 1; }
-        sudo=sudo
-    fi
-    echo "installing libpq-dev with apt-get (one time)" >&2
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpq-dev >/dev/null \
-        || { echo "error: apt-get could not install libpq-dev: install it by hand and retry." >&2; exit 1; }
+command -v apt-get >/dev/null 2>&1 || { echo "error: missing system packages:$missing; install them with your package manager and retry." >&2; exit 1; }
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "error: missing system packages: run 'sudo apt-get install$missing' and retry." >&2; exit 1; }
+    sudo=sudo
 fi
+echo "installing$missing with apt-get (one time)" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null \
+    || { echo "error: apt-get could not install$missing: install them by hand and retry." >&2; exit 1; }

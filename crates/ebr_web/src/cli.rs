@@ -55,6 +55,9 @@ pub enum Command {
     },
     /// Seed the demo data (idempotent).
     Demo,
+    /// Internal: render an export (stdin) to PDF (stdout).
+    #[command(hide = true)]
+    RenderPdf,
     /// The audit trail.
     Audit {
         /// What to do with the audit trail.
@@ -79,6 +82,14 @@ pub enum MbrCommand {
 pub enum BatchCommand {
     /// Write the machine-readable batch record (JSON with its hash manifest).
     Export {
+        /// The batch number, e.g. BR-2026-0001.
+        batch_number: String,
+        /// The file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Write the batch record PDF (the same bytes the auditor downloads).
+    Pdf {
         /// The batch number, e.g. BR-2026-0001.
         batch_number: String,
         /// The file to write.
@@ -149,6 +160,14 @@ pub fn main() -> ExitCode {
                     output,
                 },
         } => commands::batch_export::run(&settings, &batch_number, &output),
+        Command::Batch {
+            command:
+                BatchCommand::Pdf {
+                    batch_number,
+                    output,
+                },
+        } => commands::batch_export::run_pdf(&settings, &batch_number, &output),
+        Command::RenderPdf => commands::batch_export::run_render(),
         Command::Demo => commands::demo::run(&settings),
         Command::Audit {
             command: AuditCommand::Verify,

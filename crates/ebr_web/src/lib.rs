@@ -13,6 +13,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod pdf;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub security: SecuritySettings,
     /// Batch execution settings.
     pub execution: ExecutionSettings,
+    /// The `ebr` executable that renders PDFs in a child process.
+    pub pdf_renderer: std::path::PathBuf,
 }
 
 /// Largest accepted JSON body.

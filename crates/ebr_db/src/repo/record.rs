@@ -78,6 +78,13 @@ pub fn export(
     let mut ids: Vec<Uuid> = state.entries.iter().map(|e| e.recorded_by).collect();
     ids.extend(state.signatures.iter().map(|s| s.manifest.signer_id));
     ids.extend(results.iter().map(|r| r.row.recorded_by));
+    ids.extend(batch_sigs.iter().map(|s| s.signer_id));
+    ids.extend(
+        events
+            .iter()
+            .filter_map(|e| crate::repo::actor_person(&e.actor)),
+    );
+    ids.extend(crate::repo::actor_person(&state.batch.created_by));
     ids.sort();
     ids.dedup();
     let mut names = BTreeMap::new();

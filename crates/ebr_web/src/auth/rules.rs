@@ -231,6 +231,11 @@ pub const RULES: &[Rule] = &[
         "/api/v1/batches/{id}/record.json",
         Access::Roles(RECORD_READERS),
     ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/record.pdf",
+        Access::Roles(RECORD_READERS),
+    ),
 ];
 
 /// The rule for a method and registered route pattern.

@@ -30,6 +30,44 @@ pub fn run(settings: &Settings, batch_number: &str, out: &Path) -> CommandResult
     Ok(())
 }
 
+/// Writes the batch record PDF (the same bytes the auditor downloads).
+pub fn run_pdf(settings: &Settings, batch_number: &str, out: &Path) -> CommandResult {
+    let mut conn = connect(settings)?;
+    ebr_db::act_as_app(&mut conn)?;
+    let batch = batches::find_by_number(&mut conn, batch_number)
+        .map_err(|_| CommandError::Refused(format!("no batch {batch_number}")))?;
+    let doc = record::export(&mut conn, batch.id, &generator())?;
+    let exe = std::env::current_exe()
+        .context("cannot locate the ebr executable")
+        .map_err(CommandError::Failed)?;
+    let bytes = crate::pdf::render_in_child(&exe, &doc.to_canonical_json())
+        .map_err(CommandError::Refused)?;
+    write_atomically(out, &bytes)?;
+    println!(
+        "wrote {} ({} bytes, record sha256 {})",
+        out.display(),
+        bytes.len(),
+        doc.manifest.record_sha256
+    );
+    Ok(())
+}
+
+/// `ebr render-pdf`: reads an export from stdin, writes its PDF to stdout.
+pub fn run_render() -> CommandResult {
+    use std::io::{Read, Write};
+    let mut json = String::new();
+    std::io::stdin()
+        .read_to_string(&mut json)
+        .context("cannot read the export from stdin")
+        .map_err(CommandError::Failed)?;
+    let bytes = crate::pdf::render(&json).map_err(CommandError::Refused)?;
+    std::io::stdout()
+        .write_all(&bytes)
+        .context("cannot write the PDF")
+        .map_err(CommandError::Failed)?;
+    Ok(())
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> CommandResult {
     let tmp = path.with_extension("partial");

@@ -82,6 +82,7 @@ use crate::startup::AppState;
         release::record_lineage,
         release::descendants,
         record::export,
+        record::pdf,
     ),
     components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest))
 )]
@@ -314,6 +315,11 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::GET,
             "/api/v1/batches/{id}/record.json",
             web::get().to(record::export),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/record.pdf",
+            web::get().to(record::pdf),
         ),
     ]
 }

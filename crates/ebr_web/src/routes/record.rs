@@ -2,6 +2,7 @@
 //! hash manifest).
 
 use actix_web::{web, HttpResponse};
+use ebr_db::repo::exceptions::batch_chain;
 use ebr_db::repo::record;
 use uuid::Uuid;
 
@@ -35,4 +36,66 @@ pub async fn export(
         .content_type("application/json")
         .insert_header(("x-ebr-record-sha256", doc.manifest.record_sha256.clone()))
         .body(doc.to_canonical_json()))
+}
+
+/// The batch record as a PDF (A4, every page headed with the batch number,
+/// "Page X of Y" and the record hash, NOT RELEASED until released): the same
+/// bytes for the same record, and the same bytes as `ebr batch pdf`.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/record.pdf", tag = "record", params(("id" = Uuid, Path, description = "batch id")),
+    responses(
+        (status = 200, description = "the batch record PDF", content_type = "application/pdf"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn pdf(
+    state: web::Data<AppState>,
+    who: crate::auth::current::Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let doc = blocking::db(&state.pool, move |conn| {
+        record::export(conn, id, &generator())
+    })
+    .await?;
+    let number = doc
+        .sections
+        .get("batch")
+        .and_then(|b| b["batch_number"].as_str())
+        .unwrap_or("batch")
+        .to_string();
+    let json = doc.to_canonical_json();
+    let renderer = state.pdf_renderer.clone();
+    let bytes = web::block(move || crate::pdf::render_in_child(&renderer, &json))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("PDF task failed: {e}")))?
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    // Who downloaded which record is kept in the system trail (the batch's own
+    // chain stays the record itself, so its hash does not change by reading it).
+    let actor = ebr_db::repo::person_actor(who.person.person.id);
+    let (sha, now) = (doc.manifest.record_sha256.clone(), state.clock.now());
+    let _ = blocking::db(&state.pool, move |conn| {
+        ebr_db::repo::audit::append(
+            conn,
+            ebr_domain::audit::SYSTEM_CHAIN,
+            ebr_domain::audit::AuditDraft {
+                actor,
+                action: "record.pdf_downloaded".into(),
+                entity_type: "batch".into(),
+                entity_id: id.to_string(),
+                old_value: None,
+                new_value: None,
+                reason: Some(format!("record sha256 {sha}; chain {}", batch_chain(id))),
+                record_hash: None,
+            },
+            now,
+        )
+    })
+    .await;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{number}.pdf\""),
+        ))
+        .insert_header(("x-ebr-record-sha256", doc.manifest.record_sha256))
+        .body(bytes))
 }

@@ -16,6 +16,7 @@ mod execution;
 mod health;
 mod helpers;
 mod openapi;
+mod pdf;
 mod record;
 mod release;
 mod session;

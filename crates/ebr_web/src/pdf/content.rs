@@ -1,0 +1,659 @@
+//! What a batch record PDF says: built from the export (so the printed hash
+//! is the export's hash), section by section.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "serde_json::Value indexing by key yields Null and never panics"
+)]
+
+use ebr_domain::mbr::{Field, FieldKind};
+use serde_json::Value;
+
+use super::layout::{Cell, Layout, WIDTH};
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(x) => x.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A UTC time as printed: `2026-11-25 08:00:00 UTC`.
+fn when(v: &Value) -> String {
+    let t = s(v);
+    match chrono::DateTime::parse_from_rfc3339(&t) {
+        Ok(dt) => dt.to_utc().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => t,
+    }
+}
+
+fn date(v: &Value) -> String {
+    when(v).get(..10).map(str::to_string).unwrap_or_default()
+}
+
+struct Ctx<'a> {
+    doc: &'a Value,
+}
+
+impl Ctx<'_> {
+    fn section(&self, name: &str) -> &Value {
+        &self.doc["sections"][name]
+    }
+    fn person(&self, id: &Value) -> String {
+        let id = s(id);
+        let key = id.strip_prefix("person:").unwrap_or(&id);
+        let p = &self.section("people")[key];
+        if p.is_null() {
+            id
+        } else {
+            s(&p["full_name"])
+        }
+    }
+}
+
+fn value_text(ctx: &Ctx<'_>, entry: &Value) -> String {
+    let v = &entry["value"];
+    let lots = &ctx.section("materials_and_equipment")["lots"];
+    let equipment = &ctx.section("materials_and_equipment")["equipment"];
+    match s(&v["kind"]).as_str() {
+        "number" => format!("{} {}", s(&v["value"]), s(&v["unit"])),
+        "text" => s(&v["text"]),
+        "choice" => s(&v["option"]),
+        "check" => {
+            if v["passed"] == Value::Bool(true) {
+                "pass".into()
+            } else {
+                "FAIL".into()
+            }
+        }
+        "material" => {
+            let lot = &lots[s(&entry["material_lot_id"])];
+            format!(
+                "lot {} (exp. {})",
+                s(&v["lot_number"]),
+                date(&lot["expires_at"])
+            )
+        }
+        "equipment" => {
+            let eq = &equipment[s(&entry["equipment_id"])];
+            format!(
+                "{} (calibration due {})",
+                s(&v["code"]),
+                date(&eq["calibration_due"])
+            )
+        }
+        "date_time" => when(&v["at"]),
+        _ => v.to_string(),
+    }
+}
+
+fn limits_text(field: &Field) -> String {
+    match &field.kind {
+        FieldKind::Number {
+            unit,
+            target,
+            alert,
+            action,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(t) = target {
+                parts.push(format!("target {t} {unit}"));
+            }
+            if let Some(a) = alert {
+                parts.push(format!("alert {a} {unit}"));
+            }
+            if let Some(a) = action {
+                parts.push(format!("spec {a} {unit}"));
+            }
+            parts.join("; ")
+        }
+        FieldKind::Choice {
+            acceptable: Some(a),
+            ..
+        } => format!("acceptable: {}", a.join(", ")),
+        FieldKind::Check {} => "pass".into(),
+        FieldKind::Material { material } => format!("material {material}, released, unexpired"),
+        FieldKind::Equipment { equipment_type } => format!("{equipment_type}, calibrated"),
+        _ => String::new(),
+    }
+}
+
+fn mark(evaluation: &Value) -> String {
+    match s(evaluation).as_str() {
+        "within_specification" => "✓ within".into(),
+        "alert" => "! ALERT".into(),
+        "out_of_specification" => "✗ OUT OF SPEC".into(),
+        _ => "—".into(),
+    }
+}
+
+fn signature_row(ctx: &Ctx<'_>, sig: &Value, superseded: &Value) -> Vec<Cell> {
+    let mut status = if superseded.is_null() {
+        "valid".to_string()
+    } else {
+        format!(
+            "SUPERSEDED {} ({})",
+            when(&superseded["superseded_at"]),
+            s(&superseded["reason"])
+        )
+    };
+    if !sig["comment"].is_null() {
+        status.push_str(&format!("; comment: {}", s(&sig["comment"])));
+    }
+    let strike = !superseded.is_null();
+    let cell = |t: String| Cell {
+        text: t,
+        strike,
+        bold: false,
+    };
+    let _ = ctx;
+    vec![
+        cell(s(&sig["meaning"])),
+        cell(s(&sig["printed_name"])),
+        cell(when(&sig["signed_at"])),
+        Cell::new(status),
+        cell(
+            s(&sig["record_hash"])
+                .get(..12)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+    ]
+}
+
+const SIG_COLS: [(&str, f32); 5] = [
+    ("Meaning", 20.0),
+    ("Printed name", 36.0),
+    ("Date and time", 42.0),
+    ("Status", 58.0),
+    ("Signed hash", WIDTH - 156.0),
+];
+
+/// Lays out the whole record.
+pub fn build(layout: &mut Layout<'_>, doc: &Value, record_sha256: &str) {
+    let ctx = Ctx { doc };
+    cover(layout, &ctx, record_sha256);
+    steps(layout, &ctx);
+    review_and_release(layout, &ctx);
+    audit_appendix(layout, &ctx);
+}
+
+fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
+    let batch = ctx.section("batch");
+    let mbr = ctx.section("mbr");
+    let start = ctx.section("starting_material");
+    let cb = &start["cell_bank"];
+    let trail = ctx
+        .section("audit_trail")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let as_of = trail
+        .last()
+        .map(|e| when(&e["occurred_at"]))
+        .unwrap_or_default();
+    let status = s(&batch["status"]);
+    l.heading("Electronic batch record", 18.0);
+    l.paragraph(&s(&batch["product_name"]), 11.0, true);
+    let disposition = ctx
+        .section("disposition")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let disp = disposition
+        .last()
+        .map(|d| {
+            format!(
+                "{} by {} at {}",
+                s(&d["meaning"]).to_uppercase(),
+                s(&d["printed_name"]),
+                when(&d["signed_at"])
+            )
+        })
+        .unwrap_or_else(|| "no disposition yet".into());
+    let lineage = if cb.is_null() {
+        "not recorded".to_string()
+    } else {
+        format!(
+            "donor {} → iPSC line {} → MCB {} → WCB lot {} vial {}",
+            s(&cb["donor_id"]),
+            s(&cb["ipsc_line"]),
+            s(&cb["mcb_lot"]),
+            s(&start["wcb_lot"]["lot_number"]),
+            s(&start["wcb_vial"])
+        )
+    };
+    l.fields(&[
+        ("Batch number", s(&batch["batch_number"])),
+        (
+            "Product",
+            format!(
+                "{} — {}",
+                s(&batch["product_code"]),
+                s(&batch["product_name"])
+            ),
+        ),
+        ("Status", status.replace('_', " ")),
+        ("Disposition", disp),
+        (
+            "Master batch record",
+            format!(
+                "{} version {} — {}",
+                s(&mbr["code"]),
+                s(&mbr["version"]),
+                s(&mbr["title"])
+            ),
+        ),
+        ("MBR content SHA-256", s(&mbr["content_sha256"])),
+        (
+            "Starting material",
+            format!(
+                "WCB lot {} (exp. {}), vial {}",
+                s(&start["wcb_lot"]["lot_number"]),
+                date(&start["wcb_lot"]["expires_at"]),
+                s(&start["wcb_vial"])
+            ),
+        ),
+        ("Lineage", lineage),
+        (
+            "Issued",
+            format!(
+                "{} by {}",
+                when(&batch["issued_at"]),
+                ctx.person(&batch["issued_by"])
+            ),
+        ),
+        ("Record as of", as_of),
+        ("Generated by", s(&ctx.doc["generator"])),
+        ("Record SHA-256", record_sha256.to_string()),
+    ]);
+    l.paragraph("The record SHA-256 is the hash of the machine-readable export of this record (GET /api/v1/batches/{id}/record.json, manifest.record_sha256); a printed copy is matched to the data through it. All times are UTC, from the server clock.", 7.5, false);
+    let vials: Vec<String> = ctx
+        .section("vials")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|v| s(&v["serial"]))
+        .collect();
+    if !vials.is_empty() {
+        l.fields(&[("Vials", vials.join(", "))]);
+    }
+}
+
+fn steps(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
+    let steps = ctx.section("steps").as_array().cloned().unwrap_or_default();
+    let mut stage = String::new();
+    l.page_break();
+    for step in &steps {
+        let stage_name = s(&step["stage"]["name"]);
+        if stage_name != stage {
+            l.heading(&stage_name, 13.0);
+            stage = stage_name;
+        }
+        let critical = if step["critical"] == Value::Bool(true) {
+            " — critical (second-person verification)"
+        } else {
+            ""
+        };
+        l.heading(
+            &format!("{} — {}{critical}", s(&step["key"]), s(&step["name"])),
+            9.5,
+        );
+        l.paragraph(
+            &format!(
+                "Instructions: {}   State: {}",
+                s(&step["instructions"]),
+                s(&step["state"]).replace('_', " ")
+            ),
+            7.5,
+            false,
+        );
+        let fields: Vec<Field> = serde_json::from_value(step["fields"].clone()).unwrap_or_default();
+        let entries = step["entries"].as_array().cloned().unwrap_or_default();
+        let mut rows = Vec::new();
+        for field in &fields {
+            let of_field: Vec<&Value> = entries
+                .iter()
+                .filter(|e| s(&e["field"]) == field.key)
+                .collect();
+            if of_field.is_empty() {
+                rows.push(vec![
+                    Cell::new(&field.label),
+                    Cell::new("— not recorded —"),
+                    Cell::new(limits_text(field)),
+                    Cell::new("—"),
+                    Cell::new(""),
+                ]);
+            }
+            for e in of_field {
+                let corrected = e["corrected"] == Value::Bool(true);
+                let mut who = format!(
+                    "{} {}",
+                    ctx.person(&e["recorded_by"]),
+                    when(&e["recorded_at"])
+                );
+                if !e["correction_reason"].is_null() {
+                    who.push_str(&format!(
+                        "; CORRECTION, reason: {}",
+                        s(&e["correction_reason"])
+                    ));
+                }
+                if !e["late_reason"].is_null() {
+                    who.push_str(&format!(
+                        "; LATE (activity {}), reason: {}",
+                        when(&e["activity_at"]),
+                        s(&e["late_reason"])
+                    ));
+                }
+                let value = value_text(ctx, e);
+                rows.push(vec![
+                    Cell::new(&field.label),
+                    if corrected {
+                        Cell::struck(value)
+                    } else {
+                        Cell::new(value)
+                    },
+                    Cell::new(limits_text(field)),
+                    Cell::new(if corrected {
+                        "corrected".to_string()
+                    } else {
+                        mark(&e["evaluation"])
+                    }),
+                    Cell::new(who),
+                ]);
+            }
+        }
+        l.table(
+            &[
+                ("Field", 38.0),
+                ("Value", 36.0),
+                ("Target / limits", 40.0),
+                ("Evaluation", 22.0),
+                ("Recorded by, when, why", WIDTH - 136.0),
+            ],
+            &rows,
+            true,
+        );
+        let sigs: Vec<Vec<Cell>> = step["signatures"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|x| signature_row(ctx, &x["signature"], &x["superseded"]))
+            .collect();
+        if !sigs.is_empty() {
+            l.table(&SIG_COLS, &sigs, true);
+        }
+    }
+}
+
+fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
+    l.page_break();
+    l.heading("Exceptions (review by exception)", 13.0);
+    let rows: Vec<Vec<Cell>> = ctx
+        .section("exceptions")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| {
+            vec![
+                Cell::new(s(&x["kind"]).replace('_', " ")),
+                Cell::new(s(&x["severity"])),
+                Cell::new(s(&x["step_key"])),
+                Cell::new(s(&x["detail"])),
+                Cell::new(when(&x["occurred_at"])),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        l.paragraph("No exceptions.", 8.0, false);
+    } else {
+        l.table(
+            &[
+                ("Kind", 28.0),
+                ("Severity", 16.0),
+                ("Step", 30.0),
+                ("Detail", WIDTH - 112.0),
+                ("When", 38.0),
+            ],
+            &rows,
+            true,
+        );
+    }
+    l.heading("Deviations", 13.0);
+    let rows: Vec<Vec<Cell>> = ctx
+        .section("deviations")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let last = d["revisions"]
+                .as_array()
+                .and_then(|r| r.last())
+                .cloned()
+                .unwrap_or(Value::Null);
+            vec![
+                Cell::new(s(&d["deviation"]["title"])),
+                Cell::new(s(&d["status"]).replace('_', " ")),
+                Cell::new(s(&last["classification"])),
+                Cell::new(format!(
+                    "{} Root cause: {} Impact: {} CAPA: {}",
+                    s(&d["deviation"]["description"]),
+                    s(&last["root_cause"]),
+                    s(&last["impact"]),
+                    s(&last["capa_ref"])
+                )),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        l.paragraph("No deviations.", 8.0, false);
+    } else {
+        l.table(
+            &[
+                ("Title", 45.0),
+                ("Status", 24.0),
+                ("Class", 16.0),
+                ("Description, root cause, impact", WIDTH - 85.0),
+            ],
+            &rows,
+            true,
+        );
+    }
+    l.heading("QC release results", 13.0);
+    let panel = ctx.section("mbr")["release_panel"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let rows: Vec<Vec<Cell>> = ctx
+        .section("qc_results")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let row = &r["row"];
+            let test = panel
+                .iter()
+                .find(|t| t["key"] == row["test_key"])
+                .cloned()
+                .unwrap_or(Value::Null);
+            let spec = if test["spec"] == "numeric" {
+                format!("{} {}", spec_range(&test["acceptance"]), s(&test["unit"]))
+            } else {
+                s(&test["expected"])
+            };
+            let outcome: Value = serde_json::from_str(&s(&row["outcome"])).unwrap_or(Value::Null);
+            let result = if outcome["kind"] == "numeric" {
+                format!("{} {}", s(&outcome["value"]), s(&outcome["unit"]))
+            } else {
+                s(&outcome["outcome"])
+            };
+            let reviewers: Vec<String> = r["reviews"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|x| format!("{} {}", s(&x["printed_name"]), when(&x["signed_at"])))
+                .collect();
+            let invalid = !r["invalidation"].is_null();
+            vec![
+                Cell::new(s(&test["name"])),
+                if invalid {
+                    Cell::struck(result)
+                } else {
+                    Cell::new(result)
+                },
+                Cell::new(spec),
+                Cell::new(if invalid {
+                    format!("INVALIDATED: {}", s(&r["invalidation"]["reason"]))
+                } else {
+                    mark(&row["evaluation"])
+                }),
+                Cell::new(format!(
+                    "{}; reviewed: {}",
+                    ctx.person(&row["recorded_by"]),
+                    if reviewers.is_empty() {
+                        "no".into()
+                    } else {
+                        reviewers.join(", ")
+                    }
+                )),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        l.paragraph("No QC results.", 8.0, false);
+    } else {
+        l.table(
+            &[
+                ("Test", 42.0),
+                ("Result", 26.0),
+                ("Specification", 34.0),
+                ("Evaluation", 26.0),
+                ("Analyst, reviewer", WIDTH - 128.0),
+            ],
+            &rows,
+            true,
+        );
+    }
+    l.heading("QA review of exceptions and audit trail", 13.0);
+    let review = ctx.section("review");
+    l.paragraph(
+        &format!("Review state: {}", s(&review["state"])),
+        8.0,
+        false,
+    );
+    let sigs: Vec<Vec<Cell>> = review["signatures"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| signature_row(ctx, x, &Value::Null))
+        .collect();
+    if !sigs.is_empty() {
+        l.table(&SIG_COLS, &sigs, true);
+    }
+    l.heading("Release gate", 13.0);
+    let findings = ctx
+        .section("release_gate")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if findings.is_empty() {
+        l.paragraph("No finding blocks release.", 8.0, false);
+    } else {
+        let rows: Vec<Vec<Cell>> = findings
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::new(s(&f["code"])),
+                    Cell::new(s(&f["subject"])),
+                    Cell::new(s(&f["detail"])),
+                ]
+            })
+            .collect();
+        l.table(
+            &[
+                ("Finding", 40.0),
+                ("Subject", 45.0),
+                ("Detail", WIDTH - 85.0),
+            ],
+            &rows,
+            true,
+        );
+    }
+    l.heading("Disposition", 13.0);
+    let sigs: Vec<Vec<Cell>> = ctx
+        .section("disposition")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| signature_row(ctx, x, &Value::Null))
+        .collect();
+    if sigs.is_empty() {
+        l.paragraph("Not yet released or rejected.", 8.0, false);
+    } else {
+        l.table(&SIG_COLS, &sigs, true);
+    }
+}
+
+fn spec_range(r: &Value) -> String {
+    serde_json::from_value::<ebr_domain::limits::Range>(r.clone())
+        .map(|x| x.to_string())
+        .unwrap_or_default()
+}
+
+fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
+    l.page_break();
+    l.heading("Appendix: audit trail of the batch", 13.0);
+    l.paragraph("Every event of the batch's hash chain, in order. Each event's hash covers its content and the previous event's hash.", 7.5, false);
+    let rows: Vec<Vec<Cell>> = ctx
+        .section("audit_trail")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            let mut detail = String::new();
+            for (k, label) in [
+                ("old_value", "old"),
+                ("new_value", "new"),
+                ("reason", "reason"),
+            ] {
+                if !e[k].is_null() {
+                    detail.push_str(&format!("{label}: {} ", s(&e[k])));
+                }
+            }
+            vec![
+                Cell::new(s(&e["seq"])),
+                Cell::new(when(&e["occurred_at"])),
+                Cell::new(ctx.person(&e["actor"])),
+                Cell::new(format!(
+                    "{} {} {}",
+                    s(&e["action"]),
+                    s(&e["entity_type"]),
+                    s(&e["entity_id"])
+                )),
+                Cell::new(detail.trim().to_string()),
+                Cell::new(s(&e["hash"]).get(..12).unwrap_or_default().to_string()),
+            ]
+        })
+        .collect();
+    l.table(
+        &[
+            ("#", 9.0),
+            ("Time (UTC)", 26.0),
+            ("Who", 24.0),
+            ("Action and record", 45.0),
+            ("Values, reason", WIDTH - 128.0),
+            ("Hash", 24.0),
+        ],
+        &rows,
+        true,
+    );
+}
