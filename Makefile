@@ -40,6 +40,10 @@ test: build-deps test-db-up ## Provision a test database and run every test agai
 	fi
 	@DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --doc --quiet
 
+.PHONY: bench
+bench: build-deps test-db-up ## Measure and print the benchmark table (release build; a private database)
+	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench pdf
+
 .PHONY: build
 build: build-deps ## Build the ebr binary
 	cargo build --bin ebr

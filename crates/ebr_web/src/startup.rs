@@ -65,6 +65,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    // Longer than clients keep idle connections (and than typical load
+    // balancers), so a client never reuses a connection the server closed.
+    .keep_alive(std::time::Duration::from_secs(75))
     .shutdown_timeout(30)
     .run();
     Ok(server)

@@ -96,7 +96,10 @@ impl TestApp {
         tokio::spawn(server);
         TestApp {
             address,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(20))
+                .build()
+                .unwrap(),
             clock,
             db,
             admin: None,

@@ -7,7 +7,7 @@
 //! equipment, and works one batch partway (with an open deviation).
 //! Demo signatures are seeded directly, without the interactive ceremony.
 
-mod floor;
+pub mod floor;
 
 use ebr_db::repo::mbr::{self, ImportOutcome};
 use ebr_db::repo::people::{self, NewPerson, PersonState};

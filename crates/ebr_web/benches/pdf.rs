@@ -1,0 +1,217 @@
+//! `make bench`: batch-record PDF generation for a large batch, measured.
+//!
+//! Builds, in a private database, a batch of the reference MBR with at least
+//! 400 entries and 3,000 audit events (every step performed and verified, then
+//! hundreds of corrections, each superseding and re-signing its step), then
+//! times the export and the PDF rendering and reports the PDF size.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs,
+    reason = "a benchmark program"
+)]
+
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use ebr_db::repo::execution::{self, RecordRequest};
+use ebr_db::repo::{audit, batches, mbr, people, record};
+use ebr_domain::mbr::{parse_toml, FieldKind};
+use ebr_domain::signature::SignatureMeaning;
+use ebr_testdb::TestDatabase;
+use ebr_web::commands::demo::floor::{good_values, lot_of};
+
+fn main() {
+    let db = TestDatabase::new();
+    let demo = Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .arg("demo")
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let mut conn = db.connection();
+    ebr_db::act_as_app(&mut conn).unwrap();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a benchmark takes the wall clock as its server clock"
+    )]
+    let now = Utc::now();
+    let mbr_doc = parse_toml(ebr_testdb::fixtures::REFERENCE_MBR).unwrap();
+    let version = mbr::list(&mut conn)
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap()
+        .0
+        .id;
+    let who = |conn: &mut ebr_db::PgConnection, u: &str| {
+        let id = people::find_by_username(conn, u).unwrap().unwrap().id;
+        people::state(conn, id).unwrap()
+    };
+    let (qa, op, ver) = (
+        who(&mut conn, "wang.fang"),
+        who(&mut conn, "zhang.wei"),
+        who(&mut conn, "maria.garcia"),
+    );
+    let batch = batches::issue(
+        &mut conn,
+        "BR-BENCH-0001",
+        version,
+        &lot_of("WCB-IPSC"),
+        "WCB-0042-V99",
+        &ebr_db::repo::person_actor(qa.person.id),
+        now,
+    )
+    .unwrap();
+    let sign = |conn: &mut ebr_db::PgConnection, step: &ebr_domain::mbr::Step| {
+        execution::sign_step(
+            conn,
+            batch.id,
+            &step.key,
+            SignatureMeaning::Performed,
+            op.person.id,
+            &op.person.full_name,
+            None,
+            now,
+        )
+        .unwrap();
+        if step.critical {
+            execution::sign_step(
+                conn,
+                batch.id,
+                &step.key,
+                SignatureMeaning::Verified,
+                ver.person.id,
+                &ver.person.full_name,
+                Some("独立复核 ✓".into()),
+                now,
+            )
+            .unwrap();
+        }
+    };
+    let seed_start = Instant::now();
+    for (_, step) in mbr_doc.steps() {
+        let request = RecordRequest {
+            step_key: step.key.clone(),
+            inputs: good_values(step, now),
+            activity_at: None,
+            late_reason: None,
+        };
+        execution::record(
+            &mut conn,
+            batch.id,
+            &request,
+            op.person.id,
+            Duration::minutes(30),
+            now,
+        )
+        .unwrap();
+        sign(&mut conn, step);
+    }
+    // Corrections of number fields, round-robin over the steps, each re-signed.
+    let numeric: Vec<(String, String)> = mbr_doc
+        .steps()
+        .flat_map(|(_, s)| {
+            s.fields
+                .iter()
+                .filter(|f| matches!(f.kind, FieldKind::Number { .. }))
+                .map(move |f| (s.key.clone(), f.key.clone()))
+        })
+        .collect();
+    let mut i = 0;
+    loop {
+        let state = execution::load(&mut conn, batch.id).unwrap();
+        let events =
+            audit::chain_events(&mut conn, &ebr_db::repo::exceptions::batch_chain(batch.id))
+                .unwrap()
+                .len();
+        if state.entries.len() >= 400 && events >= 3000 {
+            break;
+        }
+        let (step_key, field) = &numeric[i % numeric.len()];
+        i += 1;
+        let entry = state.current_entry(step_key, field).unwrap().clone();
+        let value: serde_json::Value = serde_json::from_str(&entry.value).unwrap();
+        execution::correct(
+            &mut conn,
+            batch.id,
+            entry.id,
+            &value["value"],
+            "re-read from the instrument print-out (benchmark)",
+            op.person.id,
+            now,
+        )
+        .unwrap();
+        sign(&mut conn, mbr_doc.step(step_key).unwrap());
+    }
+    let state = execution::load(&mut conn, batch.id).unwrap();
+    let events = audit::chain_events(&mut conn, &ebr_db::repo::exceptions::batch_chain(batch.id))
+        .unwrap()
+        .len();
+    let seeded = seed_start.elapsed();
+
+    let export_start = Instant::now();
+    let doc = record::export(&mut conn, batch.id, "ebr bench").unwrap();
+    let export_ms = export_start.elapsed().as_secs_f64() * 1000.0;
+    let json = doc.to_canonical_json();
+
+    let runs = 7;
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let pdf = ebr_web::pdf::render(&json).unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        size = pdf.len();
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[runs / 2];
+    let child_start = Instant::now();
+    let child =
+        ebr_web::pdf::render_in_child(std::path::Path::new(env!("CARGO_BIN_EXE_ebr")), &json)
+            .unwrap();
+    let child_ms = child_start.elapsed().as_secs_f64() * 1000.0;
+    let pages = String::from_utf8_lossy(&child)
+        .matches("/Type /Page\n")
+        .count();
+
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!();
+    println!("ebr benchmarks ({cpus} CPUs, release build; large batch: {} entries, {events} audit events, seeded in {:.1} s)", state.entries.len(), seeded.as_secs_f64());
+    println!();
+    println!("| measure | result | target |");
+    println!("| --- | --- | --- |");
+    println!("| PDF generation, large batch (median of {runs}) | {median:.0} ms | ≤ 300 ms |");
+    println!(
+        "| PDF generation in a fresh `ebr render-pdf` process (as served) | {child_ms:.0} ms | — |"
+    );
+    println!(
+        "| PDF size | {:.2} MB ({} bytes{}) | ≤ 2 MB |",
+        size as f64 / 1_000_000.0,
+        size,
+        if pages > 0 {
+            format!(", {pages} pages")
+        } else {
+            String::new()
+        }
+    );
+    println!("| record export (JSON) from the database | {export_ms:.0} ms | — |");
+    println!();
+    let ok = median <= 300.0 && size <= 2_000_000;
+    println!(
+        "{}",
+        if ok {
+            "PDF targets met."
+        } else {
+            "PDF target MISSED: see the note in README (Benchmarks)."
+        }
+    );
+}
