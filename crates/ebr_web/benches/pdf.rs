@@ -163,6 +163,9 @@ fn main() {
     let doc = record::export(&mut conn, batch.id, "ebr bench").unwrap();
     let export_ms = export_start.elapsed().as_secs_f64() * 1000.0;
     let json = doc.to_canonical_json();
+    let dump = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/bench-large-export.json");
+    std::fs::write(&dump, &json).unwrap();
 
     let runs = 7;
     let mut times = Vec::new();

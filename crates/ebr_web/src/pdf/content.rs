@@ -651,7 +651,7 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
                 ("reason", "reason"),
             ] {
                 if !e[k].is_null() {
-                    detail.push_str(&format!("{label}: {} ", s(&e[k])));
+                    detail.push_str(&format!("{label}: {} ", readable(&s(&e[k]))));
                 }
             }
             vec![
@@ -669,7 +669,7 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             ]
         })
         .collect();
-    l.table(
+    l.table_sized(
         &[
             ("#", 9.0),
             ("Time (UTC)", 26.0),
@@ -680,5 +680,46 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         ],
         &rows,
         true,
+        6.5,
     );
+}
+
+/// A canonical-JSON value as compact readable text: `key=value` pairs without
+/// JSON punctuation, nothing left out.
+fn readable(json: &str) -> String {
+    fn walk(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(map) => {
+                for (i, (k, x)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(k);
+                    out.push('=');
+                    walk(x, out);
+                }
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    walk(x, out);
+                }
+                out.push(']');
+            }
+            Value::String(t) => out.push_str(t),
+            Value::Null => out.push('-'),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    match serde_json::from_str::<Value>(json) {
+        Ok(v) => {
+            let mut out = String::new();
+            walk(&v, &mut out);
+            out
+        }
+        Err(_) => json.to_string(),
+    }
 }

@@ -4,6 +4,7 @@
 
 use printpdf::{
     Color, Line, LinePoint, Mm, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem,
+    TextMatrix,
 };
 
 use super::fonts::Fonts;
@@ -130,19 +131,17 @@ impl<'f> Layout<'f> {
             |out: &mut Vec<Op>, run: &mut String, face: Option<&printpdf::FontId>, at: f32| {
                 if let (Some(id), false) = (face, run.is_empty()) {
                     out.extend([
-                        Op::StartTextSection,
                         Op::SetFillColor { col: color.clone() },
                         Op::SetFont {
                             font: PdfFontHandle::External(id.clone()),
                             size: Pt(size),
                         },
-                        Op::SetTextCursor {
-                            pos: Point::new(Mm(at), Mm(y)),
+                        Op::SetTextMatrix {
+                            matrix: TextMatrix::Translate(Mm(at).into(), Mm(y).into()),
                         },
                         Op::ShowText {
                             items: vec![TextItem::Text(std::mem::take(run))],
                         },
-                        Op::EndTextSection,
                     ]);
                 }
             };
@@ -246,7 +245,17 @@ impl<'f> Layout<'f> {
     /// A table; rows wrap in their columns, break across pages, and the
     /// header row is repeated on every page the table continues on.
     pub fn table(&mut self, columns: &[(&str, f32)], rows: &[Vec<Cell>], header: bool) {
-        let size = 7.5;
+        self.table_sized(columns, rows, header, 7.5);
+    }
+
+    /// A table in a given font size.
+    pub fn table_sized(
+        &mut self,
+        columns: &[(&str, f32)],
+        rows: &[Vec<Cell>],
+        header: bool,
+        size: f32,
+    ) {
         let line_h = size / PT_PER_MM * 1.3;
         let pad = 1.2;
         let draw_header = |me: &mut Self| {
@@ -282,6 +291,7 @@ impl<'f> Layout<'f> {
             me.y -= h;
         };
         draw_header(self);
+        let total_w: f32 = columns.iter().map(|(_, w)| w).sum();
         for row in rows {
             let wrapped: Vec<Vec<String>> = row
                 .iter()
@@ -304,16 +314,20 @@ impl<'f> Layout<'f> {
                 let take = room.min(total - done);
                 let h = take as f32 * line_h + 2.0 * pad;
                 let top = self.y;
-                let mut x = LEFT;
+                let grey = Color::Rgb(Rgb::new(0.6, 0.6, 0.6, None));
                 let mut ops = vec![
-                    Op::SetOutlineColor {
-                        col: Color::Rgb(Rgb::new(0.6, 0.6, 0.6, None)),
-                    },
+                    Op::SetOutlineColor { col: grey },
                     Op::SetOutlineThickness { pt: Pt(0.4) },
                 ];
+                ops.push(segment(LEFT, top - h, LEFT + total_w, top - h));
+                let mut x = LEFT;
+                ops.push(segment(x, top, x, top - h));
                 for (_, w) in columns {
-                    ops.push(rect(x, top, *w, h, false));
                     x += w;
+                    ops.push(segment(x, top, x, top - h));
+                }
+                if done == 0 {
+                    ops.push(segment(LEFT, top, LEFT + total_w, top));
                 }
                 self.push(ops);
                 let mut x = LEFT;
@@ -375,10 +389,81 @@ impl<'f> Layout<'f> {
                 page.extend(self.text_ops(LEFT, 6.5, 6.5, false, footer_mid, false, black()));
                 page.extend(line(LEFT, PAGE_H - 14.5, RIGHT, PAGE_H - 14.5, 0.5));
                 page.extend(line(LEFT, 13.5, RIGHT, 13.5, 0.5));
-                page
+                assemble(page)
             })
             .collect()
     }
+}
+
+fn segment(x1: f32, y1: f32, x2: f32, y2: f32) -> Op {
+    Op::DrawLine {
+        line: Line {
+            points: vec![
+                LinePoint {
+                    p: Point::new(Mm(x1), Mm(y1)),
+                    bezier: false,
+                },
+                LinePoint {
+                    p: Point::new(Mm(x2), Mm(y2)),
+                    bezier: false,
+                },
+            ],
+            is_closed: false,
+        },
+    }
+}
+
+/// Puts a page together: every graphic first (in order), then all text in
+/// one text object on top, using absolute text matrices; repeated state is
+/// dropped from both.
+fn assemble(ops: Vec<Op>) -> Vec<Op> {
+    let mut graphics = Vec::new();
+    let mut text = Vec::new();
+    let mut iter = ops.into_iter().peekable();
+    while let Some(op) = iter.next() {
+        let text_colour = matches!(op, Op::SetFillColor { .. })
+            && matches!(iter.peek(), Some(Op::SetFont { .. }));
+        if text_colour
+            || matches!(
+                op,
+                Op::SetFont { .. } | Op::SetTextMatrix { .. } | Op::ShowText { .. }
+            )
+        {
+            text.push(op);
+        } else {
+            graphics.push(op);
+        }
+    }
+    let mut page = compact(graphics);
+    if !text.is_empty() {
+        page.push(Op::StartTextSection);
+        page.extend(compact(text));
+        page.push(Op::EndTextSection);
+    }
+    page
+}
+
+/// Drops font, colour and line-style changes that repeat the current state:
+/// PDF keeps them across text objects within a page's content stream.
+pub fn compact(ops: Vec<Op>) -> Vec<Op> {
+    let (mut font, mut fill, mut outline, mut thickness) = (None, None, None, None);
+    ops.into_iter()
+        .filter(|op| match op {
+            Op::SetFont { .. } => changed(&mut font, op),
+            Op::SetFillColor { .. } => changed(&mut fill, op),
+            Op::SetOutlineColor { .. } => changed(&mut outline, op),
+            Op::SetOutlineThickness { .. } => changed(&mut thickness, op),
+            _ => true,
+        })
+        .collect()
+}
+
+fn changed(state: &mut Option<Op>, op: &Op) -> bool {
+    if state.as_ref() == Some(op) {
+        return false;
+    }
+    *state = Some(op.clone());
+    true
 }
 
 fn rect(x: f32, top: f32, w: f32, h: f32, fill: bool) -> Op {

@@ -53,9 +53,12 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
     pdf.metadata.info.creation_date = fixed;
     pdf.metadata.info.modification_date = fixed;
     pdf.metadata.info.metadata_date = fixed;
+    let t0 = std::time::Instant::now();
     let fonts = fonts::Fonts::load(&mut pdf)?;
+    let t1 = std::time::Instant::now();
     let mut l = layout::Layout::new(&fonts);
     content::build(&mut l, &doc, &record_sha256);
+    let t2 = std::time::Instant::now();
     let short = record_sha256.get(..16).unwrap_or_default();
     let header = format!(
         "Batch record {number} — {}",
@@ -71,14 +74,27 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
         .into_iter()
         .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
         .collect();
+    let ops: usize = pages.iter().map(|p| p.ops.len()).sum();
+    let n = pages.len();
     let mut warnings = Vec::new();
-    Ok(pdf.with_pages(pages).save(
+    let t3 = std::time::Instant::now();
+    let bytes = pdf.with_pages(pages).save(
         &PdfSaveOptions {
             subset_fonts: true,
             ..Default::default()
         },
         &mut warnings,
-    ))
+    );
+    if std::env::var_os("EBR_PDF_TIMING").is_some() {
+        eprintln!(
+            "fonts {:?} layout {:?} pages {:?} save {:?}; {n} pages, {ops} ops",
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            t3.elapsed()
+        );
+    }
+    Ok(bytes)
 }
 
 /// Renders in a fresh `ebr render-pdf` process (same bytes for the same
