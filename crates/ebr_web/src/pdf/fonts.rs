@@ -23,19 +23,46 @@ pub struct Face {
     /// The font's id in the PDF document.
     pub id: FontId,
     units_per_em: f32,
-    cache: RefCell<HashMap<char, Option<u16>>>,
+    /// Advance per BMP character, filled on first use (`u32::MAX`: not
+    /// looked up yet; `NONE`: no glyph).
+    bmp: RefCell<Vec<u32>>,
+    other: RefCell<HashMap<char, Option<u16>>>,
 }
 
+const UNSEEN: u32 = u32::MAX;
+const NONE: u32 = u32::MAX - 1;
+
 impl Face {
+    fn lookup(&self, c: char) -> Option<u16> {
+        self.face
+            .glyph_index(c)
+            .map(|g| self.face.glyph_hor_advance(g).unwrap_or(0))
+    }
+
     fn units(&self, c: char) -> Option<u16> {
-        if let Some(hit) = self.cache.borrow().get(&c) {
+        let code = c as usize;
+        if code < 0x1_0000 {
+            let cached = self.bmp.borrow().get(code).copied().unwrap_or(UNSEEN);
+            let value = if cached == UNSEEN {
+                let found = self.lookup(c).map_or(NONE, u32::from);
+                if let Some(slot) = self.bmp.borrow_mut().get_mut(code) {
+                    *slot = found;
+                }
+                found
+            } else {
+                cached
+            };
+            return if value == NONE {
+                None
+            } else {
+                u16::try_from(value).ok()
+            };
+        }
+        if let Some(hit) = self.other.borrow().get(&c) {
             return *hit;
         }
-        let units = self
-            .face
-            .glyph_index(c)
-            .map(|g| self.face.glyph_hor_advance(g).unwrap_or(0));
-        self.cache.borrow_mut().insert(c, units);
+        let units = self.lookup(c);
+        self.other.borrow_mut().insert(c, units);
         units
     }
 
@@ -84,7 +111,8 @@ fn load(doc: &mut PdfDocument, path: &Path, index: u32) -> Result<Face, String> 
         face,
         id,
         units_per_em,
-        cache: RefCell::new(HashMap::new()),
+        bmp: RefCell::new(vec![UNSEEN; 0x1_0000]),
+        other: RefCell::new(HashMap::new()),
     })
 }
 

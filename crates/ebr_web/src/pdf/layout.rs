@@ -137,7 +137,7 @@ impl<'f> Layout<'f> {
                             size: Pt(size),
                         },
                         Op::SetTextMatrix {
-                            matrix: TextMatrix::Translate(Mm(at).into(), Mm(y).into()),
+                            matrix: TextMatrix::Translate(pt(at), pt(y)),
                         },
                         Op::ShowText {
                             items: vec![TextItem::Text(std::mem::take(run))],
@@ -395,16 +395,26 @@ impl<'f> Layout<'f> {
     }
 }
 
+/// A position in points, rounded to 0.1 pt (far below what print resolves),
+/// so content streams carry short numbers.
+fn pt(mm: f32) -> Pt {
+    Pt((mm * PT_PER_MM * 10.0).round() / 10.0)
+}
+
+fn at(x: f32, y: f32) -> Point {
+    Point { x: pt(x), y: pt(y) }
+}
+
 fn segment(x1: f32, y1: f32, x2: f32, y2: f32) -> Op {
     Op::DrawLine {
         line: Line {
             points: vec![
                 LinePoint {
-                    p: Point::new(Mm(x1), Mm(y1)),
+                    p: at(x1, y1),
                     bezier: false,
                 },
                 LinePoint {
-                    p: Point::new(Mm(x2), Mm(y2)),
+                    p: at(x2, y2),
                     bezier: false,
                 },
             ],
@@ -484,11 +494,11 @@ fn line(x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) -> Vec<Op> {
             line: Line {
                 points: vec![
                     LinePoint {
-                        p: Point::new(Mm(x1), Mm(y1)),
+                        p: at(x1, y1),
                         bezier: false,
                     },
                     LinePoint {
-                        p: Point::new(Mm(x2), Mm(y2)),
+                        p: at(x2, y2),
                         bezier: false,
                     },
                 ],
