@@ -636,7 +636,7 @@ fn spec_range(r: &Value) -> String {
 fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.page_break();
     l.heading("Appendix: audit trail of the batch", 13.0);
-    l.paragraph("Every event of the batch's hash chain, in order. Each event's hash covers its content and the previous event's hash.", 7.5, false);
+    l.paragraph("Every event of the batch's hash chain, in order. Each event's hash covers its content and the previous event's hash. Old and new values are printed; signatures, exceptions, deviations and QC results, printed in full in the sections above, are referenced by their record hash (the machine-readable export holds every value).", 7.5, false);
     let rows: Vec<Vec<Cell>> = ctx
         .section("audit_trail")
         .as_array()
@@ -645,14 +645,38 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         .iter()
         .map(|e| {
             let mut detail = String::new();
-            for (k, label) in [
-                ("old_value", "old"),
-                ("new_value", "new"),
-                ("reason", "reason"),
-            ] {
-                if !e[k].is_null() {
-                    detail.push_str(&format!("{label}: {} ", readable(&s(&e[k]))));
+            // Records printed in full in the body are referenced by their
+            // hash instead of being repeated; every other value is printed.
+            let printed_in = match s(&e["entity_type"]).as_str() {
+                "signature" if s(&e["action"]) == "signature.created" => {
+                    Some("the signature tables")
                 }
+                "batch_exception" => Some("Exceptions"),
+                "deviation" | "deviation_revision" => Some("Deviations"),
+                "qc_result" if s(&e["action"]) == "qc_result.recorded" => {
+                    Some("QC release results")
+                }
+                _ => None,
+            };
+            let keys: &[(&str, &str)] = if printed_in.is_some() {
+                &[("old_value", "old"), ("reason", "reason")]
+            } else {
+                &[
+                    ("old_value", "old"),
+                    ("new_value", "new"),
+                    ("reason", "reason"),
+                ]
+            };
+            for (k, label) in keys {
+                if !e[*k].is_null() {
+                    detail.push_str(&format!("{label}: {} ", readable(&s(&e[*k]))));
+                }
+            }
+            if let Some(section) = printed_in {
+                detail.push_str(&format!(
+                    "record printed under {section}; record sha256 {}",
+                    s(&e["record_hash"]).get(..16).unwrap_or_default()
+                ));
             }
             vec![
                 Cell::new(s(&e["seq"])),

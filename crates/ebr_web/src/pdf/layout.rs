@@ -347,7 +347,7 @@ impl<'f> Layout<'f> {
 
     /// Draws the header and footer on every page, now that the page count is known.
     pub fn finish(
-        self,
+        mut self,
         left_header: &str,
         not_released: bool,
         footer_left: &str,
@@ -355,11 +355,10 @@ impl<'f> Layout<'f> {
     ) -> Vec<Vec<Op>> {
         let total = self.pages.len();
         let red = Color::Rgb(Rgb::new(0.75, 0.0, 0.0, None));
-        self.pages
-            .iter()
+        std::mem::take(&mut self.pages)
+            .into_iter()
             .enumerate()
-            .map(|(i, body)| {
-                let mut page = body.clone();
+            .map(|(i, mut page)| {
                 page.extend(self.text_ops(
                     LEFT,
                     PAGE_H - 12.0,
