@@ -78,13 +78,17 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
     let n = pages.len();
     let mut warnings = Vec::new();
     let t3 = std::time::Instant::now();
-    let bytes = pdf.with_pages(pages).save(
-        &PdfSaveOptions {
-            subset_fonts: true,
-            ..Default::default()
-        },
-        &mut warnings,
-    );
+    let pdf = &pdf.with_pages(pages);
+    let options = PdfSaveOptions {
+        subset_fonts: true,
+        optimize: false,
+        ..Default::default()
+    };
+    let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
+    compress_streams(&mut lo);
+    let mut bytes = Vec::new();
+    lo.save_to(&mut bytes)
+        .map_err(|e| format!("cannot write the PDF: {e}"))?;
     if std::env::var_os("EBR_PDF_TIMING").is_some() {
         eprintln!(
             "fonts {:?} layout {:?} pages {:?} save {:?}; {n} pages, {ops} ops",
@@ -123,4 +127,41 @@ pub fn render_in_child(ebr: &Path, export_json: &str) -> Result<Vec<u8>, String>
         ));
     }
     Ok(out.stdout)
+}
+
+/// Deflates every stream not yet compressed, on all cores, at a fast level
+/// (printpdf's own pass uses the slowest level on one core).
+fn compress_streams(doc: &mut lopdf::Document) {
+    use std::io::Write;
+    let mut streams: Vec<&mut lopdf::Stream> = doc
+        .objects
+        .values_mut()
+        .filter_map(|o| match o {
+            lopdf::Object::Stream(s) if s.dict.get(b"Filter").is_err() => Some(s),
+            _ => None,
+        })
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let chunk = streams.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        for part in streams.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for stream in part.iter_mut() {
+                    let mut encoder =
+                        flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(3));
+                    if encoder.write_all(&stream.content).is_err() {
+                        continue;
+                    }
+                    if let Ok(compressed) = encoder.finish() {
+                        if compressed.len() + 19 < stream.content.len() {
+                            stream.dict.set("Filter", "FlateDecode");
+                            stream.set_content(compressed);
+                        }
+                    }
+                }
+            });
+        }
+    });
 }
