@@ -178,11 +178,17 @@ fn main() {
     }
     times.sort_by(f64::total_cmp);
     let median = times[runs / 2];
-    let child_start = Instant::now();
-    let child =
-        ebr_web::pdf::render_in_child(std::path::Path::new(env!("CARGO_BIN_EXE_ebr")), &json)
-            .unwrap();
-    let child_ms = child_start.elapsed().as_secs_f64() * 1000.0;
+    let mut child_times = Vec::new();
+    let mut child = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        child =
+            ebr_web::pdf::render_in_child(std::path::Path::new(env!("CARGO_BIN_EXE_ebr")), &json)
+                .unwrap();
+        child_times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    child_times.sort_by(f64::total_cmp);
+    let child_ms = child_times[1];
     let pages = String::from_utf8_lossy(&child)
         .matches("/Type /Page\n")
         .count();
@@ -195,7 +201,7 @@ fn main() {
     println!("| --- | --- | --- |");
     println!("| PDF generation, large batch (median of {runs}) | {median:.0} ms | ≤ 300 ms |");
     println!(
-        "| PDF generation in a fresh `ebr render-pdf` process (as served) | {child_ms:.0} ms | — |"
+        "| PDF generation in a fresh `ebr render-pdf` process, as served (median of 3) | {child_ms:.0} ms | — |"
     );
     println!(
         "| PDF size | {:.2} MB ({} bytes{}) | ≤ 2 MB |",
