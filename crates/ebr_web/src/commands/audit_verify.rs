@@ -26,7 +26,19 @@ pub fn run(settings: &Settings) -> CommandResult {
             .iter()
             .map(|r| (r.to_chained(), r.hash.clone()))
             .collect();
-        let count = verify_chain(events.iter().map(|(e, h)| (e, h.as_str()))).map_err(|b| {
+        let chain_len = events.len();
+        let progress = events.iter().enumerate().map(|(n, (e, h))| {
+            if n > 0 && n % 100_000 == 0 {
+                eprint!(
+                    "\rverifying chain {}/{}: {n} of {chain_len} events",
+                    i + 1,
+                    chains.len()
+                );
+                let _ = std::io::stderr().flush();
+            }
+            (e, h.as_str())
+        });
+        let count = verify_chain(progress).map_err(|b| {
             broken(format!(
                 "chain `{}` event #{}: {}",
                 b.chain, b.seq, b.problem
