@@ -18,6 +18,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod pdf;
 pub mod routes;
 pub mod startup;

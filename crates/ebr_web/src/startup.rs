@@ -27,6 +27,8 @@ pub struct AppState {
     pub execution: ExecutionSettings,
     /// The `ebr` executable that renders PDFs in a child process.
     pub pdf_renderer: std::path::PathBuf,
+    /// This process's metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Largest accepted JSON body.
@@ -39,6 +41,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(count_request))
             .wrap(TracingLogger::default())
             .app_data(state.clone())
             .app_data(
@@ -79,4 +82,31 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         req.method(),
         req.path()
     )))
+}
+
+/// Records every answered request in the metrics (by route pattern, so ids
+/// in paths do not multiply the series).
+async fn count_request(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
+    let method = req.method().to_string();
+    let response = next.call(req).await?;
+    if let Some(metrics) = metrics {
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        metrics.observe(
+            &method,
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(response)
 }

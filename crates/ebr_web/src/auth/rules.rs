@@ -65,6 +65,7 @@ const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule 
 pub const RULES: &[Rule] = &[
     rule("GET", "/healthz", Access::Public),
     rule("GET", "/readyz", Access::Public),
+    rule("GET", "/metrics", Access::Public),
     rule("POST", "/api/v1/session", Access::Public),
     rule("GET", "/api/v1/session", Access::Session),
     rule("DELETE", "/api/v1/session", Access::Session),

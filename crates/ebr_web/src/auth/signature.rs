@@ -126,6 +126,12 @@ pub async fn verify_signer(
         Ok((correct, attempt.locked_now))
     })
     .await?;
+    if !outcome.0 {
+        state.metrics.signature_failed();
+    }
+    if outcome.1 {
+        state.metrics.account_locked();
+    }
     match outcome {
         (true, _) => Ok(()),
         (false, true) => Err(ApiError::Unauthorized {

@@ -34,6 +34,7 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
         clock: Arc::new(SystemClock),
         security: settings.security.clone(),
         execution: settings.execution.clone(),
+        metrics: Default::default(),
         pdf_renderer: std::env::current_exe().map_err(|e| {
             CommandError::Failed(anyhow::anyhow!("cannot locate the ebr executable: {e}"))
         })?,

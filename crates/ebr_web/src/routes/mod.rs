@@ -7,6 +7,7 @@ pub mod deviations;
 pub mod execution;
 pub mod health;
 pub mod mbrs;
+pub mod metrics;
 pub mod qc;
 pub mod record;
 pub mod registry;
@@ -36,6 +37,7 @@ use crate::startup::AppState;
     paths(
         health::healthz,
         health::readyz,
+        metrics::metrics,
         session::login,
         session::whoami,
         session::logout,
@@ -110,6 +112,7 @@ pub fn route_table() -> Vec<RouteEntry> {
     vec![
         entry(Method::GET, "/healthz", web::get().to(health::healthz)),
         entry(Method::GET, "/readyz", web::get().to(health::readyz)),
+        entry(Method::GET, "/metrics", web::get().to(metrics::metrics)),
         entry(
             Method::POST,
             "/api/v1/session",

@@ -78,6 +78,7 @@ fn session_view(current: Authenticated) -> SessionView {
 enum LoginOutcome {
     Invalid,
     Locked,
+    LockedNow,
     Deactivated,
     LoggedIn(Box<Authenticated>),
 }
@@ -116,7 +117,7 @@ pub async fn login(
         let attempt = people::record_attempt(conn, Some(row.id), &username, "login", correct, now)?;
         if !correct {
             return Ok(if attempt.locked_now {
-                LoginOutcome::Locked
+                LoginOutcome::LockedNow
             } else {
                 LoginOutcome::Invalid
             });
@@ -143,10 +144,15 @@ pub async fn login(
             code: "credentials_invalid",
             detail: "username or password incorrect".into(),
         }),
-        LoginOutcome::Locked => Err(ApiError::Unauthorized {
-            code: "account_locked",
-            detail: "this account is locked after repeated failed password checks; an administrator must unlock it".into(),
-        }),
+        locked @ (LoginOutcome::LockedNow | LoginOutcome::Locked) => {
+            if matches!(locked, LoginOutcome::LockedNow) {
+                state.metrics.account_locked();
+            }
+            Err(ApiError::Unauthorized {
+                code: "account_locked",
+                detail: "this account is locked after repeated failed password checks; an administrator must unlock it".into(),
+            })
+        }
         LoginOutcome::Deactivated => Err(ApiError::Unauthorized {
             code: "account_deactivated",
             detail: "this account is deactivated".into(),

@@ -90,6 +90,7 @@ impl TestApp {
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
                 pdf_renderer: std::path::PathBuf::from(env!("CARGO_BIN_EXE_ebr")),
+                metrics: Default::default(),
             },
         )
         .unwrap();

@@ -127,6 +127,11 @@ async fn r18_five_failures_lock_the_account_with_a_security_event() {
     assert_eq!(locked.len(), 1);
     assert_eq!(locked[0]["entity_id"], operator.person.id.to_string());
     assert_eq!(app.audit_actions("security.login_failed").len(), 5);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("ebr_account_lockouts_total 1"),
+        "{metrics}"
+    );
     assert_problem(
         login_with(&app, "zhang.wei", PASSWORD).await,
         401,

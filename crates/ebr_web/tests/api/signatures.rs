@@ -113,6 +113,11 @@ async fn r16_wrong_password_is_401_stores_no_signature_and_is_audited() {
     assert_eq!(s.app.count("signatures"), 0);
     assert_eq!(s.app.count("auth_attempts"), before + 1);
     assert_eq!(s.app.audit_actions("security.signature_failed").len(), 1);
+    let metrics = s.app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("ebr_signature_failures_total 1"),
+        "{metrics}"
+    );
 }
 
 /// R18 through signing: five wrong signature passwords lock the account and end its session.

@@ -1,0 +1,20 @@
+//! `GET /metrics`: Prometheus text exposition.
+
+use actix_web::{web, HttpResponse};
+
+use crate::startup::AppState;
+
+/// Request rates and latencies per route, signature failures, lockouts and
+/// the database pool (Prometheus text format). Scrape it from inside the
+/// network; the proxy does not expose it (docs/ARCHITECTURE.md).
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.state();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(
+            state
+                .metrics
+                .render(pool.connections, pool.idle_connections),
+        )
+}
