@@ -43,6 +43,7 @@ test: build-deps test-db-up ## Provision a test database and run every test agai
 .PHONY: bench
 bench: build-deps test-db-up ## Measure and print the benchmark table (release build; a private database)
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench pdf
+	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench audit_verify
 
 .PHONY: build
 build: build-deps ## Build the ebr binary
