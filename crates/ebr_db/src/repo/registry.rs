@@ -76,6 +76,29 @@ fn registry_event(
     }
 }
 
+/// Appends the audit event for a newly registered lot or instrument, in the
+/// caller's transaction: the row as its new value, and its canonical hash.
+fn audit_registration<T: serde::Serialize>(
+    conn: &mut PgConnection,
+    actor: &str,
+    action: &str,
+    entity_type: &str,
+    id: Uuid,
+    row: &T,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let event = registry_event(
+        actor,
+        action,
+        entity_type,
+        id,
+        serde_json::to_value(row).unwrap_or_default(),
+        Some(canonical_hash(row)),
+        None,
+    );
+    audit::append(conn, SYSTEM_CHAIN, event, now).map(|_| ())
+}
+
 /// Registers a lot with its initial status and expiry.
 #[allow(clippy::too_many_arguments)]
 pub fn register_lot(
@@ -117,21 +140,15 @@ pub fn register_lot(
         diesel::insert_into(material_lots::table)
             .values(&row)
             .execute(conn)?;
-        audit::append(
+        audit_registration(
             conn,
-            SYSTEM_CHAIN,
-            registry_event(
-                actor,
-                "material_lot.registered",
-                "material_lot",
-                row.id,
-                serde_json::to_value(&row).unwrap_or_default(),
-                Some(canonical_hash(&row)),
-                None,
-            ),
+            actor,
+            "material_lot.registered",
+            "material_lot",
+            row.id,
+            &row,
             now,
-        )
-        .map(|_| ())?;
+        )?;
         lot_event(conn, row.id, status, expires_at, actor, None, now)?;
         lot(conn, row.id)
     })
@@ -339,21 +356,15 @@ pub fn register_equipment(
         diesel::insert_into(equipment::table)
             .values(&row)
             .execute(conn)?;
-        audit::append(
+        audit_registration(
             conn,
-            SYSTEM_CHAIN,
-            registry_event(
-                actor,
-                "equipment.registered",
-                "equipment",
-                row.id,
-                serde_json::to_value(&row).unwrap_or_default(),
-                Some(canonical_hash(&row)),
-                None,
-            ),
+            actor,
+            "equipment.registered",
+            "equipment",
+            row.id,
+            &row,
             now,
-        )
-        .map(|_| ())?;
+        )?;
         equipment_event(conn, row.id, status, calibration_due, actor, None, now)?;
         equipment_by_id(conn, row.id)
     })
