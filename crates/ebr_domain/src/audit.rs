@@ -103,9 +103,35 @@ pub struct ChainBreak {
 pub fn verify_chain<'a>(
     events: impl IntoIterator<Item = (&'a ChainedEvent, &'a str)>,
 ) -> Result<u64, ChainBreak> {
-    let mut prev = GENESIS_HASH.to_string();
-    let mut count = 0;
-    for (expected_seq, (event, stored_hash)) in (1..).zip(events) {
+    let mut verifier = ChainVerifier::default();
+    for (event, stored_hash) in events {
+        verifier.check(event, stored_hash)?;
+    }
+    Ok(verifier.count())
+}
+
+/// The same checks as [`verify_chain`], one event at a time, so a long chain
+/// can be fed page by page without holding it in memory.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    prev: String,
+    count: u64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self {
+            prev: GENESIS_HASH.to_string(),
+            count: 0,
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next event of the chain; on success it becomes the event the
+    /// following one must link to.
+    pub fn check(&mut self, event: &ChainedEvent, stored_hash: &str) -> Result<(), ChainBreak> {
+        let expected_seq = i64::try_from(self.count + 1).unwrap_or(i64::MAX);
         let fail = |problem: String| ChainBreak {
             chain: event.chain.clone(),
             seq: event.seq,
@@ -117,7 +143,7 @@ pub fn verify_chain<'a>(
                 event.seq
             )));
         }
-        if event.prev_hash != prev {
+        if event.prev_hash != self.prev {
             return Err(fail(
                 "prev_hash does not match the previous event's hash".into(),
             ));
@@ -128,10 +154,15 @@ pub fn verify_chain<'a>(
                 "the event's content does not match its hash (altered)".into(),
             ));
         }
-        prev = recomputed;
-        count += 1;
+        self.prev = recomputed;
+        self.count += 1;
+        Ok(())
     }
-    Ok(count)
+
+    /// How many events have been checked and found intact.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
 }
 
 #[cfg(test)]

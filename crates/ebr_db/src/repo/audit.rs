@@ -124,6 +124,23 @@ pub fn chain_events(conn: &mut PgConnection, chain: &str) -> Result<Vec<AuditEve
         .load(conn)?)
 }
 
+/// Up to `limit` events of `chain` after sequence number `after_seq`, in
+/// sequence order: for reading a long chain page by page.
+pub fn chain_page(
+    conn: &mut PgConnection,
+    chain: &str,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEventRow>, DbError> {
+    Ok(audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .filter(audit_events::seq.gt(after_seq))
+        .order(audit_events::seq.asc())
+        .limit(limit)
+        .select(AuditEventRow::as_select())
+        .load(conn)?)
+}
+
 /// The names of all chains.
 pub fn chains(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
     Ok(audit_events::table

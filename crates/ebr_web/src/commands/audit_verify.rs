@@ -3,10 +3,13 @@
 use std::io::Write;
 
 use ebr_db::repo::{audit, integrity, mbr, signatures};
-use ebr_domain::audit::verify_chain;
+use ebr_domain::audit::ChainVerifier;
 
 use super::{connect, CommandError, CommandResult};
 use crate::config::Settings;
+
+/// Events read per query: bounds memory however long a chain grows.
+const PAGE_SIZE: i64 = 50_000;
 
 fn broken(message: String) -> CommandError {
     CommandError::Refused(format!("audit trail BROKEN: {message}"))
@@ -21,30 +24,31 @@ pub fn run(settings: &Settings) -> CommandResult {
     let chains = audit::chains(&mut conn)?;
     let mut total = 0u64;
     for (i, chain) in chains.iter().enumerate() {
-        let rows = audit::chain_events(&mut conn, chain)?;
-        let events: Vec<_> = rows
-            .iter()
-            .map(|r| (r.to_chained(), r.hash.clone()))
-            .collect();
-        let chain_len = events.len();
-        let progress = events.iter().enumerate().map(|(n, (e, h))| {
-            if n > 0 && n % 100_000 == 0 {
-                eprint!(
-                    "\rverifying chain {}/{}: {n} of {chain_len} events",
-                    i + 1,
-                    chains.len()
-                );
-                let _ = std::io::stderr().flush();
+        let mut verifier = ChainVerifier::default();
+        let mut after_seq = 0;
+        loop {
+            let page = audit::chain_page(&mut conn, chain, after_seq, PAGE_SIZE)?;
+            let Some(last) = page.last() else { break };
+            after_seq = last.seq;
+            for row in &page {
+                verifier.check(&row.to_chained(), &row.hash).map_err(|b| {
+                    broken(format!(
+                        "chain `{}` event #{}: {}",
+                        b.chain, b.seq, b.problem
+                    ))
+                })?;
+                let n = verifier.count();
+                if n % 100_000 == 0 {
+                    eprint!(
+                        "\rverifying chain {}/{}: {n} events so far",
+                        i + 1,
+                        chains.len()
+                    );
+                    let _ = std::io::stderr().flush();
+                }
             }
-            (e, h.as_str())
-        });
-        let count = verify_chain(progress).map_err(|b| {
-            broken(format!(
-                "chain `{}` event #{}: {}",
-                b.chain, b.seq, b.problem
-            ))
-        })?;
-        total += count;
+        }
+        total += verifier.count();
         eprint!(
             "\rverified chain {}/{} ({} events)",
             i + 1,
