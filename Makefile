@@ -41,9 +41,43 @@ test: build-deps test-db-up ## Provision a test database and run every test agai
 	@DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --doc --quiet
 
 .PHONY: bench
-bench: build-deps test-db-up ## Measure and print the benchmark table (release build; a private database)
+bench: build-deps test-db-up ## Measure everything and print one table (release build; private databases; ~10 min)
+	@rm -rf target/bench-results
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench pdf
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench audit_verify
+	@$(MAKE) --no-print-directory prod-bin
+	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' cargo bench -p ebr_evidence --bench system
+
+# The server under measurement: a release build made on its own, so it hashes
+# with the production argon2 parameters (`cargo bench`/`cargo test` builds of
+# the binary carry the test suite's cheap ones).
+PROD_BIN := $(CURDIR)/target/prod/ebr
+
+.PHONY: prod-bin
+prod-bin:
+	@cargo build --release --bin ebr
+	@mkdir -p target/prod && cp target/release/ebr $(PROD_BIN)
+
+VENV := .venv
+SCHEMATHESIS_VERSION := 4.32.5
+
+$(VENV)/bin/schemathesis:
+	@echo "resilience: installing schemathesis $(SCHEMATHESIS_VERSION) from PyPI into $(VENV) (git-ignored)"
+	@python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis==$(SCHEMATHESIS_VERSION)'
+
+.PHONY: resilience
+resilience: build-deps test-db-up $(VENV)/bin/schemathesis ## Load, 20 x kill -9, PostgreSQL restart, schemathesis, two nodes: full length, loopback only (~10 min)
+	@rm -f target/bench-results/resilience-*.md
+	@$(MAKE) --no-print-directory prod-bin
+	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' EBR_RESILIENCE=full \
+		cargo test -p ebr_evidence --test resilience -- --include-ignored --test-threads=1 --nocapture
+	@echo
+	@echo "ebr resilience (one run of \`make resilience\`, release build)"
+	@echo
+	@echo "| test | result | passed when | |"
+	@echo "| --- | --- | --- | --- |"
+	@cat target/bench-results/resilience-*.md
 
 .PHONY: build
 build: build-deps ## Build the ebr binary

@@ -48,7 +48,7 @@ pub enum ApiError {
     Domain(#[from] DomainError),
     /// The persistence layer failed or refused.
     #[error(transparent)]
-    Db(#[from] DbError),
+    Db(DbError),
     /// Not authenticated, or the credentials are wrong (401).
     #[error("{detail}")]
     Unauthorized {
@@ -89,6 +89,9 @@ pub enum ApiError {
     /// The route exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The request body is larger than the server accepts; nothing was read or stored.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The database is down or the schema is not current.
     #[error("{0}")]
     NotReady(String),
@@ -149,6 +152,31 @@ fn domain_status(e: &DomainError) -> StatusCode {
     }
 }
 
+impl From<DbError> for ApiError {
+    /// PostgreSQL cannot store a NUL character in text; a request carrying
+    /// one (in a name, a reason, a lot number…) is the client's mistake, so it
+    /// becomes a 400 that says so, not a 500. A reference to a record that
+    /// does not exist (a foreign key refused it) is a 404. A connection lost mid-request
+    /// (PostgreSQL restarting) becomes a 503, like a pool that cannot
+    /// connect. Either way the transaction rolled back.
+    fn from(e: DbError) -> Self {
+        if e.is_nul_character() {
+            ApiError::BadRequest {
+                code: "invalid_character",
+                detail: "the request contains a NUL character (U+0000), which cannot be stored; remove it and send again. Nothing was stored.".into(),
+            }
+        } else if let Some(missing) = e.missing_reference() {
+            ApiError::NotFound(format!(
+                "the request refers to a {missing} that does not exist; nothing was stored"
+            ))
+        } else if e.is_connection_lost() {
+            ApiError::Db(DbError::Unavailable(e.to_string()))
+        } else {
+            ApiError::Db(e)
+        }
+    }
+}
+
 impl ApiError {
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
@@ -163,6 +191,7 @@ impl ApiError {
             ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => "service_unavailable",
             ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Db(_) | ApiError::Internal(_) => "internal_error",
         }
     }
@@ -223,6 +252,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Db(DbError::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Db(DbError::Unavailable(_)) | ApiError::NotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -34,6 +34,23 @@ pub struct AppState {
 /// Largest accepted JSON body.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
+/// The problem for a JSON body the route cannot take: 413 when it is too
+/// large, 400 otherwise (malformed, wrong shape or wrong content type).
+fn json_error(e: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError;
+    match e {
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!(
+                "the request body is larger than the {limit} bytes this server accepts; nothing was stored"
+            ))
+        }
+        other => ApiError::BadRequest {
+            code: "invalid_json",
+            detail: format!("the request body is not valid JSON for this route: {other}"),
+        },
+    }
+}
+
 /// Starts the server on `listener` (already bound). The returned server stops
 /// gracefully on SIGINT/SIGTERM, finishing in-flight requests.
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
@@ -47,15 +64,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(
                 web::JsonConfig::default()
                     .limit(MAX_JSON_BYTES)
-                    .error_handler(|e, _| {
-                        ApiError::BadRequest {
-                            code: "invalid_json",
-                            detail: format!(
-                                "the request body is not valid JSON for this route: {e}"
-                            ),
-                        }
-                        .into()
-                    }),
+                    .error_handler(|e, _| json_error(e).into()),
             )
             .app_data(web::PayloadConfig::default().limit(MAX_JSON_BYTES * 2))
             .app_data(web::PathConfig::default().error_handler(|e, req| {

@@ -106,7 +106,22 @@ pub fn parse_value(field: &Field, raw: &Value) -> Result<RecordedValue, DomainEr
             })
         }
         FieldKind::Text { max_length } => {
-            let text = text_of(field, raw)?;
+            // Free text is stored exactly as typed (ALCOA+ original); scanned
+            // codes and choices above and below are trimmed of a scanner's
+            // trailing line break.
+            let text = match raw {
+                Value::String(s) if !s.trim().is_empty() => s.clone(),
+                _ => text_of(field, raw)?,
+            };
+            if let Some(c) = text.chars().find(|c| is_forbidden_control(*c)) {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "contains the control character U+{:04X}; only tab and line breaks are allowed in text",
+                        u32::from(c)
+                    ),
+                ));
+            }
             if let Some(max) = max_length {
                 if text.chars().count() > *max as usize {
                     return Err(invalid(field, format!("at most {max} characters")));
@@ -181,6 +196,12 @@ pub fn evaluate(field: &Field, value: &RecordedValue) -> Result<Option<Evaluatio
     })
 }
 
+/// Control characters a person cannot have meant to type into a text field
+/// (NUL, bell, escape, …); tab, line feed and carriage return are allowed.
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +244,30 @@ mod tests {
             parse_value(&f, &json!({ "value": "1", "unit": "mL" })),
             Err(DomainError::UnitMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn text_refuses_control_characters_but_keeps_tabs_and_line_breaks() {
+        let note: Field = serde_json::from_value(
+            json!({ "key": "note", "label": "Note", "kind": "text", "max_length": 20 }),
+        )
+        .unwrap();
+        for bad in ["a\u{0}b", "bell\u{7}", "esc\u{1b}", "del\u{7f}", "c1\u{85}"] {
+            assert!(
+                matches!(
+                    parse_value(&note, &json!(bad)),
+                    Err(DomainError::InvalidValue { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        let kept = parse_value(&note, &json!("a\tb\r\nc 雪")).unwrap();
+        assert_eq!(
+            kept,
+            RecordedValue::Text {
+                text: "a\tb\r\nc 雪".into()
+            }
+        );
     }
 
     #[test]
