@@ -224,7 +224,7 @@ fn pgbench(db_url: &str, script: &Path, clients: usize) -> f64 {
     let (hostport, database) = location.split_once('/').unwrap();
     let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
     let out = Command::new(pgbench_binary())
-        .args(["-n", "-M", "prepared", "-f"])
+        .args(["-n", "-M", "prepared", "-D", "ready=0", "-f"])
         .arg(script)
         .args([
             "-c",

@@ -8,17 +8,18 @@
 -- statements; pgbench does none of that, which is the point: this is the
 -- database's own limit for the same work. Hash values are random hex here.
 --
--- Each client works on its own benchmark batch and session (picked once, by
--- client number). The database is the benchmark's private copy.
+-- Each client works on its own benchmark batch and session, picked once by
+-- client number (pgbench runs with -D ready=0; client variables persist
+-- across transactions). The database is the benchmark's private copy.
 
-\if :{?batch_id}
-\else
+\if :ready = 0
 SELECT b.id AS batch_id, b.mbr_version_id AS mbr_id
   FROM batches b WHERE b.batch_number LIKE 'BR-BENCH-E-%'
   ORDER BY b.batch_number OFFSET :client_id LIMIT 1 \gset
 SELECT s.id AS session_id, s.token_sha256 AS token, s.person_id AS person_id
   FROM sessions s WHERE s.ended_at IS NULL
   ORDER BY s.created_at OFFSET :client_id LIMIT 1 \gset
+\set ready 1
 \endif
 
 -- The session check (request guard), one statement at a time.
@@ -43,9 +44,9 @@ SELECT "batches"."id", "batches"."batch_number", "batches"."mbr_version_id", "ba
 SELECT "batch_status_events"."status" FROM "batch_status_events" WHERE ("batch_status_events"."batch_id" = :batch_id) ORDER BY "batch_status_events"."occurred_at" ASC, "batch_status_events"."id" ASC;
 SELECT "mbr_versions"."id", "mbr_versions"."code", "mbr_versions"."version", "mbr_versions"."title", "mbr_versions"."product_code", "mbr_versions"."content_sha256", "mbr_versions"."created_at", "mbr_versions"."created_by", "mbr_versions"."content" FROM "mbr_versions" WHERE ("mbr_versions"."id" = :mbr_id) LIMIT 1;
 SELECT "entries"."id", "entries"."batch_id", "entries"."step_key", "entries"."field_key", "entries"."value", "entries"."unit", "entries"."evaluation", "entries"."material_lot_id", "entries"."equipment_id", "entries"."activity_at", "entries"."recorded_at", "entries"."recorded_by", "entries"."late_reason", "entries"."corrects_entry_id", "entries"."correction_reason" FROM "entries" WHERE ("entries"."batch_id" = :batch_id) ORDER BY "entries"."recorded_at" ASC, "entries"."id" ASC;
-SELECT array_agg("signatures"."id")::text AS sig_ids FROM "signatures" WHERE (("signatures"."record_type" = 'batch_step') AND ("signatures"."record_id" LIKE :batch_id || '/%')) \gset
-SELECT "signature_supersessions"."signature_id", "signature_supersessions"."superseded_at", "signature_supersessions"."by_entry_id", "signature_supersessions"."reason" FROM "signature_supersessions" WHERE ("signature_supersessions"."signature_id" = ANY(coalesce(:sig_ids, '{}')::uuid[]));
-SELECT "signatures"."id", "signatures"."signer_id", "signatures"."printed_name", "signatures"."signed_at", "signatures"."meaning", "signatures"."comment", "signatures"."record_type", "signatures"."record_id", "signatures"."record_version", "signatures"."record_hash" FROM "signatures" WHERE ("signatures"."id" = ANY(coalesce(:sig_ids, '{}')::uuid[])) ORDER BY "signatures"."signed_at" ASC, "signatures"."id" ASC;
+SELECT coalesce(array_agg("signatures"."id")::text, '{}') AS sig_ids FROM "signatures" WHERE (("signatures"."record_type" = 'batch_step') AND ("signatures"."record_id" LIKE :batch_id || '/%')) \gset
+SELECT "signature_supersessions"."signature_id", "signature_supersessions"."superseded_at", "signature_supersessions"."by_entry_id", "signature_supersessions"."reason" FROM "signature_supersessions" WHERE ("signature_supersessions"."signature_id" = ANY(:sig_ids::uuid[]));
+SELECT "signatures"."id", "signatures"."signer_id", "signatures"."printed_name", "signatures"."signed_at", "signatures"."meaning", "signatures"."comment", "signatures"."record_type", "signatures"."record_id", "signatures"."record_version", "signatures"."record_hash" FROM "signatures" WHERE ("signatures"."id" = ANY(:sig_ids::uuid[])) ORDER BY "signatures"."signed_at" ASC, "signatures"."id" ASC;
 SELECT "batch_exceptions"."id", "batch_exceptions"."batch_id", "batch_exceptions"."kind", "batch_exceptions"."severity", "batch_exceptions"."step_key", "batch_exceptions"."field_key", "batch_exceptions"."entry_id", "batch_exceptions"."detail", "batch_exceptions"."occurred_at", "batch_exceptions"."actor" FROM "batch_exceptions" WHERE ("batch_exceptions"."batch_id" = :batch_id) ORDER BY "batch_exceptions"."occurred_at" ASC, "batch_exceptions"."id" ASC;
 SELECT "deviations"."id", "deviations"."batch_id", "deviations"."source_entry_id", "deviations"."title", "deviations"."description", "deviations"."opened_at", "deviations"."opened_by" FROM "deviations" WHERE ("deviations"."batch_id" = :batch_id) ORDER BY "deviations"."opened_at" ASC, "deviations"."id" ASC;
 SELECT gen_random_uuid() AS entry_id \gset

@@ -5,7 +5,7 @@
 //! test suite enables, use the minimum parameters so hundreds of logins stay
 //! fast; such a binary says so in its log at start-up.
 
-use std::sync::OnceLock;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -29,15 +29,69 @@ fn hasher() -> Argon2<'static> {
 /// Hashes a password into an argon2id PHC string (with a fresh random salt).
 /// Blocking and deliberately slow: call it on the blocking pool.
 pub fn hash(password: &str) -> Result<String, String> {
-    hasher()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| format!("password hashing failed: {e}"))
+    let password = password.to_string();
+    on_argon2_thread(move || {
+        hasher()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| format!("password hashing failed: {e}"))
+    })
+    .unwrap_or_else(|| Err("password hashing failed: the argon2 thread is gone".into()))
 }
 
 /// Whether `password` matches the PHC string. Blocking.
 pub fn verify(password: &str, phc: &str) -> bool {
-    hasher().verify_password(password.as_bytes(), phc).is_ok()
+    let (password, phc) = (password.to_string(), phc.to_string());
+    on_argon2_thread(move || {
+        hasher()
+            .verify_password(password.as_bytes(), phc.as_str())
+            .is_ok()
+    })
+    .unwrap_or(false)
+}
+
+/// Threads that run every argon2 computation of the process.
+///
+/// Each hash needs 19 MiB. Run on whichever blocking thread happened to take
+/// the request, every such thread's allocator kept that memory cached, and a
+/// server that had seen 16 concurrent clients peaked near 300 MiB (measured
+/// by `make bench`). Two dedicated threads bound it to 2 × 19 MiB, and also
+/// bound the CPU a flood of logins can take.
+const ARGON2_THREADS: usize = 2;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `work` on one of the argon2 threads and waits for its result; `None`
+/// if the threads cannot be started or have gone.
+fn on_argon2_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    static QUEUE: OnceLock<Option<Mutex<mpsc::Sender<Job>>>> = OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for i in 0..ARGON2_THREADS {
+            let receiver = Arc::clone(&receiver);
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    let job = match receiver.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+                .ok()?;
+        }
+        Some(Mutex::new(sender))
+    });
+    let (reply, result) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = reply.send(work());
+    });
+    queue.as_ref()?.lock().ok()?.send(job).ok()?;
+    result.recv().ok()
 }
 
 /// Spends the same time as a real check, for usernames that do not exist, so
