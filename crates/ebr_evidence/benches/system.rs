@@ -78,12 +78,17 @@ async fn measure(bin: &Path, db: &TestDatabase) -> Vec<Row> {
         "{} hashes with the test suite's argon2 parameters: `make bench` builds the production binary",
         bin.display()
     );
+    eprintln!("bench: importing and approving the benchmark MBR");
     let floor = Floor::prepare(&server.base()).await.unwrap();
     let mut rows = Vec::new();
 
     eprintln!("bench: issuing {ENTRY_BATCHES} batches for unsigned entries");
     let batches = floor.issue_many("BR-BENCH-E", ENTRY_BATCHES).await.unwrap();
     let queue = Arc::new(Mutex::new(batches.into_iter().collect::<VecDeque<_>>()));
+    eprintln!(
+        "bench: logging in {} sessions",
+        LEVELS.iter().max().unwrap()
+    );
     let mut sessions = Vec::new();
     for i in 0..*LEVELS.iter().max().unwrap() {
         let name = if i % 2 == 0 {

@@ -190,9 +190,9 @@ fn main() {
     }
     child_times.sort_by(f64::total_cmp);
     let child_ms = child_times[1];
-    let pages = String::from_utf8_lossy(&child)
-        .matches("/Type /Page\n")
-        .count();
+    let pages = lopdf::Document::load_mem(&child)
+        .map(|d| d.get_pages().len())
+        .unwrap_or(0);
 
     let rows = [
         Row::new(

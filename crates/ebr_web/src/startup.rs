@@ -55,7 +55,7 @@ fn json_error(e: actix_web::error::JsonPayloadError) -> ApiError {
 /// gracefully on SIGINT/SIGTERM, finishing in-flight requests.
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    let blocking_threads = (state.pool.max_size() as usize).div_ceil(workers) + 1;
+    let blocking_threads = (state.pool.max_size() as usize).div_ceil(workers);
     let state = web::Data::new(state);
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {
@@ -79,7 +79,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .default_service(web::to(not_found))
     })
     // Blocking threads beyond the pool's connections would only wait for one
-    // (argon2 has its own threads), and each idle thread keeps allocator
+    // (argon2 has its own thread), and each idle thread keeps allocator
     // caches: bounding them bounds the server's memory (`make bench`, RSS).
     .workers(workers)
     .worker_max_blocking_threads(blocking_threads)

@@ -118,8 +118,13 @@ async fn r5_r21_database_restart_under_load_503_then_self_recovery() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     stop.store(true, Ordering::Relaxed);
     let tally = writers.await.unwrap();
+    let writers_503 = tally
+        .server_errors
+        .iter()
+        .filter(|(s, _)| *s == 503)
+        .count();
     let line = format!(
-        "{}; {seen_503} × 503 problem+json while down; served again {:.1} s after PostgreSQL was back",
+        "{}; while down: {seen_503} × 503 problem+json to probes, {writers_503} × 503 to writers (each retried), no other 5xx; served again {:.1} s after PostgreSQL was back",
         summary("PostgreSQL stopped for 10 s under load", &tally, started.elapsed().as_secs_f64()),
         recovered_in.as_secs_f64()
     );

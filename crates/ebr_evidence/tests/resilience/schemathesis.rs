@@ -93,7 +93,7 @@ async fn r21_schemathesis_finds_no_5xx_and_no_schema_violation() {
             .collect::<Vec<_>>()
             .join("\n");
         eprintln!("schemathesis as {who}:\n{tail}");
-        if let Some(line) = stdout.lines().find(|l| l.contains(" generated")) {
+        if let Some(line) = stdout.lines().find(|l| l.contains(" generated, ")) {
             generated.push(format!("{who}: {}", line.trim()));
         }
         if !out.status.success() {

@@ -55,9 +55,10 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// Each hash needs 19 MiB. Run on whichever blocking thread happened to take
 /// the request, every such thread's allocator kept that memory cached, and a
 /// server that had seen 16 concurrent clients peaked near 300 MiB (measured
-/// by `make bench`). Two dedicated threads bound it to 2 × 19 MiB, and also
-/// bound the CPU a flood of logins can take.
-const ARGON2_THREADS: usize = 2;
+/// by `make bench`). One dedicated thread bounds it to 19 MiB and bounds the
+/// CPU a flood of logins can take; at about 15 ms a hash it serves some 60
+/// logins and signatures a second, far above a manufacturing floor's rate.
+const ARGON2_THREADS: usize = 1;
 
 type Job = Box<dyn FnOnce() + Send>;
 
