@@ -6,11 +6,6 @@
 //! blocking pool through [`blocking::db`]; the only reader of the wall clock is
 //! [`clock::SystemClock`].
 
-/// A faster allocator than the system's for the allocation-heavy work (PDF
-/// rendering, JSON export); every binary linking this crate uses it.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod auth;
 pub mod blocking;
 pub mod cli;
