@@ -31,29 +31,24 @@ pub fn acknowledged_present(
     signatures: &[String],
 ) -> Result<(), crate::Error> {
     let mut conn = PgConnection::establish(db_url)?;
-    let found = count(
-        &mut conn,
-        "SELECT count(*) AS n FROM entries WHERE id::text = ANY(string_to_array($1, ','))",
-        entries,
-    )?;
-    if found != entries.len() as i64 {
-        bail!(
-            "{} of {} acknowledged entries are missing",
-            entries.len() as i64 - found,
-            entries.len()
-        );
-    }
-    let found = count(
-        &mut conn,
-        "SELECT count(*) AS n FROM signatures WHERE id::text = ANY(string_to_array($1, ','))",
-        signatures,
-    )?;
-    if found != signatures.len() as i64 {
-        bail!(
-            "{} of {} acknowledged signatures are missing",
-            signatures.len() as i64 - found,
-            signatures.len()
-        );
+    for (table, what, ids) in [
+        ("entries", "entries", entries),
+        ("signatures", "signatures", signatures),
+    ] {
+        let found = count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM {table} WHERE id::text = ANY(string_to_array($1, ','))"
+            ),
+            ids,
+        )?;
+        if found != ids.len() as i64 {
+            bail!(
+                "{} of {} acknowledged {what} are missing",
+                ids.len() as i64 - found,
+                ids.len()
+            );
+        }
     }
     Ok(())
 }

@@ -71,6 +71,31 @@ impl Site {
         ops
     }
 
+    /// One group per operator session on this site's server, each with its
+    /// own `batches_each` new batches numbered `<prefix>-<i>-…`.
+    pub async fn solo_groups(
+        &self,
+        operators: usize,
+        prefix: &str,
+        batches_each: usize,
+    ) -> Vec<(Vec<Operator>, Vec<String>)> {
+        let mut groups = Vec::new();
+        for (i, op) in self
+            .operators(&self.server.base(), operators)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            let batches = self
+                .floor
+                .issue_many(&format!("{prefix}-{i:02}"), batches_each)
+                .await
+                .unwrap();
+            groups.push((vec![op], batches));
+        }
+        groups
+    }
+
     /// The three checks every test ends with: acknowledged writes present,
     /// nothing half-written, `ebr audit verify` passes.
     pub fn assert_intact(&self, tally: &Tally) {
@@ -104,6 +129,21 @@ pub async fn run_workload(
     }
     let _ = stop.load(Ordering::Relaxed);
     tally
+}
+
+/// Fails on any 5xx other than those in `allowed`, and on any refusal.
+pub fn assert_no_failures(tally: &Tally, allowed: &[u16]) {
+    let failures: Vec<_> = tally
+        .server_errors
+        .iter()
+        .filter(|(status, _)| !allowed.contains(status))
+        .collect();
+    assert!(failures.is_empty(), "5xx: {:?}", failures.first());
+    assert!(
+        tally.refused.is_empty(),
+        "refused: {:?}",
+        tally.refused.first()
+    );
 }
 
 /// A short human summary of a tally, printed with the test's output.

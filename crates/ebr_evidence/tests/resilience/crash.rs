@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{full, run_workload, save_result, summary, Site};
+use crate::common::{assert_no_failures, full, run_workload, save_result, summary, Site};
 
 /// R5, R21: after every kill -9 and restart, every acknowledged write is
 /// present, no entry or signature lacks its audit event, no chain has a gap,
@@ -13,16 +13,7 @@ use crate::common::{full, run_workload, save_result, summary, Site};
 async fn r5_r21_kill_9_during_writes_loses_nothing_acknowledged() {
     let mut site = Site::new("crash").await;
     let kills = if full() { 20 } else { 3 };
-    let sessions = site.operators(&site.server.base(), 4).await;
-    let mut groups = Vec::new();
-    for (i, op) in sessions.into_iter().enumerate() {
-        let batches = site
-            .floor
-            .issue_many(&format!("BR-CRASH-{i:02}"), 6)
-            .await
-            .unwrap();
-        groups.push((vec![op], batches));
-    }
+    let groups = site.solo_groups(4, "BR-CRASH", 6).await;
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let writers = tokio::spawn(run_workload(
@@ -51,16 +42,7 @@ async fn r5_r21_kill_9_during_writes_loses_nothing_acknowledged() {
         started.elapsed().as_secs_f64(),
     );
     eprintln!("{line}");
-    assert!(
-        tally.server_errors.is_empty(),
-        "5xx: {:?}",
-        tally.server_errors.first()
-    );
-    assert!(
-        tally.refused.is_empty(),
-        "refused: {:?}",
-        tally.refused.first()
-    );
+    assert_no_failures(&tally, &[]);
     assert!(
         tally.no_answer > 0,
         "no request was cut off: the kills did not hit the load"

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ebr_evidence::server::workspace_root;
 
-use crate::common::{run_workload, save_result, summary, Site};
+use crate::common::{assert_no_failures, run_workload, save_result, summary, Site};
 
 const CLUSTER: &str = "resilience";
 const PORT: &str = "54331";
@@ -49,17 +49,8 @@ async fn r5_r21_database_restart_under_load_503_then_self_recovery() {
         .unwrap();
     drop(conn);
     let site = Site::on(None, format!("{admin}/ebr_restart"), "db-restart").await;
-    let sessions = site.operators(&site.server.base(), 4).await;
-    let probe = sessions[0].clone();
-    let mut groups = Vec::new();
-    for (i, op) in sessions.into_iter().enumerate() {
-        let batches = site
-            .floor
-            .issue_many(&format!("BR-PGRS-{i:02}"), 6)
-            .await
-            .unwrap();
-        groups.push((vec![op], batches));
-    }
+    let groups = site.solo_groups(4, "BR-PGRS", 6).await;
+    let probe = groups[0].0[0].clone();
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let writers = tokio::spawn(run_workload(
@@ -129,21 +120,7 @@ async fn r5_r21_database_restart_under_load_503_then_self_recovery() {
         recovered_in.as_secs_f64()
     );
     eprintln!("{line}");
-    let not_503: Vec<_> = tally
-        .server_errors
-        .iter()
-        .filter(|(s, _)| *s != 503)
-        .collect();
-    assert!(
-        not_503.is_empty(),
-        "5xx other than 503: {:?}",
-        not_503.first()
-    );
-    assert!(
-        tally.refused.is_empty(),
-        "refused: {:?}",
-        tally.refused.first()
-    );
+    assert_no_failures(&tally, &[503]);
     site.assert_intact(&tally);
     drop(site);
     pg(&["down", CLUSTER]);

@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{full, run_workload, save_result, summary, Site};
+use crate::common::{assert_no_failures, full, run_workload, save_result, summary, Site};
 
 /// R5, R21: under load every write is answered without a 5xx, every
 /// acknowledged entry and signature is stored with its audit event, and the
@@ -13,16 +13,7 @@ use crate::common::{full, run_workload, save_result, summary, Site};
 async fn r5_r21_load_zero_5xx_and_every_acknowledged_write_stored() {
     let site = Site::new("load").await;
     let (operators, secs, batches_each) = if full() { (16, 60, 8) } else { (4, 6, 4) };
-    let sessions = site.operators(&site.server.base(), operators).await;
-    let mut groups = Vec::new();
-    for (i, op) in sessions.into_iter().enumerate() {
-        let batches = site
-            .floor
-            .issue_many(&format!("BR-LOAD-{i:02}"), batches_each)
-            .await
-            .unwrap();
-        groups.push((vec![op], batches));
-    }
+    let groups = site.solo_groups(operators, "BR-LOAD", batches_each).await;
     let started = Instant::now();
     let tally = run_workload(
         groups,
@@ -33,16 +24,7 @@ async fn r5_r21_load_zero_5xx_and_every_acknowledged_write_stored() {
     let elapsed = started.elapsed().as_secs_f64();
     let line = summary(&format!("load, {operators} operators"), &tally, elapsed);
     eprintln!("{line}");
-    assert!(
-        tally.server_errors.is_empty(),
-        "5xx: {:?}",
-        tally.server_errors.first()
-    );
-    assert!(
-        tally.refused.is_empty(),
-        "refused: {:?}",
-        tally.refused.first()
-    );
+    assert_no_failures(&tally, &[]);
     assert_eq!(tally.no_answer, 0, "requests without an answer under load");
     assert!(
         tally.signatures.len() >= operators,
