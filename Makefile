@@ -99,6 +99,7 @@ test-db-up: ## Start the local test database (fsync off; no-op when DATABASE_URL
 db-down: ## Stop the local development and test databases (data is kept)
 	@scripts/pg.sh down dev $(EBR_PG_PORT)
 	@scripts/pg.sh down test $(EBR_TEST_PG_PORT)
+	@scripts/pg.sh down resilience 54331
 
 .PHONY: db-reset
 db-reset: ## Delete the local development database and start an empty one
