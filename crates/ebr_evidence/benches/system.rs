@@ -60,11 +60,8 @@ fn main() {
     println!();
     println!("ebr benchmarks (one run of `make bench`, release build)");
     println!();
-    println!(
-        "{}",
-        report::table(&["pdf", "audit_verify", "system"], &report::machine())
-    );
     let table = report::table(&["pdf", "audit_verify", "system"], &report::machine());
+    println!("{table}");
     std::fs::write(report::results_dir().join("TABLE.md"), &table).unwrap();
     println!("(also in target/bench-results/TABLE.md)");
 }

@@ -1,4 +1,5 @@
-//! Running blocking work (Diesel, later argon2) off the actix executor.
+//! Running Diesel work off the actix executor (argon2 has its own thread,
+//! see `auth::password`).
 
 use actix_web::web;
 use ebr_db::{DbError, PgConnection, PgPool};

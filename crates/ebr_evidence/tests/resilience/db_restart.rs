@@ -30,9 +30,9 @@ fn pg(args: &[&str]) -> String {
 /// R5, R21: while PostgreSQL is stopped, the running server answers 503
 /// problem+json (never 500, never a hang); once PostgreSQL is back it serves
 /// again without a restart, and no acknowledged write is lost. Uses its own
-/// cluster (.pg/resilience, port 54331), so it runs under `make resilience`.
+/// cluster (.pg/resilience, port 54331), so the shared test cluster and the
+/// tests running beside it are never touched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "restarts its own PostgreSQL cluster: run by `make resilience`"]
 async fn r5_r21_database_restart_under_load_503_then_self_recovery() {
     pg(&["up", CLUSTER, PORT, "test"]);
     let base_url = pg(&["url", CLUSTER, PORT]);

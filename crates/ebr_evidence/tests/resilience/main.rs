@@ -1,10 +1,11 @@
 //! Resilience tests against real `ebr serve` processes and PostgreSQL.
 //!
 //! `make test` runs the fast versions (short load, 3 kills, two nodes,
-//! hand-made hostile input). `make resilience` runs them at full length
-//! (`EBR_RESILIENCE=full`: 16 operators for 60 s, 20 kills) against the
-//! release binary, plus the ignored ones: PostgreSQL restarted under load
-//! (its own cluster) and schemathesis over every documented route.
+//! PostgreSQL restarted under load on its own cluster, hand-made hostile
+//! input). `make resilience` runs them at full length (`EBR_RESILIENCE=full`:
+//! 16 operators for 60 s, 20 kills) against the release binary, plus the one
+//! ignored test: schemathesis over every documented route, which needs
+//! schemathesis from PyPI in `.venv` (`make resilience` installs it).
 
 #![allow(
     clippy::unwrap_used,
