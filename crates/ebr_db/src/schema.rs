@@ -577,6 +577,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The language each person chose for the browser pages (newest wins).
+    language_preferences (id) {
+        /// Id.
+        id -> Uuid,
+        /// Person.
+        person_id -> Uuid,
+        /// en or zh.
+        language -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     people,
     role_changes,
@@ -606,4 +620,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     qc_invalidations,
     vials,
     cell_bank_lineage,
+    language_preferences,
 );

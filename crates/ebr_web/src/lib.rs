@@ -18,3 +18,4 @@ pub mod pdf;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod ui;

@@ -60,6 +60,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(crate::ui::csrf::guard))
             .wrap(actix_web::middleware::from_fn(count_request))
             .wrap(TracingLogger::default())
             .app_data(state.clone())

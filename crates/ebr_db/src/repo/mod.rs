@@ -7,6 +7,7 @@ pub mod execution;
 pub mod integrity;
 pub mod mbr;
 pub mod people;
+pub mod preferences;
 pub mod record;
 pub mod registry;
 pub mod release;

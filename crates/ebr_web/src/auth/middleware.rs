@@ -14,7 +14,7 @@ use actix_web::{web, Error, HttpMessage};
 use ebr_db::repo::{audit, person_actor};
 use ebr_domain::audit::SYSTEM_CHAIN;
 
-use crate::auth::rules::{rule_for, Access};
+use crate::auth::rules::{is_page, rule_for, Access};
 use crate::auth::session::{authenticate, COOKIE};
 use crate::blocking;
 use crate::error::ApiError;
@@ -25,7 +25,16 @@ use crate::startup::AppState;
 #[derive(Debug, Default)]
 pub struct RegisteredRoutes(pub HashSet<(String, &'static str)>);
 
+/// The refusal: problem+json for the API; for a browser page, a redirect to
+/// the login (keeping where the person was) or to the password change, or an
+/// HTML page naming the rule.
 fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    let pattern = req.match_pattern().unwrap_or_default();
+    if is_page(&pattern) {
+        let (http, _) = req.into_parts();
+        let response = crate::ui::page::refusal(&http, &error);
+        return ServiceResponse::new(http, response);
+    }
     req.error_response(error)
 }
 

@@ -71,6 +71,7 @@ pub const RULES: &[Rule] = &[
     rule("DELETE", "/api/v1/session", Access::Session),
     rule("POST", "/api/v1/session/password", Access::Session),
     rule("POST", "/api/v1/session/acknowledgment", Access::Session),
+    rule("POST", "/api/v1/session/language", Access::Session),
     rule("GET", "/api/v1/users", Access::Roles(&[Admin, Auditor])),
     rule("POST", "/api/v1/users", Access::Roles(&[Admin])),
     rule("POST", "/api/v1/users/{id}/roles", Access::Roles(&[Admin])),
@@ -151,6 +152,11 @@ pub const RULES: &[Rule] = &[
         "POST",
         "/api/v1/batches/{id}/steps/{step}/signatures",
         Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/steps/{step}/preview",
+        Access::Roles(&[Operator]),
     ),
     rule(
         "GET",
@@ -237,7 +243,32 @@ pub const RULES: &[Rule] = &[
         "/api/v1/batches/{id}/record.pdf",
         Access::Roles(RECORD_READERS),
     ),
+    // Browser pages (crate::ui): the same table, the same roles.
+    rule("GET", "/assets/{name}", Access::Public),
+    rule("GET", "/login", Access::Public),
+    rule("GET", "/", Access::Session),
+    rule("GET", "/account", Access::Session),
+    rule("GET", "/batches", Access::Roles(GMP_READERS)),
+    rule("GET", "/batches/{id}", Access::Roles(GMP_READERS)),
+    rule(
+        "GET",
+        "/batches/{id}/steps/{step}",
+        Access::Roles(GMP_READERS),
+    ),
+    rule("GET", "/batches/{id}/qc", Access::Roles(GMP_READERS)),
+    rule("GET", "/batches/{id}/deviations", Access::Roles(GMP_READERS)),
+    rule("GET", "/batches/{id}/review", Access::Roles(GMP_READERS)),
+    rule("GET", "/batches/{id}/audit", Access::Roles(GMP_READERS)),
+    rule("GET", "/mbrs", Access::Roles(GMP_READERS)),
+    rule("GET", "/mbrs/{id}", Access::Roles(GMP_READERS)),
+    rule("GET", "/registry", Access::Roles(REGISTRY_READERS)),
 ];
+
+/// Whether a route pattern is a browser page (answered with HTML and
+/// redirects) rather than part of the JSON API or the probes.
+pub fn is_page(pattern: &str) -> bool {
+    !pattern.starts_with("/api/") && !matches!(pattern, "/healthz" | "/readyz" | "/metrics")
+}
 
 /// The rule for a method and registered route pattern.
 pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {

@@ -291,7 +291,8 @@ fn deviation_views_with(rows: &[DeviationRow], statuses: &[(Uuid, String)]) -> V
         .collect()
 }
 
-async fn detail_of(state: &AppState, s: BatchState) -> Result<BatchDetail, ApiError> {
+/// The whole record of a loaded batch, as the API and the pages show it.
+pub async fn detail_of(state: &AppState, s: BatchState) -> Result<BatchDetail, ApiError> {
     let lot_id = s.batch.wcb_lot_id;
     let batch_id = s.batch.id;
     let (lot, statuses) = blocking::db(&state.pool, move |conn| {
@@ -359,9 +360,13 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(load_detail(&state, id.into_inner()).await?))
+}
+
+/// The whole record of batch `id` (404 for an unknown batch).
+pub async fn load_detail(state: &AppState, id: Uuid) -> Result<BatchDetail, ApiError> {
     let loaded = blocking::db(&state.pool, move |conn| execution::load(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(detail_of(&state, loaded).await?))
+    detail_of(state, loaded).await
 }
 
 /// One audit event.
@@ -400,13 +405,17 @@ pub async fn audit_trail(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(audit_events(&state, id.into_inner()).await?))
+}
+
+/// The batch's audit events in chain order (404 for an unknown batch).
+pub async fn audit_events(state: &AppState, id: Uuid) -> Result<Vec<AuditEventView>, ApiError> {
     let events = blocking::db(&state.pool, move |conn| {
         batches::find(conn, id)?;
         audit::chain_events(conn, &batch_chain(id))
     })
     .await?;
-    let out: Vec<AuditEventView> = events
+    Ok(events
         .into_iter()
         .map(|e| AuditEventView {
             seq: e.seq,
@@ -422,6 +431,5 @@ pub async fn audit_trail(
             prev_hash: e.prev_hash,
             hash: e.hash,
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(out))
+        .collect())
 }

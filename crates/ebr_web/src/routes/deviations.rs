@@ -88,13 +88,17 @@ pub async fn list(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(for_batch(&state, id.into_inner()).await?))
+}
+
+/// Every deviation of batch `id` with its current revision.
+pub async fn for_batch(state: &AppState, id: Uuid) -> Result<Vec<DeviationDetail>, ApiError> {
     let all = blocking::db(&state.pool, move |conn| {
         ebr_db::repo::batches::find(conn, id)?;
         deviations::for_batch(conn, id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(detail).collect::<Vec<_>>()))
+    Ok(all.into_iter().map(detail).collect())
 }
 
 /// A deviation opened by hand.

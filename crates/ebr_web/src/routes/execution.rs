@@ -249,3 +249,63 @@ pub async fn sign(
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
 }
+
+/// A value to check before it is recorded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// The field key.
+    pub field: String,
+    /// The value, in the same forms as for entries.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// How a value would be evaluated if recorded now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewView {
+    /// within_specification, alert or out_of_specification; absent for
+    /// kinds without limits (text, material, equipment, date-time).
+    pub evaluation: Option<String>,
+}
+
+/// Evaluate a value against its field's unit and limits without storing
+/// anything (the same rules recording applies), so a person sees an alert
+/// or out-of-specification value before saving it.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/steps/{step}/preview", tag = "execution", request_body = PreviewRequest,
+    params(("id" = Uuid, Path, description = "batch id"), ("step" = String, Path, description = "step key")),
+    responses(
+        (status = 200, body = PreviewView),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "unknown batch, step or field"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid_value"),
+    ))]
+pub async fn preview(
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    body: web::Json<PreviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (batch_id, step_key) = path.into_inner();
+    let PreviewRequest { field, value } = body.into_inner();
+    let (_, mbr) = blocking::db(&state.pool, move |conn| {
+        let batch = ebr_db::repo::batches::find(conn, batch_id)?;
+        ebr_db::repo::mbr::load(conn, batch.mbr_version_id)
+    })
+    .await?;
+    let step = mbr
+        .step(&step_key)
+        .ok_or_else(|| ApiError::NotFound(format!("no step {step_key} in this batch's MBR")))?;
+    let field = step
+        .fields
+        .iter()
+        .find(|f| f.key == field)
+        .ok_or_else(|| ApiError::NotFound(format!("no field {field} in step {step_key}")))?;
+    let parsed = ebr_domain::execution::parse_value(field, &value)?;
+    let evaluation = ebr_domain::execution::evaluate(field, &parsed)?;
+    Ok(HttpResponse::Ok().json(PreviewView {
+        evaluation: evaluation.and_then(|e| {
+            serde_json::to_value(e)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+        }),
+    }))
+}

@@ -59,12 +59,13 @@ fn summary(row: MbrVersionRow, status: MbrStatus) -> MbrSummary {
 /// Every MBR version with its status.
 #[utoipa::path(get, path = "/api/v1/mbrs", tag = "mbrs", responses((status = 200, body = Vec<MbrSummary>)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(summaries(&state).await?))
+}
+
+/// Every MBR version with its status.
+pub async fn summaries(state: &AppState) -> Result<Vec<MbrSummary>, ApiError> {
     let rows = blocking::db(&state.pool, mbr::list).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(|(r, s)| summary(r, s))
-            .collect::<Vec<_>>(),
-    ))
+    Ok(rows.into_iter().map(|(r, s)| summary(r, s)).collect())
 }
 
 /// One MBR version, its content and its signatures.
@@ -87,7 +88,11 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(load_detail(&state, id.into_inner()).await?))
+}
+
+/// One MBR version with its content and signatures (404 when unknown).
+pub async fn load_detail(state: &AppState, id: Uuid) -> Result<MbrDetail, ApiError> {
     let (row, content, status, sigs) = blocking::db(&state.pool, move |conn| {
         let (row, content) = mbr::load(conn, id)?;
         let status = mbr::current_status(conn, id)?;
@@ -95,11 +100,11 @@ pub async fn get(
         Ok((row, content, status, sigs))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(MbrDetail {
+    Ok(MbrDetail {
         summary: summary(row, status),
         content,
         signatures: sigs.into_iter().map(SignatureView::from).collect(),
-    }))
+    })
 }
 
 fn parse_body(req: &HttpRequest, body: &[u8]) -> Result<MasterBatchRecord, ApiError> {

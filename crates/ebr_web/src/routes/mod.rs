@@ -43,6 +43,7 @@ use crate::startup::AppState;
         session::logout,
         session::change_password,
         session::acknowledge,
+        session::choose_language,
         users::list,
         users::create,
         users::change_roles,
@@ -68,6 +69,7 @@ use crate::startup::AppState;
         execution::record,
         execution::correct,
         execution::sign,
+        execution::preview,
         deviations::list,
         deviations::open,
         deviations::revise,
@@ -99,7 +101,8 @@ pub struct RouteEntry {
     route: Route,
 }
 
-fn entry(method: Method, path: &'static str, route: Route) -> RouteEntry {
+/// A route of the table.
+pub fn entry(method: Method, path: &'static str, route: Route) -> RouteEntry {
     RouteEntry {
         method,
         path,
@@ -137,6 +140,11 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::POST,
             "/api/v1/session/acknowledgment",
             web::post().to(session::acknowledge),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/session/language",
+            web::post().to(session::choose_language),
         ),
         entry(Method::GET, "/api/v1/users", web::get().to(users::list)),
         entry(Method::POST, "/api/v1/users", web::post().to(users::create)),
@@ -240,6 +248,11 @@ pub fn route_table() -> Vec<RouteEntry> {
             web::post().to(execution::sign),
         ),
         entry(
+            Method::POST,
+            "/api/v1/batches/{id}/steps/{step}/preview",
+            web::post().to(execution::preview),
+        ),
+        entry(
             Method::GET,
             "/api/v1/batches/{id}/deviations",
             web::get().to(deviations::list),
@@ -325,6 +338,9 @@ pub fn route_table() -> Vec<RouteEntry> {
             web::get().to(record::pdf),
         ),
     ]
+    .into_iter()
+    .chain(crate::ui::routes::page_table())
+    .collect()
 }
 
 /// The (method, pattern) of every registered route.

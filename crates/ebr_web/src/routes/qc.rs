@@ -82,13 +82,17 @@ pub async fn list(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(for_batch(&state, id.into_inner()).await?))
+}
+
+/// Every QC result of batch `id`, oldest first.
+pub async fn for_batch(state: &AppState, id: Uuid) -> Result<Vec<QcResultView>, ApiError> {
     let all = blocking::db(&state.pool, move |conn| {
         ebr_db::repo::batches::find(conn, id)?;
         qc::for_batch(conn, id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(view).collect::<Vec<_>>()))
+    Ok(all.into_iter().map(view).collect())
 }
 
 /// A result to enter.

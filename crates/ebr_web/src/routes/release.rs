@@ -52,7 +52,11 @@ pub async fn exceptions(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(exception_list(&state, id.into_inner()).await?))
+}
+
+/// The review-by-exception list of batch `id`.
+pub async fn exception_list(state: &AppState, id: Uuid) -> Result<ExceptionList, ApiError> {
     let (batch, devs, review, sigs) = blocking::db(&state.pool, move |conn| {
         let batch = ebr_db::repo::execution::load(conn, id)?;
         let devs = deviations::for_batch(conn, id)?;
@@ -61,7 +65,7 @@ pub async fn exceptions(
         Ok((batch, devs, review, sigs))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ExceptionList {
+    Ok(ExceptionList {
         exceptions: exception_views(&batch.exceptions),
         deviations: devs.into_iter().map(detail).collect(),
         review: review_name(review).into(),
@@ -70,7 +74,7 @@ pub async fn exceptions(
             .filter(|s| s.meaning == SignatureMeaning::Reviewed)
             .map(SignatureView::from)
             .collect(),
-    }))
+    })
 }
 
 /// One finding that blocks release.
@@ -103,9 +107,13 @@ pub async fn gate(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(gate_view(&state, id.into_inner()).await?))
+}
+
+/// The release gate of batch `id`: every finding that blocks release.
+pub async fn gate_view(state: &AppState, id: Uuid) -> Result<GateView, ApiError> {
     let (s, findings) = blocking::db(&state.pool, move |conn| disposition::gate(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(GateView {
+    Ok(GateView {
         status: s.lifecycle.status().as_str().into(),
         releasable: findings.is_empty(),
         findings: findings
@@ -116,7 +124,7 @@ pub async fn gate(
                 detail: f.detail,
             })
             .collect(),
-    }))
+    })
 }
 
 /// Sign the batch: `reviewed` (QA, R29), `released` or `rejected` (release

@@ -291,3 +291,41 @@ pub async fn acknowledge(
     .await?;
     Ok(HttpResponse::Ok().json(session_view(Authenticated { person, ..current })))
 }
+
+/// The page language a person chooses.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageChoice {
+    /// `en` (English) or `zh` (Simplified Chinese).
+    pub language: String,
+}
+
+/// Choose the language of your browser pages (kept per person; until the
+/// first choice, the browser's language decides).
+#[utoipa::path(post, path = "/api/v1/session/language", tag = "session", request_body = LanguageChoice, responses(
+    (status = 204, description = "chosen"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "language_unsupported"),
+))]
+pub async fn choose_language(
+    state: web::Data<AppState>,
+    current: Authenticated,
+    body: web::Json<LanguageChoice>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(language) = crate::ui::i18n::Lang::parse(&body.language) else {
+        return Err(ApiError::Invalid {
+            code: "language_unsupported",
+            detail: format!(
+                "`{}` is not a language ebr has pages in; choose en or zh",
+                body.language
+            ),
+            problems: vec![],
+        });
+    };
+    let id = current.person.person.id;
+    let now = state.clock.now();
+    blocking::db(&state.pool, move |conn| {
+        ebr_db::repo::preferences::set_language(conn, id, language.code(), now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,11 @@
+//! One module per page or group of pages.
+
+pub mod audit;
+pub mod batches;
+pub mod execute;
+pub mod home;
+pub mod login;
+pub mod mbrs;
+pub mod qc;
+pub mod registry;
+pub mod review;
