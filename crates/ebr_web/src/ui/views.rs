@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use ebr_db::repo::{actor_person, people};
+use ebr_domain::execution::RecordedValue;
 use ebr_domain::limits::Range;
 use ebr_domain::mbr::{Field, FieldKind};
 use uuid::Uuid;
@@ -110,26 +111,19 @@ pub fn kind_of(field: &Field) -> &'static str {
     }
 }
 
-/// A recorded value as text (`92.5 %`, `pass`, the lot number, …).
+/// A recorded value as text (`92.5 %`, `pass`, the lot number, …), read
+/// through the domain's own [`RecordedValue`].
 pub fn value_text(ctx: &Ctx, e: &EntryView) -> String {
-    let shown = match &e.value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(true) => ctx.t("value.pass").to_string(),
-        serde_json::Value::Bool(false) => ctx.t("value.fail").to_string(),
-        serde_json::Value::Object(map) => map
-            .get("value")
-            .and_then(|v| v.as_str().map(str::to_string).or_else(|| Some(v.to_string())))
-            .unwrap_or_else(|| e.value.to_string()),
-        other => other.to_string(),
-    };
-    let shown = match shown.as_str() {
-        "true" => ctx.t("value.pass").to_string(),
-        "false" => ctx.t("value.fail").to_string(),
-        _ => shown,
-    };
-    match &e.unit {
-        Some(u) if !shown.ends_with(u.as_str()) => format!("{shown} {u}"),
-        _ => shown,
+    match serde_json::from_value::<RecordedValue>(e.value.clone()) {
+        Ok(RecordedValue::Number { value, unit }) => format!("{value} {unit}"),
+        Ok(RecordedValue::Text { text }) => text,
+        Ok(RecordedValue::Choice { option }) => option,
+        Ok(RecordedValue::Check { passed: true }) => format!("✓ {}", ctx.t("value.pass")),
+        Ok(RecordedValue::Check { passed: false }) => format!("✗ {}", ctx.t("value.fail")),
+        Ok(RecordedValue::Material { lot_number }) => lot_number,
+        Ok(RecordedValue::Equipment { code }) => code,
+        Ok(RecordedValue::DateTime { at }) => short_utc(&crate::routes::views::utc(at)),
+        Err(_) => e.value.to_string(),
     }
 }
 
