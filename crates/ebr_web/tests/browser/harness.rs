@@ -139,11 +139,13 @@ impl Browser {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-quic", "--no-first-run", "--window-size=768,1024",
+                    "--disable-quic", "--no-first-run", "--window-size=800,1200",
                     format!("--lang={lang}"),
                     format!("--user-data-dir={}", profile.display()),
                 ],
-                "prefs": { "intl.accept_languages": lang }
+                "prefs": { "intl.accept_languages": lang },
+                // A tablet's viewport, exactly: 768×1024 CSS pixels.
+                "mobileEmulation": { "deviceMetrics": { "width": 768, "height": 1024, "pixelRatio": 1.0, "touch": true } }
             }
         });
         let Value::Object(caps) = caps else {

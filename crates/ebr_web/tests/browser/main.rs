@@ -12,4 +12,6 @@
 
 mod harness;
 mod journey;
+mod screens;
 mod seed;
+mod sessions;

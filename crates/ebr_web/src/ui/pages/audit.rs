@@ -106,7 +106,11 @@ pub async fn trail(
                 who: names.actor(&e.actor),
                 refused: e.action.ends_with(".refused"),
                 action: e.action,
-                record: format!("{} {}", e.entity_type, e.entity_id),
+                record: format!(
+                    "{} {}",
+                    e.entity_type,
+                    e.entity_id.chars().take(13).collect::<String>()
+                ),
                 old: e.old_value.unwrap_or_default(),
                 new: e.new_value.unwrap_or_default(),
                 reason: e.reason.unwrap_or_default(),

@@ -73,6 +73,7 @@ struct StepPage<'a> {
     is_current: bool,
     fields: Vec<FieldShown>,
     open_fields: usize,
+    has_entries: bool,
     signatures: Vec<SignatureShown>,
     exceptions: Vec<&'a ExceptionView>,
     bill_of_materials: Vec<String>,
@@ -174,6 +175,7 @@ pub async fn step(
             is_current: batch.current_step.as_deref() == Some(step_key.as_str()),
             fields,
             open_fields,
+            has_entries: !view.entries.is_empty(),
             signatures,
             exceptions: batch
                 .exceptions

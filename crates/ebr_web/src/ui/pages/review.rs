@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::auth::current::Authenticated;
 use crate::routes::batches::BatchDetail;
 use crate::routes::deviations::{for_batch, DeviationDetail};
-use crate::routes::release::{exception_list, gate_view, ExceptionList, GateView};
+use crate::routes::release::{exception_list, gate_view, ExceptionList, FindingView, GateView};
 use crate::startup::AppState;
 use crate::ui::page::{render, Ctx};
 use crate::ui::pages::batches::load;
@@ -49,6 +49,29 @@ pub async fn deviations(
     ctx.finish(&req, result)
 }
 
+/// Findings of one kind, so a long gate reads as a few lines.
+#[derive(Debug)]
+pub struct FindingGroup<'a> {
+    /// The finding code.
+    pub code: &'a str,
+    /// Every finding of this code.
+    pub items: Vec<&'a FindingView>,
+}
+
+fn grouped(gate: &GateView) -> Vec<FindingGroup<'_>> {
+    let mut groups: Vec<FindingGroup<'_>> = Vec::new();
+    for f in &gate.findings {
+        match groups.iter_mut().find(|g| g.code == f.code) {
+            Some(g) => g.items.push(f),
+            None => groups.push(FindingGroup {
+                code: &f.code,
+                items: vec![f],
+            }),
+        }
+    }
+    groups
+}
+
 #[derive(Template)]
 #[template(path = "review.html")]
 struct ReviewPage<'a> {
@@ -56,7 +79,8 @@ struct ReviewPage<'a> {
     batch: &'a BatchDetail,
     tab: &'static str,
     list: ExceptionList,
-    gate: GateView,
+    gate: &'a GateView,
+    groups: Vec<FindingGroup<'a>>,
     terminal: bool,
 }
 
@@ -82,7 +106,8 @@ pub async fn review(
             batch: &batch,
             tab: "review",
             list,
-            gate,
+            gate: &gate,
+            groups: grouped(&gate),
             terminal,
         })
     }
