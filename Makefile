@@ -31,7 +31,7 @@ run: build db-up ## Build, provision the database, seed demo data, serve at http
 	@DATABASE_URL='$(DEV_DB_URL)' EBR__SECURITY__SECURE_COOKIE=$${EBR__SECURITY__SECURE_COOKIE:-false} exec $(EBR) serve --bind $(BIND)
 
 .PHONY: test
-test: build-deps test-db-up ## Provision a test database and run every test against it
+test: build-deps browser-deps test-db-up ## Provision a test database and run every test against it (browser tests in headless Chromium included)
 	@if [ -z "$${DATABASE_URL:-}" ]; then scripts/pg.sh clean-tests test $(EBR_TEST_PG_PORT); fi
 	@if cargo nextest --version >/dev/null 2>&1; then \
 		DATABASE_URL='$(TEST_DB_URL)' cargo nextest run --workspace --no-fail-fast; \
@@ -39,6 +39,12 @@ test: build-deps test-db-up ## Provision a test database and run every test agai
 		DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --no-fail-fast; \
 	fi
 	@DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --doc --quiet
+
+.PHONY: screenshots
+screenshots: build-deps browser-deps test-db-up ## Screenshots of the tablet screens (768x1024) into .screenshots/ (git-ignored)
+	@mkdir -p .screenshots
+	@DATABASE_URL='$(TEST_DB_URL)' EBR_SCREENSHOT_DIR='$(CURDIR)/.screenshots' cargo test -p ebr_web --test browser screens -- --test-threads=2
+	@echo "screenshots:"; ls -1 .screenshots/*.png
 
 .PHONY: bench
 bench: build-deps test-db-up ## Measure everything and print one table (release build; private databases; ~10 min)
@@ -86,6 +92,10 @@ build: build-deps ## Build the ebr binary
 .PHONY: build-deps
 build-deps: ## Install the system libraries the build needs (libpq) when missing
 	@scripts/ensure-build-deps.sh
+
+.PHONY: browser-deps
+browser-deps: ## Install Debian's chromium and chromium-driver when missing (for the browser tests)
+	@scripts/ensure-browser.sh
 
 .PHONY: db-up
 db-up: ## Start the local development database (no-op when DATABASE_URL is set)

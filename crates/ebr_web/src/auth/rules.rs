@@ -256,7 +256,11 @@ pub const RULES: &[Rule] = &[
         Access::Roles(GMP_READERS),
     ),
     rule("GET", "/batches/{id}/qc", Access::Roles(GMP_READERS)),
-    rule("GET", "/batches/{id}/deviations", Access::Roles(GMP_READERS)),
+    rule(
+        "GET",
+        "/batches/{id}/deviations",
+        Access::Roles(GMP_READERS),
+    ),
     rule("GET", "/batches/{id}/review", Access::Roles(GMP_READERS)),
     rule("GET", "/batches/{id}/audit", Access::Roles(GMP_READERS)),
     rule("GET", "/mbrs", Access::Roles(GMP_READERS)),

@@ -155,7 +155,10 @@ impl Ctx {
         name2: &str,
         value2: impl std::fmt::Display,
     ) -> String {
-        self.tf(key, &[(name, &value.to_string()), (name2, &value2.to_string())])
+        self.tf(
+            key,
+            &[(name, &value.to_string()), (name2, &value2.to_string())],
+        )
     }
 
     /// The messages the page script needs, as JSON.
@@ -273,7 +276,11 @@ pub fn refusal(req: &HttpRequest, error: &ApiError) -> HttpResponse {
     let code = error.code();
     match error {
         ApiError::Unauthorized { .. } => {
-            let expired = if code == "session_expired" { "&expired=1" } else { "" };
+            let expired = if code == "session_expired" {
+                "&expired=1"
+            } else {
+                ""
+            };
             see_other(&format!(
                 "/login?next={}{expired}",
                 encode_component(&here(req))
@@ -327,7 +334,11 @@ pub fn error_page(req: &HttpRequest, lang: Lang, error: &ApiError) -> HttpRespon
 impl Ctx {
     /// Finishes a page: the rendered page, or the error as a page in this
     /// context's language (a session that ended meanwhile goes to the login).
-    pub fn finish(&self, req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> HttpResponse {
+    pub fn finish(
+        &self,
+        req: &HttpRequest,
+        result: Result<HttpResponse, ApiError>,
+    ) -> HttpResponse {
         match result {
             Ok(response) => response,
             Err(e @ ApiError::Unauthorized { .. }) => refusal(req, &e),

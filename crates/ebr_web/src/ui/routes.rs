@@ -16,7 +16,11 @@ pub fn page_table() -> Vec<RouteEntry> {
         entry(Method::GET, "/", web::get().to(home::home)),
         entry(Method::GET, "/account", web::get().to(login::account)),
         entry(Method::GET, "/batches", web::get().to(batches::list)),
-        entry(Method::GET, "/batches/{id}", web::get().to(batches::overview)),
+        entry(
+            Method::GET,
+            "/batches/{id}",
+            web::get().to(batches::overview),
+        ),
         entry(
             Method::GET,
             "/batches/{id}/steps/{step}",
@@ -33,7 +37,11 @@ pub fn page_table() -> Vec<RouteEntry> {
             "/batches/{id}/review",
             web::get().to(review::review),
         ),
-        entry(Method::GET, "/batches/{id}/audit", web::get().to(audit::trail)),
+        entry(
+            Method::GET,
+            "/batches/{id}/audit",
+            web::get().to(audit::trail),
+        ),
         entry(Method::GET, "/mbrs", web::get().to(mbrs::list)),
         entry(Method::GET, "/mbrs/{id}", web::get().to(mbrs::view)),
         entry(Method::GET, "/registry", web::get().to(registry::registry)),

@@ -80,7 +80,11 @@ pub fn limits_text(ctx: &Ctx, field: &Field) -> String {
                 parts.push(format!("{} {}", ctx.t("field.normal"), range_text(a, unit)));
             }
             if let Some(a) = action {
-                parts.push(format!("{} {}", ctx.t("field.specification"), range_text(a, unit)));
+                parts.push(format!(
+                    "{} {}",
+                    ctx.t("field.specification"),
+                    range_text(a, unit)
+                ));
             }
             parts.join(" · ")
         }

@@ -2,7 +2,7 @@
 //! what the running server enforces, for every role and without a session.
 
 use ebr_domain::identity::Role;
-use ebr_web::auth::rules::{rule_for, Access, RULES};
+use ebr_web::auth::rules::{is_page, rule_for, Access, RULES};
 use ebr_web::routes::{registered, ApiDoc};
 use serde_json::Value;
 use utoipa::OpenApi;
@@ -34,7 +34,7 @@ fn r4_every_registered_route_has_a_rule_and_is_documented() {
         );
     }
     let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
-    for (method, path) in &routes {
+    for (method, path) in routes.iter().filter(|(_, p)| !is_page(p)) {
         let documented = doc["paths"][*path][method.as_str().to_lowercase()].is_object();
         assert!(
             documented,
@@ -48,8 +48,9 @@ fn code(body: &Value) -> &str {
 }
 
 /// R4, R7: the table walked against the real server: no session → 401 on
-/// every non-public route; a role outside the rule → 403 `role_forbidden`
-/// (and the denial is audited); a role inside it gets past authorization.
+/// every non-public API route and a redirect to the login on every page; a
+/// role outside the rule → 403 `role_forbidden` (and the denial is
+/// audited); a role inside it gets past authorization.
 #[tokio::test]
 async fn r7_route_by_role_table_is_enforced_for_every_route_and_role() {
     let mut app = TestApp::spawn();
@@ -83,15 +84,39 @@ async fn r7_route_by_role_table_is_enforced_for_every_route_and_role() {
             async move {
                 let response = request.send().await.unwrap();
                 let status = response.status().as_u16();
-                let body: Value = response.json().await.unwrap_or(Value::Null);
+                let location = response
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let text = response.text().await.unwrap_or_default();
+                // Pages answer HTML that names the rule in `data-code`.
+                let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| {
+                    let code = text
+                        .split("data-code=\"")
+                        .nth(1)
+                        .and_then(|rest| rest.split('"').next())
+                        .unwrap_or("");
+                    serde_json::json!({ "code": code, "location": location })
+                });
                 (status, body)
             }
         };
-        let (status, body) = send(reqwest::Client::new()).await;
+        let anonymous = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let (status, body) = send(anonymous).await;
         match rule.access {
             Access::Public => assert!(
                 status != 401 && status != 403,
                 "{method} {pattern} public but {status} {body}"
+            ),
+            _ if is_page(pattern) => assert_eq!(
+                (status, body["location"].as_str().unwrap_or("")),
+                (303, format!("/login?next={path}").as_str()),
+                "{method} {pattern} without a session goes to the login"
             ),
             _ => assert_eq!(
                 (status, code(&body)),

@@ -130,7 +130,8 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .context("start chromedriver")?;
-        let profile = std::env::temp_dir().join(format!("ebr-chrome-{}", uuid::Uuid::now_v7().simple()));
+        let profile =
+            std::env::temp_dir().join(format!("ebr-chrome-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&profile)?;
         let caps = json!({
             "browserName": "chrome",
@@ -154,9 +155,8 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         let client = loop {
-            let mut builder = ClientBuilder::new(
-                hyper_util::client::legacy::connect::HttpConnector::new(),
-            );
+            let mut builder =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
             match builder.capabilities(caps.clone()).connect(&url).await {
                 Ok(client) => break client,
                 Err(e) if started.elapsed() < Duration::from_secs(20) => {
@@ -203,7 +203,11 @@ impl Browser {
 
     /// Waits until the document is loaded.
     pub async fn ready(&self) -> Result<()> {
-        self.wait_until("document ready", "return document.readyState === 'complete' && !!document.body").await
+        self.wait_until(
+            "document ready",
+            "return document.readyState === 'complete' && !!document.body",
+        )
+        .await
     }
 
     /// Waits (up to 15 s) until the script returns true.
@@ -252,9 +256,15 @@ impl Browser {
     /// Clicks a submit button and waits for the page that follows (the
     /// script reloads or navigates after a successful change).
     pub async fn submit_and_wait(&self, css: &str) -> Result<()> {
-        self.client.execute("window.__ebrOld = true", vec![]).await?;
+        self.client
+            .execute("window.__ebrOld = true", vec![])
+            .await?;
         self.click(css).await?;
-        self.wait_until(&format!("the page after {css}"), "return window.__ebrOld !== true && document.readyState === 'complete'").await
+        self.wait_until(
+            &format!("the page after {css}"),
+            "return window.__ebrOld !== true && document.readyState === 'complete'",
+        )
+        .await
     }
 
     /// Runs a script and returns its value.
@@ -278,7 +288,10 @@ impl Browser {
         self.type_into("#password", PASSWORD).await?;
         self.submit_and_wait("#login button[type=submit]").await?;
         if self.path().await?.starts_with("/login") {
-            bail!("login of {username} failed: {}", self.text("#login .form-error").await.unwrap_or_default());
+            bail!(
+                "login of {username} failed: {}",
+                self.text("#login .form-error").await.unwrap_or_default()
+            );
         }
         Ok(())
     }
@@ -291,21 +304,30 @@ impl Browser {
     /// Signs through the signature dialog of the form `form_css`, with the
     /// username too when the dialog asks for it.
     pub async fn sign(&self, form_css: &str, username: &str, password: &str) -> Result<()> {
-        self.click(&format!("{form_css} button[type=submit]")).await?;
+        self.click(&format!("{form_css} button[type=submit]"))
+            .await?;
         self.el("#sign-dialog[open]").await?;
-        let needs_user = self.js("return !document.getElementById('sign-username-row').hidden").await?;
+        let needs_user = self
+            .js("return !document.getElementById('sign-username-row').hidden")
+            .await?;
         if needs_user == Value::Bool(true) {
             self.type_into("#sign-username", username).await?;
         }
         self.type_into("#sign-password", password).await?;
-        self.client.execute("window.__ebrOld = true", vec![]).await?;
+        self.client
+            .execute("window.__ebrOld = true", vec![])
+            .await?;
         self.click("#sign-submit").await?;
         Ok(())
     }
 
     /// Waits for the page a successful signature loads.
     pub async fn signed(&self) -> Result<()> {
-        self.wait_until("the page after signing", "return window.__ebrOld !== true && document.readyState === 'complete'").await
+        self.wait_until(
+            "the page after signing",
+            "return window.__ebrOld !== true && document.readyState === 'complete'",
+        )
+        .await
     }
 }
 
@@ -329,7 +351,10 @@ where
         let shot = browser.save_failure().await;
         let at = browser.path().await.unwrap_or_default();
         browser.finish().await;
-        panic!("{name} failed at {at}: {e:#}\nscreenshot: {}", shot.display());
+        panic!(
+            "{name} failed at {at}: {e:#}\nscreenshot: {}",
+            shot.display()
+        );
     }
     browser.finish().await;
 }

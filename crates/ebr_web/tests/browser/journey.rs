@@ -38,7 +38,11 @@ pub async fn fill_step(b: &Browser, site: &Site, step: &Step) -> Result<()> {
                 b.el(&css).await?.select_by_value(&text).await?;
             }
             FieldKind::Check {} => {
-                b.click(&format!("input[name='values.{}'][value='{text}']", field.key)).await?;
+                b.click(&format!(
+                    "input[name='values.{}'][value='{text}']",
+                    field.key
+                ))
+                .await?;
             }
             FieldKind::Material { .. } | FieldKind::Equipment { .. } => {
                 b.type_into(&css, &format!("{text}\u{E007}")).await?;
@@ -63,28 +67,54 @@ async fn state_of_step(b: &Browser) -> Result<String> {
     b.text("#step-state").await
 }
 
-async fn operator_performs_first_step(site: &Site, b: &Browser, batch: Uuid, step: &Step) -> Result<()> {
+async fn operator_performs_first_step(
+    site: &Site,
+    b: &Browser,
+    batch: Uuid,
+    step: &Step,
+) -> Result<()> {
     b.login(site, "zhang.wei").await?;
     let home = b.text("#work-perform").await?;
-    ensure!(home.contains(BATCH) && home.contains(&step.name), "the operator's worklist offers the step: {home}");
+    ensure!(
+        home.contains(BATCH) && home.contains(&step.name),
+        "the operator's worklist offers the step: {home}"
+    );
     b.click("#work-perform a").await?;
     b.ready().await?;
     ensure!(b.path().await? == format!("/batches/{batch}/steps/{}", step.key));
-    ensure!(b.text("#step").await?.contains(&step.instructions.chars().take(30).collect::<String>()));
+    ensure!(b
+        .text("#step")
+        .await?
+        .contains(&step.instructions.chars().take(30).collect::<String>()));
     // Limits are shown before entry.
     let limits = b.text("#entry-form").await?;
-    ensure!(limits.contains("specification"), "limits shown before entry: {limits}");
+    ensure!(
+        limits.contains("specification"),
+        "limits shown before entry: {limits}"
+    );
     // R-UI: an out-of-specification value is flagged with its consequence before saving.
     let number = step
         .fields
         .iter()
-        .find(|f| matches!(f.kind, FieldKind::Number { action: Some(_), .. }))
+        .find(|f| {
+            matches!(
+                f.kind,
+                FieldKind::Number {
+                    action: Some(_),
+                    ..
+                }
+            )
+        })
         .context("a number field with a specification")?;
-    b.type_into(&format!("#f-{}", number.key), "9999\u{E004}").await?;
+    b.type_into(&format!("#f-{}", number.key), "9999\u{E004}")
+        .await?;
     b.wait_until("the out-of-specification warning", &format!(
         "return document.getElementById('hint-f-{}').textContent.includes('Out of specification')", number.key)).await?;
     let warning = b.text(&format!("#hint-f-{}", number.key)).await?;
-    ensure!(warning.contains("deviation") && warning.contains("cannot be released"), "consequence spelled out: {warning}");
+    ensure!(
+        warning.contains("deviation") && warning.contains("cannot be released"),
+        "consequence spelled out: {warning}"
+    );
     fill_step(b, site, step).await?;
     b.wait_until("the warning cleared", &format!(
         "return document.getElementById('hint-f-{}').textContent.includes('Within specification')", number.key)).await?;
@@ -93,10 +123,18 @@ async fn operator_performs_first_step(site: &Site, b: &Browser, batch: Uuid, ste
     ensure!(b.text("table.entries").await?.contains(&number.label));
     // R19/R16: the first signature of the session asks for the username too;
     // a wrong password is refused and nothing is signed.
-    b.sign("#sign-performed", "zhang.wei", "not-my-password").await?;
-    b.wait_until("the refusal in the dialog", "return !document.getElementById('sign-error').hidden").await?;
+    b.sign("#sign-performed", "zhang.wei", "not-my-password")
+        .await?;
+    b.wait_until(
+        "the refusal in the dialog",
+        "return !document.getElementById('sign-error').hidden",
+    )
+    .await?;
     let refusal = b.text("#sign-error").await?;
-    ensure!(refusal.contains("Password incorrect") && refusal.contains("password_incorrect"), "{refusal}");
+    ensure!(
+        refusal.contains("Password incorrect") && refusal.contains("password_incorrect"),
+        "{refusal}"
+    );
     b.type_into("#sign-password", PASSWORD).await?;
     b.click("#sign-submit").await?;
     b.signed().await?;
@@ -104,9 +142,16 @@ async fn operator_performs_first_step(site: &Site, b: &Browser, batch: Uuid, ste
     ensure!(state_of_step(b).await?.contains("Awaiting verification"));
     // R42: the performer cannot verify their own step.
     b.sign("#sign-verified", "zhang.wei", PASSWORD).await?;
-    b.wait_until("the self-verification refusal", "return !document.querySelector('#sign-verified .form-error').hidden").await?;
+    b.wait_until(
+        "the self-verification refusal",
+        "return !document.querySelector('#sign-verified .form-error').hidden",
+    )
+    .await?;
     let refusal = b.text("#sign-verified .form-error").await?;
-    ensure!(refusal.contains("cannot verify") && refusal.contains("performer_cannot_verify"), "{refusal}");
+    ensure!(
+        refusal.contains("cannot verify") && refusal.contains("performer_cannot_verify"),
+        "{refusal}"
+    );
     ensure!(state_of_step(b).await?.contains("Awaiting verification"));
     b.logout().await
 }
@@ -118,7 +163,10 @@ async fn second_person_verifies(site: &Site, b: &Browser, step: &Step) -> Result
     b.click("#work-verify a").await?;
     b.ready().await?;
     let signatures = b.text("#sig-h + ul").await.unwrap_or_default();
-    ensure!(signatures.contains("张伟"), "the performer's signature is shown: {signatures}");
+    ensure!(
+        signatures.contains("张伟"),
+        "the performer's signature is shown: {signatures}"
+    );
     b.sign("#sign-verified", "maria.garcia", PASSWORD).await?;
     b.signed().await?;
     ensure!(state_of_step(b).await?.contains("Complete"));
@@ -128,7 +176,8 @@ async fn second_person_verifies(site: &Site, b: &Browser, step: &Step) -> Result
 async fn operator_finishes(site: &Site, b: &Browser, batch: Uuid, steps: &[Step]) -> Result<()> {
     b.login(site, "zhang.wei").await?;
     for step in steps {
-        b.goto(&site.url(&format!("/batches/{batch}/steps/{}", step.key))).await?;
+        b.goto(&site.url(&format!("/batches/{batch}/steps/{}", step.key)))
+            .await?;
         fill_step(b, site, step).await?;
         b.submit_and_wait("#save-entries").await?;
         b.sign("#sign-performed", "zhang.wei", PASSWORD).await?;
@@ -137,9 +186,14 @@ async fn operator_finishes(site: &Site, b: &Browser, batch: Uuid, steps: &[Step]
             b.logout().await?;
             second_person_verifies(site, b, step).await?;
             b.login(site, "zhang.wei").await?;
-            b.goto(&site.url(&format!("/batches/{batch}/steps/{}", step.key))).await?;
+            b.goto(&site.url(&format!("/batches/{batch}/steps/{}", step.key)))
+                .await?;
         }
-        ensure!(state_of_step(b).await?.contains("Complete"), "{} complete", step.key);
+        ensure!(
+            state_of_step(b).await?.contains("Complete"),
+            "{} complete",
+            step.key
+        );
     }
     b.goto(&site.url(&format!("/batches/{batch}"))).await?;
     ensure!(b.text("main").await?.contains("47 of 47 steps complete"));
@@ -152,7 +206,11 @@ fn passing_result(spec: &QcSpecification) -> String {
             .min
             .or(acceptance.max)
             .map(|n| n.to_string())
-            .or_else(|| acceptance.below.map(|b| (b.value() / rust_decimal::Decimal::from(2)).to_string()))
+            .or_else(|| {
+                acceptance
+                    .below
+                    .map(|b| (b.value() / rust_decimal::Decimal::from(2)).to_string())
+            })
             .unwrap_or_else(|| "1".into()),
         QcSpecification::Expected { expected, .. } => expected.clone(),
     }
@@ -166,44 +224,84 @@ async fn qc_enters_and_reviews(site: &Site, b: &Browser, batch: Uuid) -> Result<
         let section = format!("#enter-{}", test.key);
         let value = passing_result(&test.spec);
         match &test.spec {
-            QcSpecification::Numeric { .. } => b.type_into(&format!("{section} input[name=value]"), &value).await?,
+            QcSpecification::Numeric { .. } => {
+                b.type_into(&format!("{section} input[name=value]"), &value)
+                    .await?
+            }
             QcSpecification::Expected { .. } => {
-                b.el(&format!("{section} select[name=outcome]")).await?.select_by_value(&value).await?;
+                b.el(&format!("{section} select[name=outcome]"))
+                    .await?
+                    .select_by_value(&value)
+                    .await?;
             }
         }
         b.js(&format!(
             "document.querySelector('{section} input[name=tested_at]').value = new Date(Date.now() - 86400000).toISOString().slice(0, 16); return true"
         ))
         .await?;
-        b.type_into(&format!("{section} input[name=instrument_id]"), "QC-INSTR-01").await?;
-        b.type_into(&format!("{section} input[name=sample_id]"), &format!("{BATCH}-QC-{}", test.key)).await?;
-        b.submit_and_wait(&format!("{section} button[type=submit]")).await?;
-        ensure!(flash(b).await?.contains("QC result entered"), "{}", test.key);
+        b.type_into(
+            &format!("{section} input[name=instrument_id]"),
+            "QC-INSTR-01",
+        )
+        .await?;
+        b.type_into(
+            &format!("{section} input[name=sample_id]"),
+            &format!("{BATCH}-QC-{}", test.key),
+        )
+        .await?;
+        b.submit_and_wait(&format!("{section} button[type=submit]"))
+            .await?;
+        ensure!(
+            flash(b).await?.contains("QC result entered"),
+            "{}",
+            test.key
+        );
     }
-    ensure!(b.text("main").await?.contains(&format!("{0} of {0} release tests have a result", mbr.release_panel.len())));
+    ensure!(b.text("main").await?.contains(&format!(
+        "{0} of {0} release tests have a result",
+        mbr.release_panel.len()
+    )));
     // R44: the analyst who entered a result cannot review it.
     let first = mbr.release_panel.first().context("a release test")?;
-    b.sign(&format!("#review-{}", first.key), "li.na", PASSWORD).await?;
-    b.wait_until("the second-analyst refusal", &format!(
-        "return !document.querySelector('#review-{} .form-error').hidden", first.key)).await?;
-    ensure!(b.text(&format!("#review-{} .form-error", first.key)).await?.contains("analyst_cannot_review"));
+    b.sign(&format!("#review-{}", first.key), "li.na", PASSWORD)
+        .await?;
+    b.wait_until(
+        "the second-analyst refusal",
+        &format!(
+            "return !document.querySelector('#review-{} .form-error').hidden",
+            first.key
+        ),
+    )
+    .await?;
+    ensure!(b
+        .text(&format!("#review-{} .form-error", first.key))
+        .await?
+        .contains("analyst_cannot_review"));
     b.logout().await?;
     b.login(site, "tom.becker").await?;
     let queue = b.text("#work-qc").await?;
-    ensure!(queue.contains(BATCH), "the second analyst's worklist: {queue}");
+    ensure!(
+        queue.contains(BATCH),
+        "the second analyst's worklist: {queue}"
+    );
     b.goto(&site.url(&format!("/batches/{batch}/qc"))).await?;
     for test in &mbr.release_panel {
-        b.sign(&format!("#review-{}", test.key), "tom.becker", PASSWORD).await?;
+        b.sign(&format!("#review-{}", test.key), "tom.becker", PASSWORD)
+            .await?;
         b.signed().await?;
     }
-    ensure!(b.text("main").await?.contains(&format!("{} reviewed", mbr.release_panel.len())));
+    ensure!(b
+        .text("main")
+        .await?
+        .contains(&format!("{} reviewed", mbr.release_panel.len())));
     b.logout().await
 }
 
 async fn qa_reviews(site: &Site, b: &Browser, batch: Uuid) -> Result<()> {
     b.login(site, "wang.fang").await?;
     ensure!(b.text("#work-qa").await?.contains(BATCH));
-    b.goto(&site.url(&format!("/batches/{batch}/review"))).await?;
+    b.goto(&site.url(&format!("/batches/{batch}/review")))
+        .await?;
     // Before QA signs, the gate names the missing review.
     ensure!(b.text("#release-gate").await?.contains("QA review missing"));
     b.sign("#attest-review", "wang.fang", PASSWORD).await?;
@@ -216,8 +314,12 @@ async fn qa_reviews(site: &Site, b: &Browser, batch: Uuid) -> Result<()> {
 async fn release_authority_releases(site: &Site, b: &Browser, batch: Uuid) -> Result<()> {
     b.login(site, "anna.schmidt").await?;
     ensure!(b.text("#work-release").await?.contains(BATCH));
-    b.goto(&site.url(&format!("/batches/{batch}/review"))).await?;
-    ensure!(b.text("#gate-state").await?.contains("Nothing blocks release"));
+    b.goto(&site.url(&format!("/batches/{batch}/review")))
+        .await?;
+    ensure!(b
+        .text("#gate-state")
+        .await?
+        .contains("Nothing blocks release"));
     b.sign("#release-batch", "anna.schmidt", PASSWORD).await?;
     b.signed().await?;
     ensure!(flash(b).await?.contains("Batch released"));
@@ -230,23 +332,43 @@ async fn auditor_downloads(site: &Site, b: &Browser, batch: Uuid) -> Result<()> 
     b.goto(&site.url("/batches")).await?;
     b.type_into("#q", "UI-0001").await?;
     b.el("#status").await?.select_by_value("released").await?;
-    b.submit_and_wait("form.filters button[type=submit]").await?;
+    b.submit_and_wait("form.filters button[type=submit]")
+        .await?;
     let list = b.text("table.list tbody").await?;
-    ensure!(list.contains(BATCH) && !list.contains("BR-2026-0002"), "search result: {list}");
+    ensure!(
+        list.contains(BATCH) && !list.contains("BR-2026-0002"),
+        "search result: {list}"
+    );
     b.click("table.list tbody a").await?;
     b.ready().await?;
     ensure!(b.path().await? == format!("/batches/{batch}"));
     // The audit trail shows every signature, filterable.
-    b.goto(&site.url(&format!("/batches/{batch}/audit?action=signature.created"))).await?;
+    b.goto(&site.url(&format!("/batches/{batch}/audit?action=signature.created")))
+        .await?;
     let trail = b.text("table.audit").await?;
-    ensure!(trail.contains("signature.created") && !trail.contains("entry.recorded"), "filtered trail");
+    ensure!(
+        trail.contains("signature.created") && !trail.contains("entry.recorded"),
+        "filtered trail"
+    );
     // The refused self-verification is in the trail, naming the rule.
-    b.el("#a-action").await?.select_by_value("step.sign.refused").await?;
-    b.submit_and_wait("form.filters button[type=submit]").await?;
+    b.el("#a-action")
+        .await?
+        .select_by_value("step.sign.refused")
+        .await?;
+    b.submit_and_wait("form.filters button[type=submit]")
+        .await?;
     let refused = b.text("table.audit").await?;
-    ensure!(refused.contains("performer_cannot_verify") && refused.contains("refused"), "refusal in the trail: {refused}");
+    ensure!(
+        refused.contains("performer_cannot_verify") && refused.contains("refused"),
+        "refusal in the trail: {refused}"
+    );
     // The PDF link downloads the record with the auditor's session.
-    let href = b.el("#pdf-download").await?.attr("href").await?.context("PDF link")?;
+    let href = b
+        .el("#pdf-download")
+        .await?
+        .attr("href")
+        .await?
+        .context("PDF link")?;
     let fetched = b
         .client
         .execute_async(
@@ -261,8 +383,14 @@ async fn auditor_downloads(site: &Site, b: &Browser, batch: Uuid) -> Result<()> 
         .await?;
     ensure!(fetched["status"] == 200, "PDF download: {fetched}");
     ensure!(fetched["head"] == "%PDF-", "a PDF: {fetched}");
-    ensure!(fetched["size"].as_u64().unwrap_or(0) > 10_000, "a whole record: {fetched}");
-    ensure!(fetched["sha"].as_str().is_some_and(|s| s.len() == 64), "record hash header: {fetched}");
+    ensure!(
+        fetched["size"].as_u64().unwrap_or(0) > 10_000,
+        "a whole record: {fetched}"
+    );
+    ensure!(
+        fetched["sha"].as_str().is_some_and(|s| s.len() == 64),
+        "record hash header: {fetched}"
+    );
     b.logout().await
 }
 

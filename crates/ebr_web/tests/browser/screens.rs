@@ -20,22 +20,36 @@ fn screenshot_dir() -> PathBuf {
 
 /// Checks the tablet rules on the current page and saves its screenshot.
 async fn check_and_save(b: &Browser, name: &str) -> Result<()> {
-    let size = b.js("return [window.innerWidth, window.innerHeight]").await?;
-    ensure!(size == serde_json::json!([768, 1024]), "a 768×1024 viewport, got {size}");
+    let size = b
+        .js("return [window.innerWidth, window.innerHeight]")
+        .await?;
+    ensure!(
+        size == serde_json::json!([768, 1024]),
+        "a 768×1024 viewport, got {size}"
+    );
     let overflow = b
         .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await?;
-    ensure!(overflow.as_i64() == Some(0), "{name}: horizontal scrolling by {overflow} px");
+    ensure!(
+        overflow.as_i64() == Some(0),
+        "{name}: horizontal scrolling by {overflow} px"
+    );
     let small = b
         .js("return Array.from(document.querySelectorAll('button, input:not([type=radio]):not([type=checkbox]):not([type=hidden]), select, textarea, summary, a.button, nav a, label.radio'))
                .filter(e => e.offsetParent !== null)
                .map(e => [e.outerHTML.slice(0, 80), Math.round(e.getBoundingClientRect().height)])
                .filter(([, h]) => h < 44)")
         .await?;
-    ensure!(small.as_array().is_some_and(Vec::is_empty), "{name}: touch targets under 44 px: {small}");
+    ensure!(
+        small.as_array().is_some_and(Vec::is_empty),
+        "{name}: touch targets under 44 px: {small}"
+    );
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("{name}.png")), b.client.screenshot().await?)?;
+    std::fs::write(
+        dir.join(format!("{name}.png")),
+        b.client.screenshot().await?,
+    )?;
     Ok(())
 }
 
@@ -47,9 +61,14 @@ fn batch_id(site: &Site, number: &str) -> Result<uuid::Uuid> {
 async fn execution_screen(site: &Site, b: &Browser, suffix: &str) -> Result<()> {
     let batch = batch_id(site, "BR-2026-0002")?;
     b.login(site, "zhang.wei").await?;
-    b.goto(&site.url(&format!("/batches/{batch}/steps/s1-seed"))).await?;
+    b.goto(&site.url(&format!("/batches/{batch}/steps/s1-seed")))
+        .await?;
     b.type_into("#f-seeding_density", "90000\u{E004}").await?;
-    b.wait_until("the evaluation", "return document.getElementById('hint-f-seeding_density').textContent !== ''").await?;
+    b.wait_until(
+        "the evaluation",
+        "return document.getElementById('hint-f-seeding_density').textContent !== ''",
+    )
+    .await?;
     b.js("window.scrollTo(0, document.getElementById('entry-h').getBoundingClientRect().top + window.scrollY - 330); return true").await?;
     check_and_save(b, &format!("execution-{suffix}")).await?;
     b.js("window.scrollTo(0, 0); return true").await?;
@@ -66,14 +85,17 @@ async fn tablet_screens_fit_768_by_1024_with_44px_targets() {
             execution_screen(&site, &b, "en").await?;
             let in_progress = batch_id(&site, "BR-2026-0002")?;
             b.login(&site, "anna.schmidt").await?;
-            b.goto(&site.url(&format!("/batches/{in_progress}/review"))).await?;
+            b.goto(&site.url(&format!("/batches/{in_progress}/review")))
+                .await?;
             ensure!(b.text("#release-gate").await?.contains("block release"));
-            b.js("document.getElementById('release-gate').scrollIntoView(); return true").await?;
+            b.js("document.getElementById('release-gate').scrollIntoView(); return true")
+                .await?;
             check_and_save(&b, "release-gate").await?;
             b.logout().await?;
             let released = batch_id(&site, "BR-2026-0001")?;
             b.login(&site, "audrey.martin").await?;
-            b.goto(&site.url(&format!("/batches/{released}/audit"))).await?;
+            b.goto(&site.url(&format!("/batches/{released}/audit")))
+                .await?;
             check_and_save(&b, "audit-trail").await?;
             b.goto(&site.url("/")).await?;
             check_and_save(&b, "home-auditor").await?;
@@ -89,7 +111,9 @@ async fn tablet_screens_fit_768_by_1024_with_44px_targets() {
 #[tokio::test]
 async fn the_chinese_execution_screen_fits_the_tablet() {
     run("screens_zh", "zh-CN", |site, b| async move {
-        let result = execution_screen(&site, &b, "zh").await.context("Chinese execution screen");
+        let result = execution_screen(&site, &b, "zh")
+            .await
+            .context("Chinese execution screen");
         (b, result)
     })
     .await;

@@ -63,7 +63,14 @@ pub fn batch_until(site: &Site, number: &str, stop_at: &str) -> Result<Uuid> {
             activity_at: None,
             late_reason: None,
         };
-        execution::record(&mut conn, batch.id, &request, operator.person.id, Duration::minutes(30), now)?;
+        execution::record(
+            &mut conn,
+            batch.id,
+            &request,
+            operator.person.id,
+            Duration::minutes(30),
+            now,
+        )?;
         execution::sign_step(
             &mut conn,
             batch.id,

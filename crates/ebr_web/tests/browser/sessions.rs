@@ -2,7 +2,7 @@
 //! typing, the Chinese pages, the first-login password change, and a page
 //! that a role may not open.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Context};
 use chrono::Duration;
 use ebr_db::repo::{people, person_actor};
 use ebr_web::auth::password;
@@ -24,31 +24,46 @@ async fn r25_idle_expiry_returns_to_login_and_keeps_what_was_typed() {
             b.goto(&site.url(&step_path)).await?;
             b.type_into("#f-settle_plate_cfu", "0").await?;
             b.click("details.late summary").await?;
-            b.type_into("#late_reason", "typed before the break").await?;
+            b.type_into("#late_reason", "typed before the break")
+                .await?;
             let entries_before = site.db.table_counts().get("entries").copied();
             site.clock.advance(Duration::minutes(16));
             b.click("#save-entries").await?;
-            b.wait_until("the login page", "return location.pathname === '/login'").await?;
+            b.wait_until("the login page", "return location.pathname === '/login'")
+                .await?;
             ensure!(b.text("main").await?.contains("Your session ended"));
             ensure!(b.path().await?.contains("expired=1"));
-            ensure!(site.db.table_counts().get("entries").copied() == entries_before, "nothing stored");
+            ensure!(
+                site.db.table_counts().get("entries").copied() == entries_before,
+                "nothing stored"
+            );
             b.type_into("#username", "zhang.wei").await?;
             b.type_into("#password", PASSWORD).await?;
             b.submit_and_wait("#login button[type=submit]").await?;
             ensure!(b.path().await? == step_path, "back where the operator was");
-            let value = b.js("return document.getElementById('f-settle_plate_cfu').value").await?;
+            let value = b
+                .js("return document.getElementById('f-settle_plate_cfu').value")
+                .await?;
             ensure!(value == "0", "typed value restored: {value}");
-            let reason = b.js("return document.getElementById('late_reason').value").await?;
-            ensure!(reason == "typed before the break", "typed text restored: {reason}");
+            let reason = b
+                .js("return document.getElementById('late_reason').value")
+                .await?;
+            ensure!(
+                reason == "typed before the break",
+                "typed text restored: {reason}"
+            );
             ensure!(b.text("#flash").await?.contains("put back"));
             // Another person on the same tablet never gets it.
             site.clock.advance(Duration::minutes(16));
             b.click("#save-entries").await?;
-            b.wait_until("the login page", "return location.pathname === '/login'").await?;
+            b.wait_until("the login page", "return location.pathname === '/login'")
+                .await?;
             b.type_into("#username", "maria.garcia").await?;
             b.type_into("#password", PASSWORD).await?;
             b.submit_and_wait("#login button[type=submit]").await?;
-            let value = b.js("return document.getElementById('f-settle_plate_cfu').value").await?;
+            let value = b
+                .js("return document.getElementById('f-settle_plate_cfu').value")
+                .await?;
             ensure!(value == "", "another person's draft is not shown: {value}");
             Ok(())
         }
@@ -103,21 +118,40 @@ async fn r17_a_temporary_password_is_changed_at_first_login() {
         let result = async {
             {
                 let mut conn = site.db.connection();
-                let row = people::find_by_username(&mut conn, "tom.becker")?.context("tom.becker")?;
+                let row =
+                    people::find_by_username(&mut conn, "tom.becker")?.context("tom.becker")?;
                 let phc = password::hash(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-                people::set_password(&mut conn, row.id, phc, true, &person_actor(row.id), site.clock.now())?;
+                people::set_password(
+                    &mut conn,
+                    row.id,
+                    phc,
+                    true,
+                    &person_actor(row.id),
+                    site.clock.now(),
+                )?;
             }
             b.login(&site, "tom.becker").await?;
-            ensure!(b.path().await? == "/account", "straight to the password change");
+            ensure!(
+                b.path().await? == "/account",
+                "straight to the password change"
+            );
             b.goto(&site.url("/batches")).await?;
             ensure!(b.path().await? == "/account", "nothing else opens first");
             b.type_into("#current_password", PASSWORD).await?;
-            b.type_into("#new_password", "a brand new passphrase").await?;
-            b.type_into("#repeat_password", "a different passphrase").await?;
+            b.type_into("#new_password", "a brand new passphrase")
+                .await?;
+            b.type_into("#repeat_password", "a different passphrase")
+                .await?;
             b.click("#password-form button[type=submit]").await?;
-            b.wait_until("the mismatch", "return !document.querySelector('#password-form .form-error').hidden").await?;
-            b.type_into("#repeat_password", "a brand new passphrase").await?;
-            b.submit_and_wait("#password-form button[type=submit]").await?;
+            b.wait_until(
+                "the mismatch",
+                "return !document.querySelector('#password-form .form-error').hidden",
+            )
+            .await?;
+            b.type_into("#repeat_password", "a brand new passphrase")
+                .await?;
+            b.submit_and_wait("#password-form button[type=submit]")
+                .await?;
             ensure!(b.path().await? == "/", "home after the change");
             ensure!(b.text("#flash").await?.contains("Password changed"));
             Ok(())
@@ -141,7 +175,10 @@ async fn r7_pages_refuse_roles_and_return_after_login() {
             b.submit_and_wait("#login button[type=submit]").await?;
             ensure!(b.path().await? == "/mbrs");
             let page = b.text("main").await?;
-            ensure!(page.contains("Your role does not allow this") && page.contains("role_forbidden"), "{page}");
+            ensure!(
+                page.contains("Your role does not allow this") && page.contains("role_forbidden"),
+                "{page}"
+            );
             Ok(())
         }
         .await;

@@ -73,7 +73,7 @@ struct ListPage<'a> {
     from: String,
     to: String,
     products: Vec<String>,
-    statuses: &'static [&'static str],
+    statuses: Vec<String>,
     total: usize,
 }
 
@@ -130,7 +130,7 @@ pub async fn list(
             from: trimmed(search.from.as_ref()),
             to: trimmed(search.to.as_ref()),
             products,
-            statuses: STATUSES,
+            statuses: STATUSES.iter().map(|s| (*s).to_string()).collect(),
             total,
         })
     }
@@ -139,7 +139,10 @@ pub async fn list(
 }
 
 /// A batch's record and its MBR.
-pub async fn load(state: &AppState, id: Uuid) -> Result<(BatchDetail, MasterBatchRecord), ApiError> {
+pub async fn load(
+    state: &AppState,
+    id: Uuid,
+) -> Result<(BatchDetail, MasterBatchRecord), ApiError> {
     let loaded = blocking::db(&state.pool, move |conn| execution::load(conn, id)).await?;
     let mbr = loaded.mbr.clone();
     Ok((detail_of(state, loaded).await?, mbr))
@@ -160,7 +163,11 @@ pub fn stages<'a>(batch: &'a BatchDetail, mbr: &MasterBatchRecord) -> Vec<StageS
         .iter()
         .map(|stage| StageShown {
             name: stage.name.clone(),
-            steps: batch.steps.iter().filter(|s| s.stage == stage.key).collect(),
+            steps: batch
+                .steps
+                .iter()
+                .filter(|s| s.stage == stage.key)
+                .collect(),
         })
         .collect()
 }

@@ -83,7 +83,8 @@ fn fields(ctx: &Ctx, names: &Names, step: &Step, view: &StepView) -> Vec<FieldSh
     step.fields
         .iter()
         .map(|f| {
-            let entries = entries_shown(ctx, names, view.entries.iter().filter(|e| e.field == f.key));
+            let entries =
+                entries_shown(ctx, names, view.entries.iter().filter(|e| e.field == f.key));
             let recorded = entries.iter().any(|e| !e.corrected);
             FieldShown {
                 key: f.key.clone(),

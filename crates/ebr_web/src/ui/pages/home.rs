@@ -81,7 +81,10 @@ fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_d
             }
         }
         let results = qc::for_batch(conn, row.id)?;
-        let valid: Vec<_> = results.iter().filter(|r| r.invalidation.is_none()).collect();
+        let valid: Vec<_> = results
+            .iter()
+            .filter(|r| r.invalidation.is_none())
+            .collect();
         for r in &valid {
             if r.reviews.is_empty() && r.row.recorded_by != me {
                 let name = s
@@ -90,7 +93,8 @@ fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_d
                     .iter()
                     .find(|t| t.key == r.row.test_key)
                     .map_or(r.row.test_key.clone(), |t| t.name.clone());
-                list.qc_review.push(item(name, format!("/batches/{}/qc", row.id)));
+                list.qc_review
+                    .push(item(name, format!("/batches/{}/qc", row.id)));
             }
         }
         let missing = s
@@ -116,17 +120,14 @@ fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_d
         }
         if all_steps_done {
             match disposition::review_facts(conn, row.id)? {
-                ReviewFacts::Missing | ReviewFacts::Voided => list.qa_review.push(item(
-                    String::new(),
-                    format!("/batches/{}/review", row.id),
-                )),
+                ReviewFacts::Missing | ReviewFacts::Voided => list
+                    .qa_review
+                    .push(item(String::new(), format!("/batches/{}/review", row.id))),
                 ReviewFacts::Valid => {
                     let (_, findings) = disposition::gate(conn, row.id)?;
                     if findings.is_empty() {
-                        list.release.push(item(
-                            String::new(),
-                            format!("/batches/{}/review", row.id),
-                        ));
+                        list.release
+                            .push(item(String::new(), format!("/batches/{}/review", row.id)));
                     }
                 }
             }
@@ -145,7 +146,11 @@ struct HomePage<'a> {
 }
 
 /// `GET /`: the person's worklist; the password change first when due.
-pub async fn home(req: HttpRequest, state: web::Data<AppState>, who: Authenticated) -> HttpResponse {
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Authenticated,
+) -> HttpResponse {
     if who.must_change_password {
         return see_other("/account");
     }

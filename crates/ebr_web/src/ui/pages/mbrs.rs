@@ -23,7 +23,11 @@ struct ListPage<'a> {
 }
 
 /// `GET /mbrs`.
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, who: Authenticated) -> HttpResponse {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Authenticated,
+) -> HttpResponse {
     let ctx = Ctx::new(&req, &state, &who).await;
     let result = async {
         let mbrs = summaries(&state).await?;
@@ -105,7 +109,10 @@ pub fn differences(old: &MasterBatchRecord, new: &MasterBatchRecord) -> Vec<Diff
                 ("title".to_string(), serde_json::json!(m.title)),
                 ("product".to_string(), serde_json::json!(m.product)),
                 ("description".to_string(), serde_json::json!(m.description)),
-                ("starting_material".to_string(), serde_json::json!(m.starting_material)),
+                (
+                    "starting_material".to_string(),
+                    serde_json::json!(m.starting_material),
+                ),
             ]
             .into_iter(),
         )
@@ -114,18 +121,28 @@ pub fn differences(old: &MasterBatchRecord, new: &MasterBatchRecord) -> Vec<Diff
     let stages = |m: &MasterBatchRecord| {
         keyed(m.stages.iter().map(|s| {
             let steps: Vec<&str> = s.steps.iter().map(|x| x.key.as_str()).collect();
-            (s.key.clone(), serde_json::json!({"name": s.name, "steps": steps}))
+            (
+                s.key.clone(),
+                serde_json::json!({"name": s.name, "steps": steps}),
+            )
         }))
     };
     compare("stage", &stages(old), &stages(new), &mut out);
     let steps = |m: &MasterBatchRecord| keyed(m.steps().map(|(_, s)| (s.key.clone(), s.clone())));
     compare("step", &steps(old), &steps(new), &mut out);
-    let materials = |m: &MasterBatchRecord| keyed(m.materials.iter().map(|x| (x.code.clone(), x.clone())));
+    let materials =
+        |m: &MasterBatchRecord| keyed(m.materials.iter().map(|x| (x.code.clone(), x.clone())));
     compare("material", &materials(old), &materials(new), &mut out);
-    let equipment =
-        |m: &MasterBatchRecord| keyed(m.equipment_types.iter().map(|x| (x.code.clone(), x.clone())));
+    let equipment = |m: &MasterBatchRecord| {
+        keyed(
+            m.equipment_types
+                .iter()
+                .map(|x| (x.code.clone(), x.clone())),
+        )
+    };
     compare("equipment type", &equipment(old), &equipment(new), &mut out);
-    let panel = |m: &MasterBatchRecord| keyed(m.release_panel.iter().map(|x| (x.key.clone(), x.clone())));
+    let panel =
+        |m: &MasterBatchRecord| keyed(m.release_panel.iter().map(|x| (x.key.clone(), x.clone())));
     compare("release test", &panel(old), &panel(new), &mut out);
     out
 }
@@ -249,7 +266,9 @@ mod tests {
 
     #[test]
     fn a_changed_limit_and_a_new_step_are_differences() {
-        let old = ebr_domain::mbr::parse_toml(include_str!("../../../../../fixtures/mbr/mnp-als-v1.toml"));
+        let old = ebr_domain::mbr::parse_toml(include_str!(
+            "../../../../../fixtures/mbr/mnp-als-v1.toml"
+        ));
         let Ok(old) = old else {
             panic!("reference MBR parses");
         };
@@ -263,7 +282,17 @@ mod tests {
         new.title.push_str(" (rev.)");
         let diff = differences(&old, &new);
         let kinds: Vec<(&str, &str)> = diff.iter().map(|d| (d.kind, d.subject.as_str())).collect();
-        assert!(kinds.iter().any(|(k, s)| *k == "changed" && s.starts_with("step ")), "{kinds:?}");
-        assert!(kinds.iter().any(|(k, s)| *k == "changed" && *s == "header title"), "{kinds:?}");
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, s)| *k == "changed" && s.starts_with("step ")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, s)| *k == "changed" && *s == "header title"),
+            "{kinds:?}"
+        );
     }
 }

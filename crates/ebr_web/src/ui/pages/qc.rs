@@ -72,7 +72,11 @@ struct QcPage<'a> {
 }
 
 fn outcome_text(outcome: &serde_json::Value) -> String {
-    match (outcome.get("value"), outcome.get("unit"), outcome.get("outcome")) {
+    match (
+        outcome.get("value"),
+        outcome.get("unit"),
+        outcome.get("outcome"),
+    ) {
         (Some(v), Some(u), _) => format!(
             "{} {}",
             v.as_str().map_or_else(|| v.to_string(), str::to_string),
