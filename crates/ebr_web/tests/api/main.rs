@@ -12,6 +12,7 @@ mod authz;
 mod batch_flow;
 mod batch_helpers;
 mod concurrency;
+mod csrf;
 mod execution;
 mod health;
 mod helpers;

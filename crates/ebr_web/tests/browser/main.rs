@@ -12,6 +12,7 @@
 
 mod harness;
 mod journey;
+mod records;
 mod screens;
 mod seed;
 mod sessions;

@@ -1,0 +1,118 @@
+//! Corrections, deviations and master batch records through the pages.
+
+use anyhow::{ensure, Context};
+use ebr_db::repo::{batches, mbr, people, person_actor};
+use ebr_web::clock::Clock;
+
+use crate::harness::{run, PASSWORD};
+use crate::seed::{batch_until, effective_mbr};
+
+/// R23, R24: a correction needs a reason, keeps the original readable
+/// (struck through) and shows who corrected what and why.
+#[tokio::test]
+async fn r24_a_correction_keeps_the_original_visible_with_its_reason() {
+    run("correction", "en-US", |site, b| async move {
+        let result = async {
+            let batch = batch_until(&site, "BR-UI-0004", "s8-em-results")?;
+            b.login(&site, "zhang.wei").await?;
+            b.goto(&site.url(&format!("/batches/{batch}/steps/s8-em-results"))).await?;
+            b.type_into("#f-settle_plate_cfu", "0").await?;
+            b.submit_and_wait("#save-entries").await?;
+            b.click("details.correct summary").await?;
+            b.type_into("form[id^=corr-] input[name=value]", "1").await?;
+            // The reason is required: the browser does not send the form without it.
+            b.click("form[id^=corr-] button[type=submit]").await?;
+            let invalid = b.js("return document.querySelector('form[id^=corr-] textarea[name=reason]').matches(':invalid')").await?;
+            ensure!(invalid == true, "an empty reason is not accepted");
+            b.type_into("form[id^=corr-] textarea[name=reason]", "plate read again: one colony").await?;
+            b.submit_and_wait("form[id^=corr-] button[type=submit]").await?;
+            ensure!(b.text("#flash").await?.contains("original stays visible"));
+            let struck = b.text("tr.entry.corrected del").await?;
+            ensure!(struck.starts_with('0'), "the original is struck through: {struck}");
+            let rows = b.text("table.entries").await?;
+            ensure!(rows.contains("plate read again: one colony") && rows.contains("corrected"), "{rows}");
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
+
+/// R44: QA cannot close an incomplete deviation (the rule is named), and
+/// closes it with a signature once it is investigated.
+#[tokio::test]
+async fn r44_qa_closes_a_deviation_once_investigated() {
+    run("deviation", "en-US", |site, b| async move {
+        let result = async {
+            let batch = {
+                let mut conn = site.db.connection();
+                batches::find_by_number(&mut conn, "BR-2026-0002")?.id
+            };
+            b.login(&site, "wang.fang").await?;
+            ensure!(b.text("#work-deviations").await?.contains("BR-2026-0002"));
+            b.goto(&site.url(&format!("/batches/{batch}/deviations"))).await?;
+            b.sign("form[id^=close-]", "wang.fang", PASSWORD).await?;
+            b.wait_until("the refusal", "return !document.querySelector('form[id^=close-] .form-error').hidden").await?;
+            let refusal = b.text("form[id^=close-] .form-error").await?;
+            ensure!(refusal.contains("deviation_incomplete"), "{refusal}");
+            b.click("details.revise summary").await?;
+            b.el("form[id^=revise-] select[name=classification]").await?.select_by_value("major").await?;
+            b.type_into("form[id^=revise-] textarea[name=investigation]", "Thaw log and cell counter checked.").await?;
+            b.type_into("form[id^=revise-] textarea[name=root_cause]", "Vial warmed too slowly.").await?;
+            b.type_into("form[id^=revise-] textarea[name=impact]", "Viability recovered by day 2; no impact on the batch.").await?;
+            b.click("form[id^=revise-] input[name=start_investigation]").await?;
+            b.submit_and_wait("form[id^=revise-] button[type=submit]").await?;
+            ensure!(b.text("section.deviation").await?.contains("Under investigation"));
+            b.sign("form[id^=close-]", "wang.fang", PASSWORD).await?;
+            b.signed().await?;
+            ensure!(b.text("section.deviation h2").await?.contains("Closed"));
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
+
+/// R35: QA compares a new MBR version with the effective one and approves
+/// it with a signature; its author could not have.
+#[tokio::test]
+async fn r35_qa_compares_and_approves_a_new_mbr_version() {
+    run("mbr_approval", "en-US", |site, b| async move {
+        let result = async {
+            let (old_id, old) = effective_mbr(&site)?;
+            let mut new = old.clone();
+            new.title.push_str(" (revision 2)");
+            let first = new.stages.first_mut().and_then(|s| s.steps.first_mut()).context("a step")?;
+            first.instructions.push_str(" Record the room number.");
+            let first_key = first.key.clone();
+            let new_id = {
+                let mut conn = site.db.connection();
+                let author = people::find_by_username(&mut conn, "sam.okafor")?.context("author")?;
+                match mbr::import_draft(&mut conn, &new, &person_actor(author.id), site.clock.now())? {
+                    mbr::ImportOutcome::Created(row) | mbr::ImportOutcome::AlreadyPresent(row) => row.id,
+                }
+            };
+            b.login(&site, "wang.fang").await?;
+            b.goto(&site.url("/mbrs")).await?;
+            ensure!(b.text("table.list").await?.contains("Draft"));
+            b.goto(&site.url(&format!("/mbrs/{new_id}"))).await?;
+            b.el("#against").await?.select_by_value(&old_id.to_string()).await?;
+            b.submit_and_wait("form.inline button[type=submit]").await?;
+            let diff = b.text("table.diff").await?;
+            ensure!(diff.contains("header title") && diff.contains("(revision 2)"), "{diff}");
+            ensure!(diff.contains(&format!("step {first_key}")), "{diff}");
+            b.sign("#approve-mbr", "wang.fang", PASSWORD).await?;
+            b.signed().await?;
+            ensure!(b.text("h1").await?.contains("Effective"));
+            ensure!(b.text("main").await?.contains("王芳"));
+            b.goto(&site.url(&format!("/mbrs/{old_id}"))).await?;
+            ensure!(b.text("h1").await?.contains("Superseded"));
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
