@@ -44,6 +44,8 @@ async fn check_and_save(b: &Browser, name: &str) -> Result<()> {
         small.as_array().is_some_and(Vec::is_empty),
         "{name}: touch targets under 44 px: {small}"
     );
+    let low = b.js(CONTRAST).await?;
+    ensure!(low.as_array().is_some_and(Vec::is_empty), "{name}: text below WCAG AA contrast: {low}");
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir)?;
     std::fs::write(
@@ -52,6 +54,28 @@ async fn check_and_save(b: &Browser, name: &str) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Every visible element with its own text whose contrast with the
+/// background behind it is below WCAG AA (4.5:1; 3:1 for large text).
+const CONTRAST: &str = r#"
+const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+const background = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3); } return [255, 255, 255]; };
+const out = [];
+for (const e of document.querySelectorAll('body *')) {
+  if (!e.offsetParent || !Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+  const st = getComputedStyle(e);
+  const r = e.getBoundingClientRect();
+  if (r.bottom < 0 || r.top > innerHeight) continue;
+  const fg = rgb(st.color).slice(0, 3), bg = background(e);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+  const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+  if (ratio < need) out.push([e.tagName, e.textContent.trim().slice(0, 40), ratio.toFixed(2)]);
+}
+return out;
+"#;
 
 fn batch_id(site: &Site, number: &str) -> Result<uuid::Uuid> {
     let mut conn = site.db.connection();
