@@ -26,7 +26,7 @@ help: ## List every target with what it does
 run: build db-up ## Build, provision the database, seed demo data, serve at http://127.0.0.1:8080 (BIND=addr to change)
 	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) migrate
 	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) demo
-	@echo "ebr: serving on http://$(BIND)  (API docs: http://$(BIND)/api/docs/ ; Ctrl-C stops; 'make db-down' stops the database)"
+	@echo "ebr: serving on http://$(BIND)  (pages: http://$(BIND)/ ; API docs: http://$(BIND)/api/docs/ ; demo password ebr-demo-2026! ; Ctrl-C stops; 'make db-down' stops the database)"
 	@# Plain HTTP on loopback: the session cookie cannot be Secure here. Behind TLS keep the default (true).
 	@DATABASE_URL='$(DEV_DB_URL)' EBR__SECURITY__SECURE_COOKIE=$${EBR__SECURITY__SECURE_COOKIE:-false} exec $(EBR) serve --bind $(BIND)
 

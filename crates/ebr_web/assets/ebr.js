@@ -202,7 +202,8 @@
       location.assign(res.data && res.data.must_change_password ? '/account' : next);
       return;
     }
-    if (form.dataset.next) location.assign(form.dataset.next);
+    if (form.dataset.open && res.data && res.data.id) location.assign(form.dataset.open.replace('{id}', res.data.id));
+    else if (form.dataset.next) location.assign(form.dataset.next);
     else location.assign(location.pathname + location.search);
   }
   function failed(form, res) {

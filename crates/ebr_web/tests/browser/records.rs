@@ -51,19 +51,44 @@ async fn r44_qa_closes_a_deviation_once_investigated() {
             };
             b.login(&site, "wang.fang").await?;
             ensure!(b.text("#work-deviations").await?.contains("BR-2026-0002"));
-            b.goto(&site.url(&format!("/batches/{batch}/deviations"))).await?;
+            b.goto(&site.url(&format!("/batches/{batch}/deviations")))
+                .await?;
             b.sign("form[id^=close-]", "wang.fang", PASSWORD).await?;
-            b.wait_until("the refusal", "return !document.querySelector('form[id^=close-] .form-error').hidden").await?;
+            b.wait_until(
+                "the refusal",
+                "return !document.querySelector('form[id^=close-] .form-error').hidden",
+            )
+            .await?;
             let refusal = b.text("form[id^=close-] .form-error").await?;
             ensure!(refusal.contains("deviation_incomplete"), "{refusal}");
             b.click("details.revise summary").await?;
-            b.el("form[id^=revise-] select[name=classification]").await?.select_by_value("major").await?;
-            b.type_into("form[id^=revise-] textarea[name=investigation]", "Thaw log and cell counter checked.").await?;
-            b.type_into("form[id^=revise-] textarea[name=root_cause]", "Vial warmed too slowly.").await?;
-            b.type_into("form[id^=revise-] textarea[name=impact]", "Viability recovered by day 2; no impact on the batch.").await?;
-            b.click("form[id^=revise-] input[name=start_investigation]").await?;
-            b.submit_and_wait("form[id^=revise-] button[type=submit]").await?;
-            ensure!(b.text("section.deviation").await?.contains("Under investigation"));
+            b.el("form[id^=revise-] select[name=classification]")
+                .await?
+                .select_by_value("major")
+                .await?;
+            b.type_into(
+                "form[id^=revise-] textarea[name=investigation]",
+                "Thaw log and cell counter checked.",
+            )
+            .await?;
+            b.type_into(
+                "form[id^=revise-] textarea[name=root_cause]",
+                "Vial warmed too slowly.",
+            )
+            .await?;
+            b.type_into(
+                "form[id^=revise-] textarea[name=impact]",
+                "Viability recovered by day 2; no impact on the batch.",
+            )
+            .await?;
+            b.click("form[id^=revise-] input[name=start_investigation]")
+                .await?;
+            b.submit_and_wait("form[id^=revise-] button[type=submit]")
+                .await?;
+            ensure!(b
+                .text("section.deviation")
+                .await?
+                .contains("Under investigation"));
             b.sign("form[id^=close-]", "wang.fang", PASSWORD).await?;
             b.signed().await?;
             ensure!(b.text("section.deviation h2").await?.contains("Closed"));
@@ -84,24 +109,42 @@ async fn r35_qa_compares_and_approves_a_new_mbr_version() {
             let (old_id, old) = effective_mbr(&site)?;
             let mut new = old.clone();
             new.title.push_str(" (revision 2)");
-            let first = new.stages.first_mut().and_then(|s| s.steps.first_mut()).context("a step")?;
+            let first = new
+                .stages
+                .first_mut()
+                .and_then(|s| s.steps.first_mut())
+                .context("a step")?;
             first.instructions.push_str(" Record the room number.");
             let first_key = first.key.clone();
             let new_id = {
                 let mut conn = site.db.connection();
-                let author = people::find_by_username(&mut conn, "sam.okafor")?.context("author")?;
-                match mbr::import_draft(&mut conn, &new, &person_actor(author.id), site.clock.now())? {
-                    mbr::ImportOutcome::Created(row) | mbr::ImportOutcome::AlreadyPresent(row) => row.id,
+                let author =
+                    people::find_by_username(&mut conn, "sam.okafor")?.context("author")?;
+                match mbr::import_draft(
+                    &mut conn,
+                    &new,
+                    &person_actor(author.id),
+                    site.clock.now(),
+                )? {
+                    mbr::ImportOutcome::Created(row) | mbr::ImportOutcome::AlreadyPresent(row) => {
+                        row.id
+                    }
                 }
             };
             b.login(&site, "wang.fang").await?;
             b.goto(&site.url("/mbrs")).await?;
             ensure!(b.text("table.list").await?.contains("Draft"));
             b.goto(&site.url(&format!("/mbrs/{new_id}"))).await?;
-            b.el("#against").await?.select_by_value(&old_id.to_string()).await?;
+            b.el("#against")
+                .await?
+                .select_by_value(&old_id.to_string())
+                .await?;
             b.submit_and_wait("form.inline button[type=submit]").await?;
             let diff = b.text("table.diff").await?;
-            ensure!(diff.contains("header title") && diff.contains("(revision 2)"), "{diff}");
+            ensure!(
+                diff.contains("header title") && diff.contains("(revision 2)"),
+                "{diff}"
+            );
             ensure!(diff.contains(&format!("step {first_key}")), "{diff}");
             b.sign("#approve-mbr", "wang.fang", PASSWORD).await?;
             b.signed().await?;
@@ -109,6 +152,45 @@ async fn r35_qa_compares_and_approves_a_new_mbr_version() {
             ensure!(b.text("main").await?.contains("王芳"));
             b.goto(&site.url(&format!("/mbrs/{old_id}"))).await?;
             ensure!(b.text("h1").await?.contains("Superseded"));
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
+
+/// R35: a batch record is issued from an effective MBR with a released
+/// starting-material lot; an unknown lot is refused with the rule named.
+#[tokio::test]
+async fn r35_a_batch_record_is_issued_from_the_batch_list() {
+    run("issue_batch", "en-US", |site, b| async move {
+        let result = async {
+            b.login(&site, "wang.fang").await?;
+            b.goto(&site.url("/batches")).await?;
+            b.click("section.panel details summary").await?;
+            b.type_into("#new-number", "BR-UI-0005").await?;
+            b.type_into("#new-wcb", "WCB-IPSC-2026-999\u{E007}").await?;
+            b.type_into("#new-vial", "WCB-0042-V21").await?;
+            b.click("#issue-batch button[type=submit]").await?;
+            b.wait_until(
+                "the refusal",
+                "return !document.querySelector('#issue-batch .form-error').hidden",
+            )
+            .await?;
+            ensure!(b
+                .text("#issue-batch .form-error")
+                .await?
+                .contains("lot_unknown"));
+            b.type_into("#new-wcb", "WCB-IPSC-2026-001").await?;
+            b.submit_and_wait("#issue-batch button[type=submit]")
+                .await?;
+            ensure!(
+                b.path().await?.starts_with("/batches/01"),
+                "the new batch opens"
+            );
+            ensure!(b.text(".batch-head").await?.contains("BR-UI-0005"));
+            ensure!(b.text("#flash").await?.contains("Batch record issued"));
             Ok(())
         }
         .await;

@@ -45,7 +45,10 @@ async fn check_and_save(b: &Browser, name: &str) -> Result<()> {
         "{name}: touch targets under 44 px: {small}"
     );
     let low = b.js(CONTRAST).await?;
-    ensure!(low.as_array().is_some_and(Vec::is_empty), "{name}: text below WCAG AA contrast: {low}");
+    ensure!(
+        low.as_array().is_some_and(Vec::is_empty),
+        "{name}: text below WCAG AA contrast: {low}"
+    );
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir)?;
     std::fs::write(

@@ -11,6 +11,7 @@ use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::error::ApiError;
 use crate::routes::batches::{detail_of, BatchDetail, StepView};
+use crate::routes::mbrs::{summaries, MbrSummary};
 use crate::startup::AppState;
 use crate::ui::page::{render, short_utc, Ctx};
 use crate::ui::views::trimmed;
@@ -75,6 +76,7 @@ struct ListPage<'a> {
     products: Vec<String>,
     statuses: Vec<String>,
     total: usize,
+    effective: Vec<MbrSummary>,
 }
 
 /// Every batch, newest first, filtered by the search form.
@@ -121,6 +123,11 @@ pub async fn list(
         products.sort();
         products.dedup();
         let rows = all.into_iter().filter(|r| matches(r, &search)).collect();
+        let effective = summaries(&state)
+            .await?
+            .into_iter()
+            .filter(|m| m.status == "effective")
+            .collect();
         render(&ListPage {
             ctx: &ctx,
             rows,
@@ -132,6 +139,7 @@ pub async fn list(
             products,
             statuses: STATUSES.iter().map(|s| (*s).to_string()).collect(),
             total,
+            effective,
         })
     }
     .await;
