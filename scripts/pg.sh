@@ -138,7 +138,8 @@ start() {
         rm -f "$data/postmaster.pid"
     fi
     if port_in_use "$port"; then
-        die "port $port is in use by another program: stop it, or choose another port, e.g. 'make ${MAKE_TARGET:-run} EBR_PG_PORT=55432'."
+        var=EBR_PG_PORT; [ "${MAKE_TARGET:-run}" = test ] && var=EBR_TEST_PG_PORT
+        die "port $port is in use by another program: stop it, or choose another port, e.g. 'make ${MAKE_TARGET:-run} $var=55432'."
     fi
     mkdir -p "$sock"; owner_chown "$sock"
     # After a crash, orphaned backends may hold the old shared memory for a few

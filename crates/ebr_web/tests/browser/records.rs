@@ -198,3 +198,38 @@ async fn r35_a_batch_record_is_issued_from_the_batch_list() {
     })
     .await;
 }
+
+/// R37: QA registers a material lot in the registry page; it is listed
+/// with its status and expiry.
+#[tokio::test]
+async fn r37_qa_registers_a_material_lot() {
+    run("registry", "en-US", |site, b| async move {
+        let result = async {
+            b.login(&site, "wang.fang").await?;
+            b.goto(&site.url("/registry")).await?;
+            let lots = b.text("main table.list").await?;
+            ensure!(
+                lots.contains("CS10-2025-EXP") && lots.contains("expired"),
+                "the expired demo lot is marked"
+            );
+            b.click("section.panel details summary").await?;
+            b.type_into("#lot-material", "DPBS").await?;
+            b.type_into("#lot-number", "DPBS-2026-777").await?;
+            b.type_into("#lot-supplier", "Demo Supplier Ltd.").await?;
+            b.el("#lot-status")
+                .await?
+                .select_by_value("released")
+                .await?;
+            b.js("document.getElementById('lot-expiry').value = '2027-06-30T00:00'; return true")
+                .await?;
+            b.submit_and_wait("#register-lot button[type=submit]")
+                .await?;
+            ensure!(b.text("#flash").await?.contains("Registered"));
+            ensure!(b.text("main table.list").await?.contains("DPBS-2026-777"));
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}

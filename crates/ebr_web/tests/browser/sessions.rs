@@ -186,3 +186,56 @@ async fn r7_pages_refuse_roles_and_return_after_login() {
     })
     .await;
 }
+
+/// R10, R15: a new person cannot sign until they acknowledged the
+/// accountability statement on their account page; the home page says so.
+#[tokio::test]
+async fn r10_a_new_person_acknowledges_the_signature_statement() {
+    run("acknowledgment", "en-US", |site, b| async move {
+        let result = async {
+            {
+                let mut conn = site.db.connection();
+                let phc = password::hash(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let new = people::NewPerson {
+                    username: "lena.kraus",
+                    full_name: "Lena Kraus",
+                    roles: &[ebr_domain::identity::Role::Operator],
+                    phc,
+                    temporary: false,
+                };
+                let person = people::create(&mut conn, new, "system:test", site.clock.now())?;
+                let admin = people::find_by_username(&mut conn, "priya.nair")?.context("admin")?;
+                people::verify_identity(
+                    &mut conn,
+                    person.person.id,
+                    admin.id,
+                    "staff card checked",
+                    site.clock.now(),
+                )?;
+            }
+            b.goto(&site.url("/login")).await?;
+            b.type_into("#username", "lena.kraus").await?;
+            b.type_into("#password", PASSWORD).await?;
+            b.submit_and_wait("#login button[type=submit]").await?;
+            ensure!(b
+                .text("main")
+                .await?
+                .contains("electronic signature is not enabled yet"));
+            b.click("main .notice a").await?;
+            b.ready().await?;
+            ensure!(b
+                .text("blockquote")
+                .await?
+                .contains("legally binding equivalent"));
+            b.submit_and_wait("#ack-form button[type=submit]").await?;
+            ensure!(b.text("#flash").await?.contains("Statement acknowledged"));
+            ensure!(b.text("main").await?.contains("You acknowledged"));
+            b.goto(&site.url("/")).await?;
+            ensure!(!b.text("main").await?.contains("not enabled yet"));
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
