@@ -13,6 +13,7 @@ use crate::blocking;
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::ui::page::{render, see_other, Ctx};
+use crate::ui::pages::batches::{rows, BatchRow};
 
 /// One thing waiting for someone.
 #[derive(Debug)]
@@ -141,6 +142,7 @@ fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_d
 struct HomePage<'a> {
     ctx: &'a Ctx,
     work: Worklist,
+    recent: Vec<BatchRow>,
     acknowledged: bool,
     identity_verified: bool,
 }
@@ -163,9 +165,15 @@ pub async fn home(
         } else {
             Worklist::default()
         };
+        let recent = if ctx.has("auditor") {
+            rows(&state).await?.into_iter().take(20).collect()
+        } else {
+            Vec::new()
+        };
         render(&HomePage {
             ctx: &ctx,
             work,
+            recent,
             acknowledged: who.person.acknowledged_signature_statement,
             identity_verified: who.person.identity_verified,
         })
