@@ -2,13 +2,10 @@
 //! `ebr demo` does) up to the step where the browser takes over.
 
 use anyhow::{anyhow, Result};
-use chrono::Duration;
-use ebr_db::repo::execution::{self, RecordRequest};
 use ebr_db::repo::{batches, mbr, people, person_actor};
 use ebr_domain::mbr::{MasterBatchRecord, MbrStatus};
-use ebr_domain::signature::SignatureMeaning;
 use ebr_web::clock::Clock;
-use ebr_web::commands::demo::floor::{good_values, lot_of};
+use ebr_web::commands::demo::floor::{lot_of, perform_steps, ten_vials};
 use uuid::Uuid;
 
 use crate::harness::Site;
@@ -47,52 +44,15 @@ pub fn batch_until(site: &Site, number: &str, stop_at: &str) -> Result<Uuid> {
         &person_actor(qa.person.id),
         now,
     )?;
-    for (_, step) in content.steps() {
-        if step.key == stop_at {
-            break;
-        }
-        let mut inputs = good_values(step, now);
-        for input in &mut inputs {
-            if step.key == "s7-fill" && input.field_key == "vials_filled" {
-                input.value = serde_json::json!("10");
-            }
-        }
-        let request = RecordRequest {
-            step_key: step.key.clone(),
-            inputs,
-            activity_at: None,
-            late_reason: None,
-        };
-        execution::record(
-            &mut conn,
-            batch.id,
-            &request,
-            operator.person.id,
-            Duration::minutes(30),
-            now,
-        )?;
-        execution::sign_step(
-            &mut conn,
-            batch.id,
-            &step.key,
-            SignatureMeaning::Performed,
-            operator.person.id,
-            &operator.person.full_name,
-            None,
-            now,
-        )?;
-        if step.critical {
-            execution::sign_step(
-                &mut conn,
-                batch.id,
-                &step.key,
-                SignatureMeaning::Verified,
-                verifier.person.id,
-                &verifier.person.full_name,
-                None,
-                now,
-            )?;
-        }
-    }
+    perform_steps(
+        &mut conn,
+        batch.id,
+        &content,
+        Some(stop_at),
+        &operator,
+        &verifier,
+        now,
+        ten_vials,
+    )?;
     Ok(batch.id)
 }

@@ -161,6 +161,63 @@ pub fn good_values(step: &Step, now: DateTime<Utc>) -> Vec<EntryInput> {
         .collect()
 }
 
+/// Records in-specification values (adjusted by `adjust`) for every step of
+/// `mbr` before `stop_at` (all steps when `None`), signs each as performed
+/// by `operator` and verifies the critical ones as `verifier`, the way the
+/// demo batches (and the browser tests' batches) are worked.
+#[allow(clippy::too_many_arguments)]
+pub fn perform_steps(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    mbr: &MasterBatchRecord,
+    stop_at: Option<&str>,
+    operator: &PersonState,
+    verifier: &PersonState,
+    now: DateTime<Utc>,
+    adjust: impl Fn(&Step, &mut EntryInput),
+) -> Result<(), DbError> {
+    for (_, step) in mbr.steps() {
+        if Some(step.key.as_str()) == stop_at {
+            break;
+        }
+        let mut inputs = good_values(step, now);
+        for input in &mut inputs {
+            adjust(step, input);
+        }
+        let request = RecordRequest {
+            step_key: step.key.clone(),
+            inputs,
+            activity_at: None,
+            late_reason: None,
+        };
+        execution::record(
+            conn,
+            batch_id,
+            &request,
+            operator.person.id,
+            Duration::minutes(30),
+            now,
+        )?;
+        let mut signers = vec![(SignatureMeaning::Performed, operator)];
+        if step.critical {
+            signers.push((SignatureMeaning::Verified, verifier));
+        }
+        for (meaning, signer) in signers {
+            execution::sign_step(
+                conn,
+                batch_id,
+                &step.key,
+                meaning,
+                signer.person.id,
+                &signer.person.full_name,
+                None,
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Issues the demo batch and works it up to (not including) step
 /// `s1-seed`: stage 0 and the WCB thaw, with a post-thaw viability of 65 %
 /// (out of specification: an open deviation) and a thaw time above its alert
@@ -188,56 +245,27 @@ pub fn batch_in_progress(
         &issuer_actor,
         now,
     )?;
-    for (_, step) in mbr.steps() {
-        if step.key == "s1-seed" {
-            break;
-        }
-        let mut inputs = good_values(step, now);
-        for input in &mut inputs {
-            match (step.key.as_str(), input.field_key.as_str()) {
-                ("s1-post-thaw-count", "viability") => input.value = json!("65"),
-                ("s1-thaw", "thaw_time") => input.value = json!("2.8"),
-                _ => {}
-            }
-        }
-        let request = RecordRequest {
-            step_key: step.key.clone(),
-            inputs,
-            activity_at: None,
-            late_reason: None,
-        };
-        execution::record(
-            conn,
-            batch.id,
-            &request,
-            operator.person.id,
-            Duration::minutes(30),
-            now,
-        )?;
-        execution::sign_step(
-            conn,
-            batch.id,
-            &step.key,
-            SignatureMeaning::Performed,
-            operator.person.id,
-            &operator.person.full_name,
-            None,
-            now,
-        )?;
-        if step.critical {
-            execution::sign_step(
-                conn,
-                batch.id,
-                &step.key,
-                SignatureMeaning::Verified,
-                verifier.person.id,
-                &verifier.person.full_name,
-                None,
-                now,
-            )?;
-        }
+    perform_steps(
+        conn,
+        batch.id,
+        mbr,
+        Some("s1-seed"),
+        operator,
+        verifier,
+        now,
+        |step, input| match (step.key.as_str(), input.field_key.as_str()) {
+            ("s1-post-thaw-count", "viability") => input.value = json!("65"),
+            ("s1-thaw", "thaw_time") => input.value = json!("2.8"),
+            _ => {}
+        },
+    )
+}
+
+/// Fills ten vials at the fill step (the demo's batch size).
+pub fn ten_vials(step: &Step, input: &mut EntryInput) {
+    if step.key == "s7-fill" && input.field_key == "vials_filled" {
+        input.value = json!("10");
     }
-    Ok(())
 }
 
 /// The batch number of the demo batch released through the full flow.
@@ -322,50 +350,16 @@ pub fn released_batch(
         &qa_actor,
         now,
     )?;
-    for (_, step) in mbr.steps() {
-        let mut inputs = good_values(step, now);
-        for input in &mut inputs {
-            if step.key == "s7-fill" && input.field_key == "vials_filled" {
-                input.value = json!("10");
-            }
-        }
-        let request = RecordRequest {
-            step_key: step.key.clone(),
-            inputs,
-            activity_at: None,
-            late_reason: None,
-        };
-        execution::record(
-            conn,
-            batch.id,
-            &request,
-            crew.operator.person.id,
-            Duration::minutes(30),
-            now,
-        )?;
-        execution::sign_step(
-            conn,
-            batch.id,
-            &step.key,
-            SignatureMeaning::Performed,
-            crew.operator.person.id,
-            &crew.operator.person.full_name,
-            None,
-            now,
-        )?;
-        if step.critical {
-            execution::sign_step(
-                conn,
-                batch.id,
-                &step.key,
-                SignatureMeaning::Verified,
-                crew.verifier.person.id,
-                &crew.verifier.person.full_name,
-                None,
-                now,
-            )?;
-        }
-    }
+    perform_steps(
+        conn,
+        batch.id,
+        mbr,
+        None,
+        crew.operator,
+        crew.verifier,
+        now,
+        ten_vials,
+    )?;
     for test in &mbr.release_panel {
         let new = qc::NewResult {
             test_key: test.key.clone(),
