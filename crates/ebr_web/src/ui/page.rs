@@ -331,6 +331,19 @@ pub fn error_page(req: &HttpRequest, lang: Lang, error: &ApiError) -> HttpRespon
     html(status, body)
 }
 
+/// Builds a page for the session's person: their context, then `build`
+/// with it; an error `build` returns becomes a page in their language.
+pub async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Authenticated,
+    build: impl AsyncFnOnce(&Ctx) -> Result<HttpResponse, ApiError>,
+) -> HttpResponse {
+    let ctx = Ctx::new(req, state, who).await;
+    let result = build(&ctx).await;
+    ctx.finish(req, result)
+}
+
 impl Ctx {
     /// Finishes a page: the rendered page, or the error as a page in this
     /// context's language (a session that ended meanwhile goes to the login).

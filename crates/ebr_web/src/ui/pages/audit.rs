@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::current::Authenticated;
 use crate::routes::batches::{audit_events, BatchDetail};
 use crate::startup::AppState;
-use crate::ui::page::{render, short_utc, Ctx};
+use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::pages::batches::load;
 use crate::ui::views::{trimmed, Names};
 
@@ -83,8 +83,7 @@ pub async fn trail(
     id: web::Path<Uuid>,
     filters: web::Query<Filters>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
         let (batch, _) = load(&state, id).await?;
         let all = audit_events(&state, id).await?;
@@ -129,7 +128,7 @@ pub async fn trail(
             })
             .collect();
         render(&AuditPage {
-            ctx: &ctx,
+            ctx,
             batch: &batch,
             tab: "audit",
             events,
@@ -142,7 +141,6 @@ pub async fn trail(
             total,
             head,
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }

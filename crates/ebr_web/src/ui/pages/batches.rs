@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::routes::batches::{detail_of, BatchDetail, StepView};
 use crate::routes::mbrs::{summaries, MbrSummary};
 use crate::startup::AppState;
-use crate::ui::page::{render, short_utc, Ctx};
+use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::views::trimmed;
 
 /// The search form.
@@ -115,8 +115,7 @@ pub async fn list(
     who: Authenticated,
     search: web::Query<Search>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let all = rows(&state).await?;
         let total = all.len();
         let mut products: Vec<String> = all.iter().map(|r| r.product.clone()).collect();
@@ -129,7 +128,7 @@ pub async fn list(
             .filter(|m| m.status == "effective")
             .collect();
         render(&ListPage {
-            ctx: &ctx,
+            ctx,
             rows,
             q: trimmed(search.q.as_ref()),
             product: trimmed(search.product.as_ref()),
@@ -141,9 +140,8 @@ pub async fn list(
             total,
             effective,
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }
 
 /// A batch's record and its MBR.
@@ -198,19 +196,17 @@ pub async fn overview(
     who: Authenticated,
     id: web::Path<Uuid>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let (batch, mbr) = load(&state, id.into_inner()).await?;
         let done = batch.steps.iter().filter(|s| s.state == "complete").count();
         render(&OverviewPage {
-            ctx: &ctx,
+            ctx,
             batch: &batch,
             tab: "steps",
             stages: stages(&batch, &mbr),
             done,
             total: batch.steps.len(),
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }

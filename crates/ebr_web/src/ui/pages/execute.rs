@@ -11,7 +11,7 @@ use crate::auth::current::Authenticated;
 use crate::error::ApiError;
 use crate::routes::batches::{BatchDetail, ExceptionView, StepView};
 use crate::startup::AppState;
-use crate::ui::page::{render, short_utc, Ctx};
+use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::pages::batches::load;
 use crate::ui::views::{entries_shown, kind_of, limits_text, EntryShown, Names};
 
@@ -118,8 +118,7 @@ pub async fn step(
     who: Authenticated,
     path: web::Path<(Uuid, String)>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let (batch_id, step_key) = path.into_inner();
         let (batch, mbr) = load(&state, batch_id).await?;
         let names = Names::load(&state).await?;
@@ -136,7 +135,7 @@ pub async fn step(
             .steps()
             .find(|(_, s)| s.key == step_key)
             .ok_or_else(|| ApiError::NotFound(format!("no step {step_key} in the MBR")))?;
-        let fields = fields(&ctx, &names, step, view);
+        let fields = fields(ctx, &names, step, view);
         let open_fields = fields.iter().filter(|f| !f.recorded).count();
         let signatures = view
             .signatures
@@ -160,7 +159,7 @@ pub async fn step(
             })
             .collect();
         render(&StepPage {
-            ctx: &ctx,
+            ctx,
             batch: &batch,
             tab: "steps",
             step,
@@ -185,7 +184,6 @@ pub async fn step(
                 .collect(),
             bill_of_materials,
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }

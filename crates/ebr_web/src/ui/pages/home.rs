@@ -10,9 +10,8 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::blocking;
-use crate::error::ApiError;
 use crate::startup::AppState;
-use crate::ui::page::{render, see_other, Ctx};
+use crate::ui::page::{page, render, see_other, Ctx};
 use crate::ui::pages::batches::{rows, BatchRow};
 
 /// One thing waiting for someone.
@@ -156,11 +155,9 @@ pub async fn home(
     if who.must_change_password {
         return see_other("/account");
     }
-    let ctx = Ctx::new(&req, &state, &who).await;
     let me = who.person.person.id;
-    let gmp = ctx.gmp();
-    let result = async {
-        let work = if gmp {
+    page(&req, &state, &who, async |ctx| {
+        let work = if ctx.gmp() {
             blocking::db(&state.pool, move |conn| worklist(conn, me)).await?
         } else {
             Worklist::default()
@@ -171,13 +168,12 @@ pub async fn home(
             Vec::new()
         };
         render(&HomePage {
-            ctx: &ctx,
+            ctx,
             work,
             recent,
             acknowledged: who.person.acknowledged_signature_statement,
             identity_verified: who.person.identity_verified,
         })
-    }
-    .await;
-    ctx.finish(&req, result.map_err(|e: ApiError| e))
+    })
+    .await
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::auth::current::Authenticated;
 use crate::auth::signature::{statement_sha256, ACCOUNTABILITY_STATEMENT};
 use crate::startup::AppState;
-use crate::ui::page::{render, Ctx};
+use crate::ui::page::{page, render, Ctx};
 
 /// The login page's query.
 #[derive(Debug, Deserialize)]
@@ -69,16 +69,17 @@ pub async fn account(
     state: web::Data<AppState>,
     who: Authenticated,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let page = AccountPage {
-        ctx: &ctx,
-        must_change_password: who.must_change_password,
-        acknowledged: who.person.acknowledged_signature_statement,
-        identity_verified: who.person.identity_verified,
-        statement: ACCOUNTABILITY_STATEMENT,
-        statement_sha256: statement_sha256(),
-    };
-    ctx.finish(&req, render(&page))
+    page(&req, &state, &who, async |ctx| {
+        render(&AccountPage {
+            ctx,
+            must_change_password: who.must_change_password,
+            acknowledged: who.person.acknowledged_signature_statement,
+            identity_verified: who.person.identity_verified,
+            statement: ACCOUNTABILITY_STATEMENT,
+            statement_sha256: statement_sha256(),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

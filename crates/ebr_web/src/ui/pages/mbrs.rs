@@ -9,10 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::error::ApiError;
 use crate::routes::mbrs::{load_detail, summaries, MbrDetail, MbrSummary};
 use crate::startup::AppState;
-use crate::ui::page::{render, Ctx};
+use crate::ui::page::{page, render, Ctx};
 use crate::ui::views::{kind_of, limits_text};
 
 #[derive(Template)]
@@ -28,13 +27,11 @@ pub async fn list(
     state: web::Data<AppState>,
     who: Authenticated,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let mbrs = summaries(&state).await?;
-        render(&ListPage { ctx: &ctx, mbrs })
-    }
-    .await;
-    ctx.finish(&req, result)
+        render(&ListPage { ctx, mbrs })
+    })
+    .await
 }
 
 /// The query of the MBR page.
@@ -203,8 +200,7 @@ pub async fn view(
     id: web::Path<Uuid>,
     compare_with: web::Query<Compare>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let mbr = load_detail(&state, id.into_inner()).await?;
         let others: Vec<MbrSummary> = summaries(&state)
             .await?
@@ -239,7 +235,7 @@ pub async fn view(
                             .map(|f| FieldLine {
                                 label: f.label.clone(),
                                 kind: kind_of(f),
-                                limits: limits_text(&ctx, f),
+                                limits: limits_text(ctx, f),
                                 required: f.required,
                             })
                             .collect(),
@@ -248,16 +244,15 @@ pub async fn view(
             })
             .collect();
         render(&ViewPage {
-            ctx: &ctx,
+            ctx,
             mbr: &mbr,
             stages,
             others,
             against,
             differences,
         })
-    }
-    .await;
-    ctx.finish(&req, result.map_err(|e: ApiError| e))
+    })
+    .await
 }
 
 #[cfg(test)]

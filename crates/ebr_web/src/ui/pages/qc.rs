@@ -10,7 +10,7 @@ use crate::auth::current::Authenticated;
 use crate::routes::batches::BatchDetail;
 use crate::routes::qc::for_batch;
 use crate::startup::AppState;
-use crate::ui::page::{render, short_utc, Ctx};
+use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::pages::batches::load;
 use crate::ui::views::{range_text, Names};
 
@@ -94,8 +94,7 @@ pub async fn qc(
     who: Authenticated,
     id: web::Path<Uuid>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
         let (batch, mbr) = load(&state, id).await?;
         let results = for_batch(&state, id).await?;
@@ -150,14 +149,13 @@ pub async fn qc(
             })
             .count();
         render(&QcPage {
-            ctx: &ctx,
+            ctx,
             batch: &batch,
             tab: "qc",
             tests,
             entered,
             reviewed,
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }

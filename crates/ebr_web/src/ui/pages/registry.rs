@@ -8,7 +8,7 @@ use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::routes::registry::{EquipmentView, LotView};
 use crate::startup::AppState;
-use crate::ui::page::{render, short_utc, Ctx};
+use crate::ui::page::{page, render, short_utc, Ctx};
 
 #[derive(Template)]
 #[template(path = "registry.html")]
@@ -25,19 +25,17 @@ pub async fn registry(
     state: web::Data<AppState>,
     who: Authenticated,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let (lots, equipment) = blocking::db(&state.pool, |conn| {
             Ok((registry::lots(conn)?, registry::all_equipment(conn)?))
         })
         .await?;
         render(&RegistryPage {
-            ctx: &ctx,
+            ctx,
             lots: lots.into_iter().map(LotView::from).collect(),
             equipment: equipment.into_iter().map(EquipmentView::from).collect(),
             now: short_utc(&crate::routes::views::utc(state.clock.now())),
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }

@@ -10,7 +10,7 @@ use crate::routes::batches::BatchDetail;
 use crate::routes::deviations::{for_batch, DeviationDetail};
 use crate::routes::release::{exception_list, gate_view, ExceptionList, FindingView, GateView};
 use crate::startup::AppState;
-use crate::ui::page::{render, Ctx};
+use crate::ui::page::{page, render, Ctx};
 use crate::ui::pages::batches::load;
 use crate::ui::views::Names;
 
@@ -31,22 +31,20 @@ pub async fn deviations(
     who: Authenticated,
     id: web::Path<Uuid>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
         let (batch, _) = load(&state, id).await?;
         let deviations = for_batch(&state, id).await?;
         let names = Names::load(&state).await?;
         render(&DeviationsPage {
-            ctx: &ctx,
+            ctx,
             batch: &batch,
             tab: "deviations",
             deviations,
             names,
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }
 
 /// Findings of one kind, so a long gate reads as a few lines.
@@ -91,8 +89,7 @@ pub async fn review(
     who: Authenticated,
     id: web::Path<Uuid>,
 ) -> HttpResponse {
-    let ctx = Ctx::new(&req, &state, &who).await;
-    let result = async {
+    page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
         let (batch, _) = load(&state, id).await?;
         let list = exception_list(&state, id).await?;
@@ -102,7 +99,7 @@ pub async fn review(
             "released" | "rejected" | "aborted"
         );
         render(&ReviewPage {
-            ctx: &ctx,
+            ctx,
             batch: &batch,
             tab: "review",
             list,
@@ -110,7 +107,6 @@ pub async fn review(
             groups: grouped(&gate),
             terminal,
         })
-    }
-    .await;
-    ctx.finish(&req, result)
+    })
+    .await
 }
