@@ -92,7 +92,7 @@ async fn operator_performs_first_step(
         limits.contains("specification"),
         "limits shown before entry: {limits}"
     );
-    // R-UI: an out-of-specification value is flagged with its consequence before saving.
+    // An out-of-specification value is flagged with its consequence before saving.
     let number = step
         .fields
         .iter()
@@ -261,7 +261,7 @@ async fn qc_enters_and_reviews(site: &Site, b: &Browser, batch: Uuid) -> Result<
         "{0} of {0} release tests have a result",
         mbr.release_panel.len()
     )));
-    // R44: the analyst who entered a result cannot review it.
+    // The analyst who entered a result cannot review it (second-analyst review).
     let first = mbr.release_panel.first().context("a release test")?;
     b.sign(&format!("#review-{}", first.key), "li.na", PASSWORD)
         .await?;
@@ -394,8 +394,11 @@ async fn auditor_downloads(site: &Site, b: &Browser, batch: Uuid) -> Result<()> 
     b.logout().await
 }
 
-/// R10–R19, R26, R29, R42–R45 through the pages: the journey from the
-/// floor to release and the auditor's download.
+/// R12, R16, R26, R29, R42, R45 through the pages: the journey from the
+/// floor to release and the auditor's download (signatures shown with name
+/// and meaning, username at the first signature, release only by the
+/// release authority after QA's review, no self-verification, critical
+/// steps verified by a second person).
 #[tokio::test]
 async fn a_batch_from_the_floor_to_release_and_the_auditors_pdf() {
     run("journey", "en-US", |site, b| async move {

@@ -39,10 +39,11 @@ async fn r24_a_correction_keeps_the_original_visible_with_its_reason() {
     .await;
 }
 
-/// R44: QA cannot close an incomplete deviation (the rule is named), and
-/// closes it with a signature once it is investigated.
+/// R38: QA cannot close an incomplete deviation (the rule
+/// `deviation_incomplete` is named), and closes it with a signature once it
+/// is classified and investigated.
 #[tokio::test]
-async fn r44_qa_closes_a_deviation_once_investigated() {
+async fn r38_qa_closes_a_deviation_once_investigated() {
     run("deviation", "en-US", |site, b| async move {
         let result = async {
             let batch = {
@@ -100,10 +101,11 @@ async fn r44_qa_closes_a_deviation_once_investigated() {
     .await;
 }
 
-/// R35: QA compares a new MBR version with the effective one and approves
-/// it with a signature; its author could not have.
+/// R28: QA compares a new MBR draft with the effective version and approves
+/// it with a signature; the new version becomes effective and the old one
+/// superseded.
 #[tokio::test]
-async fn r35_qa_compares_and_approves_a_new_mbr_version() {
+async fn r28_qa_compares_and_approves_a_new_mbr_version() {
     run("mbr_approval", "en-US", |site, b| async move {
         let result = async {
             let (old_id, old) = effective_mbr(&site)?;
@@ -199,10 +201,10 @@ async fn r35_a_batch_record_is_issued_from_the_batch_list() {
     .await;
 }
 
-/// R37: QA registers a material lot in the registry page; it is listed
-/// with its status and expiry.
+/// QA registers a material lot in the registry page; it is listed with its
+/// status, and an expired lot is marked as expired in words.
 #[tokio::test]
-async fn r37_qa_registers_a_material_lot() {
+async fn qa_registers_a_material_lot() {
     run("registry", "en-US", |site, b| async move {
         let result = async {
             b.login(&site, "wang.fang").await?;

@@ -126,7 +126,8 @@ async fn tablet_screens_fit_768_by_1024_with_44px_targets() {
             check_and_save(&b, "audit-trail").await?;
             b.goto(&site.url("/")).await?;
             check_and_save(&b, "home-auditor").await?;
-            b.goto(&site.url(&format!("/batches/{released}/qc"))).await?;
+            b.goto(&site.url(&format!("/batches/{released}/qc")))
+                .await?;
             check_and_save(&b, "qc-results").await?;
             b.goto(&site.url("/batches")).await?;
             check_and_save(&b, "batch-list").await?;

@@ -11,11 +11,12 @@ use ebr_web::clock::Clock;
 use crate::harness::{run, PASSWORD};
 use crate::seed::batch_until;
 
-/// R25: an idle session ends; the page goes to the login and, after the
-/// login, puts back what the operator had typed (nothing typed is lost, and
-/// nothing was stored while the session was gone).
+/// An idle session ends (the server's idle timeout); the page goes to the
+/// login and, after the login, puts back what the operator had typed
+/// (nothing typed is lost, and nothing was stored while the session was
+/// gone); another person logging in on the same tablet never sees it.
 #[tokio::test]
-async fn r25_idle_expiry_returns_to_login_and_keeps_what_was_typed() {
+async fn idle_expiry_returns_to_login_and_keeps_what_was_typed() {
     run("idle_expiry", "en-US", |site, b| async move {
         let result = async {
             let batch = batch_until(&site, "BR-UI-0002", "s8-em-results")?;
