@@ -95,7 +95,7 @@ build-deps: ## Install the system libraries the build needs (libpq) when missing
 
 .PHONY: browser-deps
 browser-deps: ## Install Debian's chromium and chromium-driver when missing (for the browser tests)
-	@scripts/ensure-browser.sh
+	@scripts/ensure-build-deps.sh browser
 
 .PHONY: db-up
 db-up: ## Start the local development database (no-op when DATABASE_URL is set)

@@ -5,6 +5,8 @@
 #   poppler-utils      pdftotext/pdftoppm read batch-record PDFs back in tests
 #   fonts-dejavu-core  Latin, Greek and symbols (µ ± ≤ ° ×) in batch-record PDFs
 #   fonts-wqy-microhei Chinese in batch-record PDFs
+# With the argument `browser`, also (for the browser tests):
+#   chromium chromium-driver  Debian's headless browser and its WebDriver
 set -euo pipefail
 
 command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found: install the Rust toolchain (https://rustup.rs) and retry." >&2; exit 1; }
@@ -22,6 +24,9 @@ have_libpq || missing="$missing libpq-dev"
 { command -v pdftotext && command -v pdftoppm && command -v pdfinfo; } >/dev/null 2>&1 || missing="$missing poppler-utils"
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${EBR_FONT_DIR:-}" ] || missing="$missing fonts-dejavu-core"
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || [ -n "${EBR_FONT_DIR:-}" ] || missing="$missing fonts-wqy-microhei"
+if [ "${1:-}" = browser ]; then
+    { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || missing="$missing chromium chromium-driver"
+fi
 [ -z "$missing" ] && exit 0
 
 command -v apt-get >/dev/null 2>&1 || { echo "error: missing system packages:$missing; install them with your package manager and retry." >&2; exit 1; }

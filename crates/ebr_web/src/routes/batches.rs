@@ -5,6 +5,7 @@ use ebr_db::repo::exceptions::{batch_chain, DeviationRow, ExceptionRow};
 use ebr_db::repo::execution::{self, BatchState, EntryRow, StepSignature};
 use ebr_db::repo::{audit, batches, person_actor, registry};
 use ebr_domain::audit::SYSTEM_CHAIN;
+use ebr_domain::batch_state::BatchStatus;
 use ebr_domain::execution::{current_step, step_state};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,19 +33,26 @@ pub struct BatchSummary {
     pub created_at: String,
 }
 
+impl BatchSummary {
+    /// The summary of a batch row in `status`.
+    pub fn of(b: &ebr_db::repo::batches::BatchRow, status: BatchStatus) -> Self {
+        Self {
+            id: b.id,
+            batch_number: b.batch_number.clone(),
+            product_code: b.product_code.clone(),
+            status: status.as_str().into(),
+            created_at: utc(b.created_at),
+        }
+    }
+}
+
 /// Every batch, newest first.
 #[utoipa::path(get, path = "/api/v1/batches", tag = "batches", responses((status = 200, body = Vec<BatchSummary>)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = blocking::db(&state.pool, batches::list).await?;
     let out: Vec<BatchSummary> = rows
         .into_iter()
-        .map(|(b, s)| BatchSummary {
-            id: b.id,
-            batch_number: b.batch_number,
-            product_code: b.product_code,
-            status: s.as_str().into(),
-            created_at: utc(b.created_at),
-        })
+        .map(|(b, s)| BatchSummary::of(&b, s))
         .collect();
     Ok(HttpResponse::Ok().json(out))
 }
@@ -335,13 +343,7 @@ pub async fn detail_of(state: &AppState, s: BatchState) -> Result<BatchDetail, A
         })
         .collect();
     Ok(BatchDetail {
-        summary: BatchSummary {
-            id: s.batch.id,
-            batch_number: s.batch.batch_number.clone(),
-            product_code: s.batch.product_code.clone(),
-            status: s.lifecycle.status().as_str().into(),
-            created_at: utc(s.batch.created_at),
-        },
+        summary: BatchSummary::of(&s.batch, s.lifecycle.status()),
         mbr_version_id: s.batch.mbr_version_id,
         mbr_content_sha256: s.batch.mbr_content_sha256.clone(),
         wcb_lot_number: lot.row.lot_number,

@@ -28,12 +28,8 @@ pub struct Viewer {
     pub username: String,
     /// Roles.
     pub roles: Vec<Role>,
-    /// Whether this person can sign now.
-    pub signing_enabled: bool,
     /// The next signature needs the username too (R16, R19).
     pub needs_username: bool,
-    /// The password must be changed before anything else.
-    pub must_change_password: bool,
 }
 
 /// The context every page template receives.
@@ -49,8 +45,6 @@ pub struct Ctx {
     /// Seconds until the session ends without a request (the page then
     /// keeps what was typed and goes to the login).
     pub idle_seconds: u64,
-    /// The path and query of this page.
-    pub here: String,
 }
 
 fn browser_lang(req: &HttpRequest) -> Lang {
@@ -86,7 +80,6 @@ impl Ctx {
             viewer: None,
             csrf: csrf::token_for(req.cookie(COOKIE).as_ref().map(|c| c.value())),
             idle_seconds: u64::from(state.security.idle_timeout_minutes) * 60,
-            here: here(req),
         }
     }
 
@@ -109,12 +102,8 @@ impl Ctx {
             name: person.person.full_name.clone(),
             username: person.person.username.clone(),
             roles: person.roles.clone(),
-            signing_enabled: person.acknowledged_signature_statement
-                && person.identity_verified
-                && !who.must_change_password,
             needs_username: components_required(who.continuous_signing)
                 == Components::UsernameAndPassword,
-            must_change_password: who.must_change_password,
         });
         ctx
     }
@@ -304,8 +293,8 @@ pub fn error_page(req: &HttpRequest, lang: Lang, error: &ApiError) -> HttpRespon
     let catalog = catalog(lang);
     let code = error.code();
     let key = format!("error.{code}");
-    let message = if catalog.has(&key) {
-        catalog.get(&key).to_string()
+    let message = if let Some(text) = catalog.lookup(&key) {
+        text.to_string()
     } else if status.is_server_error() {
         catalog.get("error.internal").to_string()
     } else {
@@ -317,7 +306,6 @@ pub fn error_page(req: &HttpRequest, lang: Lang, error: &ApiError) -> HttpRespon
         viewer: None,
         csrf: String::new(),
         idle_seconds: 0,
-        here: here(req),
     };
     let page = ErrorPage {
         ctx: &ctx,

@@ -7,10 +7,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::routes::batches::{audit_events, BatchDetail};
+use crate::routes::batches::audit_events;
 use crate::startup::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
-use crate::ui::pages::batches::load;
+use crate::ui::pages::batches::{header, BatchHeader};
 use crate::ui::views::{trimmed, Names};
 
 /// The filters.
@@ -62,7 +62,7 @@ pub struct EventShown {
 #[template(path = "audit.html")]
 struct AuditPage<'a> {
     ctx: &'a Ctx,
-    batch: &'a BatchDetail,
+    batch: &'a BatchHeader,
     tab: &'static str,
     events: Vec<EventShown>,
     actions: Vec<String>,
@@ -85,7 +85,7 @@ pub async fn trail(
 ) -> HttpResponse {
     page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
-        let (batch, _) = load(&state, id).await?;
+        let batch = header(&state, id).await?;
         let all = audit_events(&state, id).await?;
         let names = Names::load(&state).await?;
         let total = all.len();

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::error::ApiError;
-use crate::routes::batches::{detail_of, BatchDetail, StepView};
+use crate::routes::batches::{detail_of, BatchDetail, BatchSummary, StepView};
 use crate::routes::mbrs::{summaries, MbrSummary};
 use crate::startup::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
@@ -139,6 +139,36 @@ pub async fn list(
             statuses: STATUSES.iter().map(|s| (*s).to_string()).collect(),
             total,
             effective,
+        })
+    })
+    .await
+}
+
+/// What the batch tabs show, read without loading the whole record: the
+/// summary, the starting material and the pinned MBR version.
+#[derive(Debug)]
+pub struct BatchHeader {
+    /// Number, product, status.
+    pub summary: BatchSummary,
+    /// Working-cell-bank lot number.
+    pub wcb_lot_number: String,
+    /// WCB vial.
+    pub wcb_vial: String,
+    /// The MBR version the batch was issued from.
+    pub mbr_version_id: Uuid,
+}
+
+/// The header of batch `id` (404 for an unknown batch).
+pub async fn header(state: &AppState, id: Uuid) -> Result<BatchHeader, ApiError> {
+    blocking::db(&state.pool, move |conn| {
+        let row = ebr_db::repo::batches::find(conn, id)?;
+        let status = ebr_db::repo::batches::lifecycle(conn, id)?.status();
+        let lot = ebr_db::repo::registry::lot(conn, row.wcb_lot_id)?;
+        Ok(BatchHeader {
+            summary: BatchSummary::of(&row, status),
+            wcb_lot_number: lot.row.lot_number,
+            wcb_vial: row.wcb_vial,
+            mbr_version_id: row.mbr_version_id,
         })
     })
     .await

@@ -7,11 +7,11 @@ use ebr_domain::mbr::QcSpecification;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::routes::batches::BatchDetail;
+use crate::blocking;
 use crate::routes::qc::for_batch;
 use crate::startup::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
-use crate::ui::pages::batches::load;
+use crate::ui::pages::batches::{header, BatchHeader};
 use crate::ui::views::{range_text, Names};
 
 /// A result as shown.
@@ -64,7 +64,7 @@ pub struct TestShown {
 #[template(path = "qc.html")]
 struct QcPage<'a> {
     ctx: &'a Ctx,
-    batch: &'a BatchDetail,
+    batch: &'a BatchHeader,
     tab: &'static str,
     tests: Vec<TestShown>,
     entered: usize,
@@ -96,7 +96,12 @@ pub async fn qc(
 ) -> HttpResponse {
     page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
-        let (batch, mbr) = load(&state, id).await?;
+        let batch = header(&state, id).await?;
+        let version = batch.mbr_version_id;
+        let (_, mbr) = blocking::db(&state.pool, move |conn| {
+            ebr_db::repo::mbr::load(conn, version)
+        })
+        .await?;
         let results = for_batch(&state, id).await?;
         let names = Names::load(&state).await?;
         let tests: Vec<TestShown> = mbr

@@ -6,19 +6,18 @@ use askama::Template;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::routes::batches::BatchDetail;
 use crate::routes::deviations::{for_batch, DeviationDetail};
 use crate::routes::release::{exception_list, gate_view, ExceptionList, FindingView, GateView};
 use crate::startup::AppState;
 use crate::ui::page::{page, render, Ctx};
-use crate::ui::pages::batches::load;
+use crate::ui::pages::batches::{header, BatchHeader};
 use crate::ui::views::Names;
 
 #[derive(Template)]
 #[template(path = "deviations.html")]
 struct DeviationsPage<'a> {
     ctx: &'a Ctx,
-    batch: &'a BatchDetail,
+    batch: &'a BatchHeader,
     tab: &'static str,
     deviations: Vec<DeviationDetail>,
     names: Names,
@@ -33,7 +32,7 @@ pub async fn deviations(
 ) -> HttpResponse {
     page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
-        let (batch, _) = load(&state, id).await?;
+        let batch = header(&state, id).await?;
         let deviations = for_batch(&state, id).await?;
         let names = Names::load(&state).await?;
         render(&DeviationsPage {
@@ -74,7 +73,7 @@ fn grouped(gate: &GateView) -> Vec<FindingGroup<'_>> {
 #[template(path = "review.html")]
 struct ReviewPage<'a> {
     ctx: &'a Ctx,
-    batch: &'a BatchDetail,
+    batch: &'a BatchHeader,
     tab: &'static str,
     list: ExceptionList,
     gate: &'a GateView,
@@ -91,7 +90,7 @@ pub async fn review(
 ) -> HttpResponse {
     page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
-        let (batch, _) = load(&state, id).await?;
+        let batch = header(&state, id).await?;
         let list = exception_list(&state, id).await?;
         let gate = gate_view(&state, id).await?;
         let terminal = matches!(
