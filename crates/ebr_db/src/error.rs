@@ -20,22 +20,6 @@ pub enum DbError {
     /// Stored data contradicts itself (a hash or stored value does not read back).
     #[error("stored data is inconsistent: {0}")]
     Integrity(String),
-    /// The change conflicts with what is stored (e.g. a username already taken).
-    #[error("{message}")]
-    Conflict {
-        /// Stable code, e.g. `username_taken`.
-        code: &'static str,
-        /// What conflicts and what to do.
-        message: String,
-    },
-    /// A rule enforced at the persistence layer refused the change.
-    #[error("{message}")]
-    Refused {
-        /// Stable code, e.g. `identity_verifier_not_independent`.
-        code: &'static str,
-        /// What was refused and why.
-        message: String,
-    },
     /// Release is blocked by these findings (all of them, R38).
     #[error("release is blocked by {} finding(s)", findings.len())]
     Blocked {

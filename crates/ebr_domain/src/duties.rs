@@ -1,4 +1,8 @@
-//! Segregation of duties (R42, R43, R44). Each refusal names its rule.
+//! Segregation of duties (R20, R31, R42, R43, R44): every rule about who may
+//! not act on a record because of what they did to it before. Each refusal
+//! names its rule.
+
+use std::collections::BTreeSet;
 
 use uuid::Uuid;
 
@@ -40,10 +44,52 @@ pub fn check_releaser(
     Ok(())
 }
 
-/// R44: a deviation is closed by someone other than its owner.
-pub fn check_deviation_closer(owner: Uuid, closer: Uuid) -> Result<(), DomainError> {
-    if owner == closer {
+/// R20, R42: the verifier of a step is independent of it: neither its
+/// performer nor anyone who recorded an entry of the step (corrected entries
+/// included) or signed it (superseded signatures included).
+pub fn check_step_verifier(
+    performer: Uuid,
+    participants: &BTreeSet<Uuid>,
+    verifier: Uuid,
+) -> Result<(), DomainError> {
+    check_verifier(performer, verifier)?;
+    if participants.contains(&verifier) {
+        return Err(DomainError::StepParticipantCannotVerify);
+    }
+    Ok(())
+}
+
+/// R44: a deviation is closed by someone who never owned, opened or
+/// investigated it (`involved` holds all of them, over every revision).
+pub fn check_deviation_closer(involved: &BTreeSet<Uuid>, closer: Uuid) -> Result<(), DomainError> {
+    if involved.contains(&closer) {
         return Err(DomainError::DeviationOwnerCannotClose);
+    }
+    Ok(())
+}
+
+/// R32, R42: the second analyst who reviews a QC result is not the analyst
+/// who entered it.
+pub fn check_qc_reviewer(analyst: Uuid, reviewer: Uuid) -> Result<(), DomainError> {
+    if analyst == reviewer {
+        return Err(DomainError::AnalystCannotReview);
+    }
+    Ok(())
+}
+
+/// R31: a person's identity is verified by an active administrator who is
+/// neither that person nor the administrator who created the account.
+pub fn check_identity_verifier(
+    verifier_is_active_admin: bool,
+    person: Uuid,
+    created_by: Option<Uuid>,
+    verifier: Uuid,
+) -> Result<(), DomainError> {
+    if !verifier_is_active_admin {
+        return Err(DomainError::IdentityVerifierNotAdmin);
+    }
+    if verifier == person || created_by == Some(verifier) {
+        return Err(DomainError::IdentityVerifierNotIndependent);
     }
     Ok(())
 }
@@ -79,9 +125,76 @@ mod tests {
         );
         assert!(check_releaser(&[B], A).is_ok());
         assert_eq!(
-            check_deviation_closer(A, A).unwrap_err().rule(),
+            check_deviation_closer(&[A].into(), A).unwrap_err().rule(),
             "deviation_owner_cannot_close"
         );
-        assert!(check_deviation_closer(A, B).is_ok());
+        assert!(check_deviation_closer(&[A].into(), B).is_ok());
+    }
+
+    const C: Uuid = Uuid::from_u128(3);
+
+    /// R20, R42: whoever recorded an entry of a step or signed it cannot
+    /// verify it, even when someone else signed it as performed.
+    #[test]
+    fn r42_a_step_participant_cannot_verify() {
+        let participants: BTreeSet<Uuid> = [A, B].into();
+        assert_eq!(
+            check_step_verifier(A, &participants, A).unwrap_err().rule(),
+            "performer_cannot_verify"
+        );
+        assert_eq!(
+            check_step_verifier(A, &participants, B).unwrap_err().rule(),
+            "step_participant_cannot_verify"
+        );
+        assert!(check_step_verifier(A, &participants, C).is_ok());
+    }
+
+    /// R44: an earlier owner, the opener or an investigator cannot close.
+    #[test]
+    fn r44_anyone_ever_involved_cannot_close_a_deviation() {
+        let involved: BTreeSet<Uuid> = [A, B].into();
+        for person in [A, B] {
+            assert_eq!(
+                check_deviation_closer(&involved, person)
+                    .unwrap_err()
+                    .rule(),
+                "deviation_owner_cannot_close"
+            );
+        }
+        assert!(check_deviation_closer(&involved, C).is_ok());
+    }
+
+    /// R42: the analyst cannot review their own QC result.
+    #[test]
+    fn r42_qc_analyst_cannot_review_own_result() {
+        assert_eq!(
+            check_qc_reviewer(A, A).unwrap_err().rule(),
+            "analyst_cannot_review"
+        );
+        assert!(check_qc_reviewer(A, B).is_ok());
+    }
+
+    /// R31: identity is verified by a second, independent, active administrator.
+    #[test]
+    fn r31_identity_verifier_is_an_independent_admin() {
+        assert_eq!(
+            check_identity_verifier(false, A, Some(B), C)
+                .unwrap_err()
+                .rule(),
+            "identity_verifier_not_admin"
+        );
+        assert_eq!(
+            check_identity_verifier(true, A, Some(B), A)
+                .unwrap_err()
+                .rule(),
+            "identity_verifier_not_independent"
+        );
+        assert_eq!(
+            check_identity_verifier(true, A, Some(B), B)
+                .unwrap_err()
+                .rule(),
+            "identity_verifier_not_independent"
+        );
+        assert!(check_identity_verifier(true, A, Some(B), C).is_ok());
     }
 }

@@ -48,8 +48,13 @@ pub enum DomainError {
     /// R43: a release authority took part in the batch.
     #[error("a person who executed, verified or reviewed the batch cannot release or reject it")]
     ParticipantCannotRelease,
-    /// R44: a deviation's owner may not close it.
-    #[error("the owner of a deviation cannot close it")]
+    /// R20, R42: a person who recorded an entry of a step or signed it may
+    /// not verify it.
+    #[error("a person who recorded an entry of this step or signed it cannot verify it")]
+    StepParticipantCannotVerify,
+    /// R44: a person who ever owned, opened or investigated a deviation may
+    /// not close it.
+    #[error("a person who owned, opened or investigated a deviation cannot close it")]
     DeviationOwnerCannotClose,
     /// A role name that does not exist.
     #[error("unknown role `{0}`; roles are operator, qc_analyst, qa_reviewer, release_authority, mbr_author, auditor, admin")]
@@ -243,6 +248,111 @@ pub enum DomainError {
         /// The record type.
         record: String,
     },
+    /// R32: a QC result dated after the time it is recorded.
+    #[error("the test time {tested_at} is after the time of entry: a result is recorded when it is known, never in advance")]
+    QcTestedInFuture {
+        /// The declared test time.
+        tested_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A QC test key that is not on the batch's release panel.
+    #[error("the release panel has no test `{0}`")]
+    UnknownQcTest(String),
+    /// A retest of another test or another batch.
+    #[error("a retest must be of the same test of the same batch")]
+    RetestMismatch,
+    /// An invalidated QC result is not reviewed; its retest is.
+    #[error("this result was invalidated; review its retest")]
+    QcResultInvalidated,
+    /// A QC result carries one second-analyst review.
+    #[error("this result is already reviewed")]
+    QcResultAlreadyReviewed,
+    /// A QC result is invalidated once.
+    #[error("this result is already invalidated")]
+    QcResultAlreadyInvalidated,
+    /// A change that must say why (invalidation, status change, reset…).
+    #[error("{0} needs a reason")]
+    ReasonRequired(String),
+    /// R35: one batch record per batch number, whatever its case or spacing.
+    #[error("batch {existing} already has a batch record; batch numbers are unique regardless of case and spacing (R35)")]
+    BatchNumberTaken {
+        /// The batch number already recorded.
+        existing: String,
+    },
+    /// A batch needs its number and the WCB vial it is thawed from.
+    #[error("a batch needs a batch number and the WCB vial it is thawed from")]
+    BatchIdentityRequired,
+    /// A manual deviation needs a title and a description.
+    #[error("a deviation needs a title and a description")]
+    DeviationTextRequired,
+    /// A recording request without any value.
+    #[error("send at least one field value")]
+    NoValues,
+    /// A rejection needs its reason.
+    #[error("a rejection needs a reason (the signature comment)")]
+    RejectionReasonRequired,
+    /// A lot needs its material code and lot number.
+    #[error("a lot needs a material code and a lot number")]
+    LotIdentityRequired,
+    /// A lot is registered once.
+    #[error("lot {lot} of {material} is already registered")]
+    LotExists {
+        /// The material code.
+        material: String,
+        /// The lot number.
+        lot: String,
+    },
+    /// Equipment needs its asset code and type.
+    #[error("equipment needs an asset code and a type")]
+    EquipmentIdentityRequired,
+    /// Equipment is registered once.
+    #[error("equipment {0} is already registered")]
+    EquipmentExists(String),
+    /// Cell-bank lineage needs donor, iPSC line and MCB lot.
+    #[error("lineage needs the donor, the iPSC line and the MCB lot")]
+    LineageIncomplete,
+    /// A lot's lineage is recorded once.
+    #[error("this lot's lineage is already recorded")]
+    LineageExists,
+    /// A person needs a full name.
+    #[error("a person needs a full name (it is printed in every signature)")]
+    FullNameRequired,
+    /// R30: usernames are never reissued.
+    #[error("username `{0}` has been used before and is never reissued (even after deactivation); choose another")]
+    UsernameTaken(String),
+    /// A deactivated account changes no further.
+    #[error("{0} is deactivated; deactivated accounts keep their roles for the record")]
+    AccountDeactivated(String),
+    /// An account is deactivated once.
+    #[error("{0} is already deactivated")]
+    AlreadyDeactivated(String),
+    /// R31: only an active administrator verifies identity.
+    #[error("only an active administrator can record an identity verification")]
+    IdentityVerifierNotAdmin,
+    /// R31: identity is verified by a second administrator.
+    #[error("identity must be verified by a second administrator: not the person, not the one who created the account")]
+    IdentityVerifierNotIndependent,
+    /// R31: an identity verification says how it was done.
+    #[error("say how the identity was verified (e.g. \"passport checked in person\")")]
+    IdentityMethodRequired,
+    /// A deviation revision written against a revision that is no longer
+    /// the newest (a colleague revised it in between).
+    #[error("the deviation is at revision {current}, not {base}: a colleague revised it meanwhile; reload it and apply your change again")]
+    DeviationRevisionStale {
+        /// The newest revision.
+        current: i32,
+        /// The revision the change was based on.
+        base: i32,
+    },
+    /// A number with more significant digits than the exact type keeps.
+    #[error("`{text}` has more digits than can be kept exactly (at most {max_digits} significant digits and {max_scale} decimal places); round it as the instrument reports it")]
+    NumberTooPrecise {
+        /// The text as typed.
+        text: String,
+        /// The most significant digits kept.
+        max_digits: u32,
+        /// The most decimal places kept.
+        max_scale: u32,
+    },
 }
 
 impl DomainError {
@@ -296,6 +406,34 @@ impl DomainError {
             Self::CalibrationOverdue { .. } => "calibration_overdue",
             Self::BatchClosed { .. } => "batch_closed",
             Self::MbrNotEffective { .. } => "mbr_not_effective",
+            Self::StepParticipantCannotVerify => "step_participant_cannot_verify",
+            Self::QcTestedInFuture { .. } => "qc_tested_in_future",
+            Self::UnknownQcTest(_) => "unknown_qc_test",
+            Self::RetestMismatch => "retest_mismatch",
+            Self::QcResultInvalidated => "qc_result_invalidated",
+            Self::QcResultAlreadyReviewed => "qc_result_already_reviewed",
+            Self::QcResultAlreadyInvalidated => "qc_result_already_invalidated",
+            Self::ReasonRequired(_) => "reason_required",
+            Self::BatchNumberTaken { .. } => "batch_number_taken",
+            Self::BatchIdentityRequired => "batch_identity_required",
+            Self::DeviationTextRequired => "deviation_text_required",
+            Self::NoValues => "no_values",
+            Self::RejectionReasonRequired => "rejection_reason_required",
+            Self::LotIdentityRequired => "lot_identity_required",
+            Self::LotExists { .. } => "lot_exists",
+            Self::EquipmentIdentityRequired => "equipment_identity_required",
+            Self::EquipmentExists(_) => "equipment_exists",
+            Self::LineageIncomplete => "lineage_incomplete",
+            Self::LineageExists => "lineage_exists",
+            Self::FullNameRequired => "full_name_required",
+            Self::UsernameTaken(_) => "username_taken",
+            Self::AccountDeactivated(_) => "account_deactivated",
+            Self::AlreadyDeactivated(_) => "already_deactivated",
+            Self::IdentityVerifierNotAdmin => "identity_verifier_not_admin",
+            Self::IdentityVerifierNotIndependent => "identity_verifier_not_independent",
+            Self::IdentityMethodRequired => "identity_method_required",
+            Self::NumberTooPrecise { .. } => "number_too_precise",
+            Self::DeviationRevisionStale { .. } => "deviation_revision_stale",
         }
     }
 }

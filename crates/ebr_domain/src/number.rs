@@ -27,9 +27,17 @@ impl Number {
         self.0
     }
 
-    /// Parses plain (`12.5`, `-3`) and scientific (`2.5e7`, `1.5E-3`) notation.
+    /// The most significant digits, and the most decimal places, a number
+    /// keeps exactly.
+    pub const MAX_DIGITS: u32 = 28;
+
+    /// Parses plain (`12.5`, `-3`) and scientific (`2.5e7`, `1.5E-3`)
+    /// notation. A number with more significant digits or decimal places
+    /// than [`Number::MAX_DIGITS`] is refused (`number_too_precise`) rather
+    /// than silently rounded.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let trimmed = text.trim();
+        check_precision(trimmed)?;
         let parsed = if trimmed.contains(['e', 'E']) {
             Decimal::from_scientific(trimmed)
         } else {
@@ -39,6 +47,35 @@ impl Number {
             .map(Self::new)
             .map_err(|_| DomainError::NotANumber(text.to_string()))
     }
+}
+
+/// Refuses text whose digits a [`Decimal`] cannot keep exactly. Text that is
+/// not a number at all passes here and is refused by the parser.
+fn check_precision(text: &str) -> Result<(), DomainError> {
+    let unsigned = text.trim_start_matches(['+', '-']);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => match e.parse::<i64>() {
+            Ok(e) => (m, e),
+            Err(_) => return Ok(()),
+        },
+        None => (unsigned, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    let digits = format!("{int}{frac}");
+    let significant = digits.trim_start_matches('0').len() as i64;
+    let scale = frac.len() as i64 - exponent;
+    let max = i64::from(Number::MAX_DIGITS);
+    if significant > max || scale > max {
+        return Err(DomainError::NumberTooPrecise {
+            text: text.to_string(),
+            max_digits: Number::MAX_DIGITS,
+            max_scale: Number::MAX_DIGITS,
+        });
+    }
+    Ok(())
 }
 
 impl From<i64> for Number {
@@ -112,6 +149,25 @@ mod tests {
         assert_eq!(Number::parse("1.5E-3").unwrap().to_string(), "0.0015");
         assert!(Number::parse("seventy").is_err());
         assert!(Number::parse("").is_err());
+    }
+
+    /// A number with more digits than the exact type keeps is refused and
+    /// names the limit, never silently rounded.
+    #[test]
+    fn too_many_digits_are_refused_not_rounded() {
+        let forty = "1234567890123456789012345678901234567890";
+        let err = Number::parse(forty).unwrap_err();
+        assert_eq!(err.rule(), "number_too_precise");
+        assert!(err.to_string().contains("28"));
+        assert_eq!(
+            Number::parse("0.12345678901234567890123456789")
+                .unwrap_err()
+                .rule(),
+            "number_too_precise"
+        );
+        assert!(Number::parse("1234567890123456789012345678").is_ok());
+        assert!(Number::parse("2.4e8").is_ok());
+        assert!(Number::parse("0.000000000000000000000000001").is_ok());
     }
 
     #[test]

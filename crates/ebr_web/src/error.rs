@@ -100,6 +100,10 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// The one status table of refusals: a forbidden actor (segregation of
+/// duties, identity) is 403, a state that does not allow the action is 409,
+/// a missing or invalid input is 422. Exhaustive: a new rule does not
+/// compile until it has its status.
 fn domain_status(e: &DomainError) -> StatusCode {
     use DomainError::*;
     match e {
@@ -108,8 +112,11 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | ParticipantCannotReview
         | ParticipantCannotRelease
         | DeviationOwnerCannotClose
+        | StepParticipantCannotVerify
         | SignerNotSessionUser
-        | AnalystCannotReview => StatusCode::FORBIDDEN,
+        | AnalystCannotReview
+        | IdentityVerifierNotAdmin
+        | IdentityVerifierNotIndependent => StatusCode::FORBIDDEN,
         TwoComponentsRequired => StatusCode::UNAUTHORIZED,
         IllegalBatchTransition { .. }
         | IllegalMbrTransition { .. }
@@ -120,8 +127,19 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | BatchClosed { .. }
         | StepNotPerformed(_)
         | MbrNotEffective { .. }
-        | DeviationClosed => StatusCode::CONFLICT,
-        UnknownStep(_) => StatusCode::NOT_FOUND,
+        | DeviationClosed
+        | QcResultInvalidated
+        | QcResultAlreadyReviewed
+        | QcResultAlreadyInvalidated
+        | BatchNumberTaken { .. }
+        | LotExists { .. }
+        | EquipmentExists(_)
+        | LineageExists
+        | UsernameTaken(_)
+        | AccountDeactivated(_)
+        | AlreadyDeactivated(_)
+        | DeviationRevisionStale { .. } => StatusCode::CONFLICT,
+        UnknownStep(_) | UnknownQcTest(_) => StatusCode::NOT_FOUND,
         InvalidValue { .. }
         | UnknownField { .. }
         | MissingRequiredFields { .. }
@@ -137,7 +155,20 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | EquipmentOutOfService(_)
         | CalibrationOverdue { .. }
         | VerificationNotRequired(_)
-        | DeviationIncomplete(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | DeviationIncomplete(_)
+        | QcTestedInFuture { .. }
+        | RetestMismatch
+        | ReasonRequired(_)
+        | BatchIdentityRequired
+        | DeviationTextRequired
+        | NoValues
+        | RejectionReasonRequired
+        | LotIdentityRequired
+        | EquipmentIdentityRequired
+        | LineageIncomplete
+        | FullNameRequired
+        | IdentityMethodRequired
+        | NumberTooPrecise { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         UnknownUnit(_)
         | UnitMismatch { .. }
         | NotANumber(_)
@@ -183,8 +214,7 @@ impl ApiError {
         match self {
             ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => e.rule(),
             ApiError::Db(DbError::Blocked { .. }) => "release_blocked",
-            ApiError::Db(DbError::Conflict { code, .. } | DbError::Refused { code, .. })
-            | ApiError::Unauthorized { code, .. }
+            ApiError::Unauthorized { code, .. }
             | ApiError::Forbidden { code, .. }
             | ApiError::Invalid { code, .. }
             | ApiError::BadRequest { code, .. } => code,
@@ -237,15 +267,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => domain_status(e),
-            ApiError::Db(DbError::Conflict { .. } | DbError::Blocked { .. }) => {
-                StatusCode::CONFLICT
-            }
-            ApiError::Db(DbError::Refused { code, .. }) => match *code {
-                "full_name_required" | "identity_method_required" => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                _ => StatusCode::FORBIDDEN,
-            },
+            ApiError::Db(DbError::Blocked { .. }) => StatusCode::CONFLICT,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -265,8 +287,17 @@ impl ResponseError for ApiError {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status)
             .content_type("application/problem+json")
-            .json(self.problem())
+            .json(self.problem());
+        if crate::refusals::is_refusal(status.as_u16()) {
+            response
+                .extensions_mut()
+                .insert(crate::refusals::RefusedWith {
+                    rule: self.code(),
+                    detail: self.to_string(),
+                });
+        }
+        response
     }
 }

@@ -1,35 +1,16 @@
 //! Building and running the HTTP server.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use ebr_db::PgPool;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::clock::Clock;
-use crate::config::{ExecutionSettings, SecuritySettings};
 use crate::error::ApiError;
 use crate::routes::{self, ApiDoc};
-
-/// What every handler can reach.
-pub struct AppState {
-    /// The database pool.
-    pub pool: PgPool,
-    /// The server clock.
-    pub clock: Arc<dyn Clock>,
-    /// Session, password and signature settings.
-    pub security: SecuritySettings,
-    /// Batch execution settings.
-    pub execution: ExecutionSettings,
-    /// The `ebr` executable that renders PDFs in a child process.
-    pub pdf_renderer: std::path::PathBuf,
-    /// This process's metrics.
-    pub metrics: Arc<crate::metrics::Metrics>,
-}
+pub use crate::state::AppState;
 
 /// Largest accepted JSON body.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::batch_identity::{batch_number_key, check_new_batch_number};
 use ebr_domain::batch_state::{BatchLifecycle, BatchStatus};
 use ebr_domain::execution::check_lot;
 use ebr_domain::mbr::MbrStatus;
@@ -62,31 +63,26 @@ pub fn issue(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<BatchRow, DbError> {
-    let batch_number = batch_number.trim();
-    if batch_number.is_empty() || wcb_vial.trim().is_empty() {
-        return Err(DbError::Refused {
-            code: "batch_identity_required",
-            message: "a batch needs a batch number and the WCB vial it is thawed from".into(),
-        });
-    }
+    check_new_batch_number(batch_number, wcb_vial, None)?;
     conn.transaction(|conn| {
         let status = mbr::current_status(conn, mbr_version_id)?;
         if status != MbrStatus::Effective {
-            return Err(DomainError::MbrNotEffective { status: status.as_str().into() }.into());
+            return Err(DomainError::MbrNotEffective {
+                status: status.as_str().into(),
+            }
+            .into());
         }
         let (version, content) = mbr::load(conn, mbr_version_id)?;
         let material = content.starting_material.clone().unwrap_or_default();
-        let lot = registry::find_lot(conn, &material, wcb_lot_number)?.ok_or_else(|| DomainError::LotUnknown(wcb_lot_number.trim().into()))?;
+        let lot = registry::find_lot(conn, &material, wcb_lot_number)?
+            .ok_or_else(|| DomainError::LotUnknown(wcb_lot_number.trim().into()))?;
         check_lot(&material, &lot.facts(), now)?;
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 13))")
-            .bind::<Text, _>(batch_number)
+            .bind::<Text, _>(batch_number_key(batch_number))
             .execute(conn)?;
-        if batches::table.filter(batches::batch_number.eq(batch_number)).count().get_result::<i64>(conn)? > 0 {
-            return Err(DbError::Conflict {
-                code: "batch_number_taken",
-                message: format!("batch {batch_number} already has a batch record; one record per batch number (R35)"),
-            });
-        }
+        let existing = number_taken(conn, batch_number)?;
+        let batch_number = check_new_batch_number(batch_number, wcb_vial, existing.as_deref())?;
+        let batch_number = batch_number.as_str();
         let row = BatchRow {
             id: Uuid::now_v7(),
             batch_number: batch_number.into(),
@@ -98,7 +94,9 @@ pub fn issue(
             created_at: to_stored_precision(now),
             created_by: actor.into(),
         };
-        diesel::insert_into(batches::table).values(&row).execute(conn)?;
+        diesel::insert_into(batches::table)
+            .values(&row)
+            .execute(conn)?;
         audit::append(
             conn,
             &batch_chain(row.id),
@@ -210,14 +208,40 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<BatchRow, DbError> {
         .ok_or_else(|| DbError::NotFound(format!("batch {id}")))
 }
 
-/// The batch with this number.
+/// A batch's id and number, as the R35 comparison finds it.
+#[derive(QueryableByName)]
+struct NumberedBatch {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    batch_number: String,
+}
+
+/// The batch whose number equals `number` regardless of case and
+/// surrounding spaces (`lower(btrim(…))`, served by the unique index
+/// `batches_batch_number_folded_key` that enforces R35 in the database too).
+fn by_number_key(conn: &mut PgConnection, number: &str) -> Result<Option<NumberedBatch>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT id, batch_number FROM batches WHERE lower(btrim(batch_number)) = lower(btrim($1)) LIMIT 1",
+    )
+    .bind::<Text, _>(number)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// The number of the batch record already issued under `number` in any case
+/// or spacing, if there is one.
+fn number_taken(conn: &mut PgConnection, number: &str) -> Result<Option<String>, DbError> {
+    Ok(by_number_key(conn, number)?.map(|b| b.batch_number))
+}
+
+/// The batch with this number, in any case and spacing (R35: there is at
+/// most one).
 pub fn find_by_number(conn: &mut PgConnection, number: &str) -> Result<BatchRow, DbError> {
-    batches::table
-        .filter(batches::batch_number.eq(number.trim()))
-        .select(BatchRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| DbError::NotFound(format!("batch {number}")))
+    match by_number_key(conn, number)? {
+        Some(b) => find(conn, b.id),
+        None => Err(DbError::NotFound(format!("batch {number}"))),
+    }
 }
 
 /// Every batch with its status, newest first.

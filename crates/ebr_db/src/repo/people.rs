@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
+use ebr_domain::duties::check_identity_verifier;
 use ebr_domain::identity::{check_role_set, check_username, Role, LOCKOUT_THRESHOLD};
 use ebr_domain::DomainError;
 use serde::Serialize;
@@ -126,10 +127,7 @@ pub fn create(
     }
     check_role_set(new.roles)?;
     if new.full_name.trim().is_empty() {
-        return Err(DbError::Refused {
-            code: "full_name_required",
-            message: "a person needs a full name (it is printed in every signature)".into(),
-        });
+        return Err(DomainError::FullNameRequired.into());
     }
     conn.transaction(|conn| {
         let taken = people::table
@@ -138,13 +136,7 @@ pub fn create(
             .first::<Uuid>(conn)
             .optional()?;
         if taken.is_some() {
-            return Err(DbError::Conflict {
-                code: "username_taken",
-                message: format!(
-                    "username `{}` has been used before and is never reissued (even after deactivation); choose another",
-                    new.username
-                ),
-            });
+            return Err(DomainError::UsernameTaken(new.username.into()).into());
         }
         let row = PersonRow {
             id: Uuid::now_v7(),
@@ -153,11 +145,21 @@ pub fn create(
             created_at: ebr_domain::audit::to_stored_precision(now),
             created_by: actor.to_string(),
         };
-        diesel::insert_into(people::table).values(&row).execute(conn)?;
+        diesel::insert_into(people::table)
+            .values(&row)
+            .execute(conn)?;
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            new_event(actor, "person.created", row.id, None, canonical(&row), None, Some(canonical_hash(&row))),
+            new_event(
+                actor,
+                "person.created",
+                row.id,
+                None,
+                canonical(&row),
+                None,
+                Some(canonical_hash(&row)),
+            ),
             now,
         )?;
         for role in new.roles {
@@ -447,13 +449,7 @@ pub fn change_roles(
     conn.transaction(|conn| {
         let current = state(conn, id)?;
         if !current.active {
-            return Err(DbError::Refused {
-                code: "account_deactivated",
-                message: format!(
-                    "{} is deactivated; deactivated accounts keep their roles for the record",
-                    current.person.username
-                ),
-            });
+            return Err(DomainError::AccountDeactivated(current.person.username.clone()).into());
         }
         let mut next = current.roles.clone();
         next.retain(|r| !revoke.contains(r));
@@ -522,10 +518,7 @@ pub fn deactivate(
     conn.transaction(|conn| {
         let current = state(conn, id)?;
         if !current.active {
-            return Err(DbError::Conflict {
-                code: "already_deactivated",
-                message: format!("{} is already deactivated", current.person.username),
-            });
+            return Err(DomainError::AlreadyDeactivated(current.person.username.clone()).into());
         }
         account_event(conn, id, "deactivated", actor, Some(reason), now)?;
         super::sessions::end_all_for(conn, id, "deactivated", now)?;
@@ -621,23 +614,18 @@ pub fn verify_identity(
     conn.transaction(|conn| {
         let person = state(conn, id)?;
         let admin = state(conn, verifier)?;
-        if !admin.has_role(Role::Admin) || !admin.active {
-            return Err(DbError::Refused {
-                code: "identity_verifier_not_admin",
-                message: "only an active administrator can record an identity verification".into(),
-            });
-        }
-        if verifier == id || person.person.created_by == person_actor(verifier) {
-            return Err(DbError::Refused {
-                code: "identity_verifier_not_independent",
-                message: "identity must be verified by a second administrator: not the person, not the one who created the account".into(),
-            });
-        }
+        check_identity_verifier(
+            admin.has_role(Role::Admin) && admin.active,
+            id,
+            person
+                .person
+                .created_by
+                .strip_prefix("person:")
+                .and_then(|p| Uuid::parse_str(p).ok()),
+            verifier,
+        )?;
         if method.trim().is_empty() {
-            return Err(DbError::Refused {
-                code: "identity_method_required",
-                message: "say how the identity was verified (e.g. \"passport checked in person\")".into(),
-            });
+            return Err(DomainError::IdentityMethodRequired.into());
         }
         diesel::insert_into(identity_verifications::table)
             .values((
@@ -649,7 +637,20 @@ pub fn verify_identity(
             ))
             .execute(conn)?;
         let value = canonical(&serde_json::json!({ "method": method.trim() }));
-        audit::append(conn, SYSTEM_CHAIN, new_event(&person_actor(verifier), "person.identity_verified", id, None, value, None, None), now)?;
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            new_event(
+                &person_actor(verifier),
+                "person.identity_verified",
+                id,
+                None,
+                value,
+                None,
+                None,
+            ),
+            now,
+        )?;
         state(conn, id)
     })
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft, SYSTEM_CHAIN};
 use ebr_domain::execution::{EquipmentFacts, EquipmentStatus, LotFacts, LotStatus};
+use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -112,10 +113,7 @@ pub fn register_lot(
     now: DateTime<Utc>,
 ) -> Result<Lot, DbError> {
     if material_code.trim().is_empty() || lot_number.trim().is_empty() {
-        return Err(DbError::Refused {
-            code: "lot_identity_required",
-            message: "a lot needs a material code and a lot number".into(),
-        });
+        return Err(DomainError::LotIdentityRequired.into());
     }
     conn.transaction(|conn| {
         let exists = material_lots::table
@@ -124,10 +122,11 @@ pub fn register_lot(
             .count()
             .get_result::<i64>(conn)?;
         if exists > 0 {
-            return Err(DbError::Conflict {
-                code: "lot_exists",
-                message: format!("lot {lot_number} of {material_code} is already registered"),
-            });
+            return Err(DomainError::LotExists {
+                material: material_code.into(),
+                lot: lot_number.into(),
+            }
+            .into());
         }
         let row = LotRow {
             id: Uuid::now_v7(),
@@ -328,10 +327,7 @@ pub fn register_equipment(
     now: DateTime<Utc>,
 ) -> Result<Equipment, DbError> {
     if code.trim().is_empty() || equipment_type.trim().is_empty() {
-        return Err(DbError::Refused {
-            code: "equipment_identity_required",
-            message: "equipment needs an asset code and a type".into(),
-        });
+        return Err(DomainError::EquipmentIdentityRequired.into());
     }
     conn.transaction(|conn| {
         if equipment::table
@@ -340,10 +336,7 @@ pub fn register_equipment(
             .get_result::<i64>(conn)?
             > 0
         {
-            return Err(DbError::Conflict {
-                code: "equipment_exists",
-                message: format!("equipment {code} is already registered"),
-            });
+            return Err(DomainError::EquipmentExists(code.trim().into()).into());
         }
         let row = EquipmentRow {
             id: Uuid::now_v7(),

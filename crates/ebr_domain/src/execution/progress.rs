@@ -1,7 +1,7 @@
 //! Step progress, sequencing (R6), completeness (R36), second-person
 //! verification (R42, R45) and hold times.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -30,6 +30,10 @@ pub struct StepFacts {
     pub performed: Option<SignatureFact>,
     /// The current `verified` signature.
     pub verified: Option<SignatureFact>,
+    /// Everyone who recorded an entry of the step (corrected entries
+    /// included) or signed it (superseded signatures included): none of them
+    /// may verify it (R20, R42).
+    pub participants: BTreeSet<Uuid>,
 }
 
 /// Where a step stands.
@@ -119,8 +123,8 @@ pub fn check_can_perform(step: &Step, facts: Option<&StepFacts>) -> Result<(), D
     Ok(())
 }
 
-/// R42, R45: a critical step is verified once, after it was performed, by
-/// someone other than its performer.
+/// R20, R42, R45: a critical step is verified once, after it was performed,
+/// by someone who took no part in it (see [`crate::duties::check_step_verifier`]).
 pub fn check_can_verify(
     step: &Step,
     facts: Option<&StepFacts>,
@@ -138,7 +142,9 @@ pub fn check_can_verify(
             meaning: "verified".into(),
         });
     }
-    crate::duties::check_verifier(performed.signer, verifier)
+    let empty = BTreeSet::new();
+    let participants = facts.map_or(&empty, |f| &f.participants);
+    crate::duties::check_step_verifier(performed.signer, participants, verifier)
 }
 
 /// A hold-time limit exceeded when a step started.
@@ -200,6 +206,7 @@ mod tests {
                 signer: Uuid::from_u128(signer + 1),
                 at: t(2),
             }),
+            participants: [Uuid::from_u128(signer), Uuid::from_u128(signer + 1)].into(),
         }
     }
 
@@ -275,6 +282,7 @@ mod tests {
         let step = m.step("s0-line-clearance").unwrap();
         let mut f = done(1);
         f.verified = None;
+        f.participants = [Uuid::from_u128(1)].into();
         assert_eq!(
             check_can_verify(step, Some(&f), Uuid::from_u128(1))
                 .unwrap_err()
@@ -298,6 +306,25 @@ mod tests {
             .rule(),
             "verification_not_required"
         );
+    }
+
+    /// R20, R42: someone who recorded an entry of a critical step (e.g.
+    /// scanned the seed vial) cannot verify it, though another person
+    /// signed it as performed.
+    #[test]
+    fn r42_a_person_who_recorded_in_the_step_cannot_verify_it() {
+        let m = mbr();
+        let step = m.step("s0-line-clearance").unwrap();
+        let mut f = done(1);
+        f.verified = None;
+        f.participants = [Uuid::from_u128(1), Uuid::from_u128(7)].into();
+        assert_eq!(
+            check_can_verify(step, Some(&f), Uuid::from_u128(7))
+                .unwrap_err()
+                .rule(),
+            "step_participant_cannot_verify"
+        );
+        assert!(check_can_verify(step, Some(&f), Uuid::from_u128(9)).is_ok());
     }
 
     #[test]

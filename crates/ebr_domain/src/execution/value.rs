@@ -16,10 +16,16 @@ use crate::DomainError;
 pub enum RecordedValue {
     /// A number and the unit it was entered in.
     Number {
-        /// The number, exactly as entered.
+        /// The exact value (normalized: `37.0` and `37` are equal).
         value: Number,
         /// The unit it was entered in (converted for evaluation).
         unit: String,
+        /// The number as the operator typed it (`37.0`, `2.4e8`), kept so the
+        /// record prints the precision that was recorded. Absent in entries
+        /// recorded before it was kept; [`RecordedValue::as_recorded`] then
+        /// falls back to the exact value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        as_typed: Option<String>,
     },
     /// Free text.
     Text {
@@ -51,6 +57,30 @@ pub enum RecordedValue {
         /// The time, UTC.
         at: DateTime<Utc>,
     },
+}
+
+impl RecordedValue {
+    /// The value in words as the record prints it: a number as it was typed
+    /// with its unit (`37.0 °C`, `2.4e8 cells`), a check as `pass`/`fail`,
+    /// a lot or asset code as scanned, a time in RFC 3339.
+    pub fn as_recorded(&self) -> String {
+        match self {
+            Self::Number {
+                value,
+                unit,
+                as_typed,
+            } => match as_typed {
+                Some(text) => format!("{text} {unit}"),
+                None => format!("{value} {unit}"),
+            },
+            Self::Text { text } => text.clone(),
+            Self::Choice { option } => option.clone(),
+            Self::Check { passed } => if *passed { "pass" } else { "fail" }.into(),
+            Self::Material { lot_number } => lot_number.clone(),
+            Self::Equipment { code } => code.clone(),
+            Self::DateTime { at } => at.to_rfc3339(),
+        }
+    }
 }
 
 fn invalid(field: &Field, reason: impl Into<String>) -> DomainError {
@@ -91,18 +121,21 @@ pub fn parse_value(field: &Field, raw: &Value) -> Result<RecordedValue, DomainEr
                 }
                 other => (other.clone(), unit.clone()),
             };
-            let number = match &number {
-                Value::String(s) => Number::parse(s)
-                    .map_err(|_| invalid(field, format!("`{s}` is not a number")))?,
-                Value::Number(n) => Number::parse(&n.to_string())
-                    .map_err(|_| invalid(field, format!("`{n}` is not a number")))?,
+            let typed = match &number {
+                Value::String(s) => s.trim().to_string(),
+                Value::Number(n) => n.to_string(),
                 other => return Err(invalid(field, format!("expected a number, got {other}"))),
             };
+            let number = Number::parse(&typed).map_err(|e| match e {
+                DomainError::NumberTooPrecise { .. } => invalid(field, e.to_string()),
+                _ => invalid(field, format!("`{typed}` is not a number")),
+            })?;
             let entered = Unit::parse(&given_unit)?;
             entered.convert(number, Unit::parse(unit)?)?;
             Ok(RecordedValue::Number {
                 value: number,
                 unit: entered.symbol.to_string(),
+                as_typed: Some(typed),
             })
         }
         FieldKind::Text { max_length } => {
@@ -175,7 +208,7 @@ pub fn parse_value(field: &Field, raw: &Value) -> Result<RecordedValue, DomainEr
 /// without limits (text, material, equipment, date-time).
 pub fn evaluate(field: &Field, value: &RecordedValue) -> Result<Option<Evaluation>, DomainError> {
     Ok(match (&field.kind, value) {
-        (FieldKind::Number { .. }, RecordedValue::Number { value, unit }) => {
+        (FieldKind::Number { .. }, RecordedValue::Number { value, unit, .. }) => {
             match field.kind.numeric_limits() {
                 Some(limits) => Some(limits.evaluate(*value, unit)?),
                 None => None,
@@ -213,6 +246,27 @@ mod tests {
             "alert": { "min": "80" }, "action": { "min": "70" }
         }))
         .unwrap()
+    }
+
+    /// R34 (original): a number keeps the text the operator typed,
+    /// so `92.50` prints as `92.50 %`, while comparing exactly; a number
+    /// with more digits than the exact type keeps is refused, naming the limit.
+    #[test]
+    fn r34_numbers_keep_what_was_typed_and_refuse_lost_digits() {
+        let f = number_field();
+        let v = parse_value(&f, &json!("92.50")).unwrap();
+        assert_eq!(v.as_recorded(), "92.50 %");
+        assert_eq!(v, parse_value(&f, &json!("92.50")).unwrap());
+        let RecordedValue::Number { value, .. } = &v else {
+            panic!("a number")
+        };
+        assert_eq!(value.to_string(), "92.5");
+        let err = parse_value(&f, &json!("91.0000000000000000000000000000000000001")).unwrap_err();
+        assert_eq!(err.rule(), "invalid_value");
+        assert!(err.to_string().contains("28 significant digits"), "{err}");
+        let old: RecordedValue =
+            serde_json::from_str(r#"{"kind":"number","value":"37","unit":"°C"}"#).unwrap();
+        assert_eq!(old.as_recorded(), "37 °C");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The deviation lifecycle: open → under investigation → closed (R38, R44).
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -61,6 +63,65 @@ pub struct DeviationFacts {
     pub root_cause: String,
     /// Impact on the batch.
     pub impact: String,
+    /// Everyone who ever owned, opened or investigated it
+    /// ([`involved_people`]); none of them may close it (R44).
+    pub involved: BTreeSet<Uuid>,
+}
+
+/// A revision based on revision `base` applies only while `base` is still
+/// the newest (`current`): two people revising from the same read never
+/// overwrite each other unseen. Without a base the revision applies to
+/// whatever is newest.
+pub fn check_base_revision(current: i32, base: Option<i32>) -> Result<(), DomainError> {
+    match base {
+        Some(base) if base != current => Err(DomainError::DeviationRevisionStale { current, base }),
+        _ => Ok(()),
+    }
+}
+
+/// One revision of a deviation, as the involvement rule reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionFacts {
+    /// The person who wrote the revision (`None`: the system).
+    pub by: Option<Uuid>,
+    /// The owner after this revision.
+    pub owner: Option<Uuid>,
+    /// The status after this revision.
+    pub status: DeviationStatus,
+    /// Investigation text after this revision.
+    pub investigation: String,
+    /// Root cause after this revision.
+    pub root_cause: String,
+    /// Impact after this revision.
+    pub impact: String,
+}
+
+/// R44: everyone who ever owned, opened or investigated a deviation: the
+/// opener, every owner of any revision (so reassigning the deviation to a
+/// colleague does not make its first owner a closer), and every author of a
+/// revision that started the investigation or changed its investigation,
+/// root cause or impact. Revisions oldest first.
+pub fn involved_people(opener: Option<Uuid>, revisions: &[RevisionFacts]) -> BTreeSet<Uuid> {
+    let mut involved: BTreeSet<Uuid> = opener.into_iter().collect();
+    let mut previous: Option<&RevisionFacts> = None;
+    for r in revisions {
+        involved.extend(r.owner);
+        let investigated = match previous {
+            None => !(r.investigation.is_empty() && r.root_cause.is_empty() && r.impact.is_empty()),
+            Some(p) => {
+                (p.status == DeviationStatus::Open
+                    && r.status == DeviationStatus::UnderInvestigation)
+                    || p.investigation != r.investigation
+                    || p.root_cause != r.root_cause
+                    || p.impact != r.impact
+            }
+        };
+        if investigated && r.status != DeviationStatus::Closed {
+            involved.extend(r.by);
+        }
+        previous = Some(r);
+    }
+    involved
 }
 
 impl DeviationFacts {
@@ -73,13 +134,12 @@ impl DeviationFacts {
         Ok(())
     }
 
-    /// Closing (R44): not by the owner, and only once classified,
-    /// investigated, with root cause and impact stated.
+    /// Closing (R44): not by anyone who ever owned, opened or investigated
+    /// it, and only once classified, investigated, with root cause and
+    /// impact stated.
     pub fn check_closable(&self, closer: Uuid) -> Result<(), DomainError> {
         self.check_revisable()?;
-        if let Some(owner) = self.owner {
-            crate::duties::check_deviation_closer(owner, closer)?;
-        }
+        crate::duties::check_deviation_closer(&self.involved, closer)?;
         let mut missing = Vec::new();
         if self.classification.is_none() {
             missing.push("classification");
@@ -115,6 +175,7 @@ mod tests {
             investigation: String::new(),
             root_cause: String::new(),
             impact: String::new(),
+            involved: [owner].into(),
         };
         assert_eq!(
             d.check_closable(Uuid::from_u128(2)).unwrap_err().rule(),
@@ -130,6 +191,63 @@ mod tests {
         );
         assert!(d.check_closable(Uuid::from_u128(2)).is_ok());
         d.status = DeviationStatus::Closed;
+        assert_eq!(d.check_revisable().unwrap_err().rule(), "deviation_closed");
+    }
+
+    fn revision(
+        by: u128,
+        owner: u128,
+        status: DeviationStatus,
+        investigation: &str,
+    ) -> RevisionFacts {
+        RevisionFacts {
+            by: Some(Uuid::from_u128(by)),
+            owner: Some(Uuid::from_u128(owner)),
+            status,
+            investigation: investigation.into(),
+            root_cause: String::new(),
+            impact: String::new(),
+        }
+    }
+
+    /// R44: an owner who reassigns the deviation to a colleague stays
+    /// involved, as do its opener and whoever investigated it; a reviser who
+    /// only classified it does not.
+    #[test]
+    fn r44_reassigning_a_deviation_does_not_make_its_owner_a_closer() {
+        use DeviationStatus::*;
+        let revisions = [
+            revision(1, 2, Open, ""),
+            revision(2, 3, Open, ""),
+            revision(3, 3, UnderInvestigation, ""),
+            revision(4, 3, UnderInvestigation, "re-counted"),
+            revision(5, 3, UnderInvestigation, "re-counted"),
+        ];
+        let involved = involved_people(Some(Uuid::from_u128(1)), &revisions);
+        let ids: Vec<u128> = involved.iter().map(|u| u.as_u128()).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4]);
+        assert_eq!(
+            check_base_revision(5, Some(4)).unwrap_err().rule(),
+            "deviation_revision_stale"
+        );
+        assert!(check_base_revision(5, Some(5)).is_ok());
+        assert!(check_base_revision(5, None).is_ok());
+        let d = DeviationFacts {
+            status: UnderInvestigation,
+            owner: Some(Uuid::from_u128(3)),
+            classification: Some(Classification::Minor),
+            investigation: "re-counted".into(),
+            root_cause: "x".into(),
+            impact: "none".into(),
+            involved,
+        };
+        assert_eq!(
+            d.check_closable(Uuid::from_u128(2)).unwrap_err().rule(),
+            "deviation_owner_cannot_close"
+        );
+        assert!(d.check_closable(Uuid::from_u128(5)).is_ok());
+        let mut d = d;
+        d.status = Closed;
         assert_eq!(d.check_revisable().unwrap_err().rule(), "deviation_closed");
     }
 }

@@ -191,6 +191,7 @@ mod tests {
                         recorded_fields: Default::default(),
                         performed: sig(1),
                         verified: sig(2),
+                        participants: Default::default(),
                     },
                 )
             })

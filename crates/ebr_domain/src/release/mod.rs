@@ -5,6 +5,12 @@ mod deviation;
 mod gate;
 mod qc;
 
-pub use deviation::{Classification, DeviationFacts, DeviationStatus};
+pub use deviation::{
+    check_base_revision, involved_people, Classification, DeviationFacts, DeviationStatus,
+    RevisionFacts,
+};
 pub use gate::{release_findings, Finding, GateInput, QcFacts, ReviewFacts};
-pub use qc::{evaluate_qc, QcOutcome};
+pub use qc::{
+    check_qc_invalidatable, check_qc_reviewable, check_retest, check_tested_at, evaluate_qc,
+    QcOutcome, QcResultFacts,
+};

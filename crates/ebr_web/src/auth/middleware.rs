@@ -3,7 +3,9 @@
 //! It runs after routing, so it knows the route pattern; it looks the rule up
 //! in [`rules::RULES`](crate::auth::rules::RULES), fails closed when a
 //! registered route has none, authenticates the session and checks roles.
-//! Role refusals are audited (R7).
+//! Role refusals are audited (R7), and so is every other refusal of a
+//! state-changing request that its handler did not audit itself
+//! ([`crate::refusals`]).
 
 use std::collections::HashSet;
 
@@ -11,14 +13,14 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
-use ebr_db::repo::{audit, person_actor};
+use ebr_db::repo::person_actor;
 use ebr_domain::audit::SYSTEM_CHAIN;
 
 use crate::auth::rules::{is_page, rule_for, Access};
 use crate::auth::session::{authenticate, COOKIE};
-use crate::blocking;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::refusals::{self, is_state_changing, RefusedWith};
+use crate::state::AppState;
 
 /// Every (method, pattern) registered, so a registered route without a rule
 /// is told apart from a method the route does not have (405).
@@ -77,37 +79,36 @@ pub async fn authorize(
         Ok(current) => current,
         Err(e) => return Ok(refuse(req, e)),
     };
+    let actor = person_actor(current.person.person.id);
     if let Access::Roles(roles) = rule.access {
         if current.must_change_password {
-            return Ok(refuse(
-                req,
-                ApiError::Forbidden {
-                    code: "password_change_required",
-                    detail: "change your password first (it is temporary or expired): POST /api/v1/session/password".into(),
-                },
-            ));
+            let error = ApiError::Forbidden {
+                code: "password_change_required",
+                detail: "change your password first (it is temporary or expired): POST /api/v1/session/password".into(),
+            };
+            if is_state_changing(&method) {
+                let attempt = route_attempt(&req, actor, &method, &pattern);
+                refusals::record(&state, attempt, error.code(), &error.to_string()).await;
+            }
+            return Ok(refuse(req, error));
         }
         if !roles.iter().any(|r| current.person.has_role(*r)) {
             let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            let actor = person_actor(current.person.person.id);
             let route = format!("{method} {pattern}");
             let needed_text = needed.join(", ");
-            let now = state.clock.now();
-            let denied_route = route.clone();
-            let denied_needed = needed_text.clone();
-            let _ = blocking::db(&state.pool, move |conn| {
-                audit::record_refusal(
-                    conn,
-                    SYSTEM_CHAIN,
-                    &actor,
-                    "access.denied",
-                    "route",
-                    &denied_route,
-                    "role_forbidden",
-                    &format!("needs one of: {denied_needed}"),
-                    now,
-                )
-            })
+            let attempt = refusals::Attempt {
+                chain: SYSTEM_CHAIN.to_string(),
+                actor,
+                action: "access.denied".into(),
+                entity_type: "route".into(),
+                entity_id: route.clone(),
+            };
+            refusals::record(
+                &state,
+                attempt,
+                "role_forbidden",
+                &format!("needs one of: {needed_text}"),
+            )
             .await;
             return Ok(refuse(
                 req,
@@ -118,6 +119,46 @@ pub async fn authorize(
             ));
         }
     }
+    let attempt = route_attempt(&req, actor, &method, &pattern);
     req.extensions_mut().insert(current);
-    Ok(next.call(req).await?.map_into_boxed_body())
+    let (response, audited) = refusals::scope(next.call(req)).await;
+    let response = response?;
+    if !audited && is_state_changing(&method) && refusals::is_refusal(response.status().as_u16())
+    {
+        let refused = response.response().extensions().get::<RefusedWith>().cloned();
+        if let Some(refused) = refused {
+            refusals::record(&state, attempt, refused.rule, &refused.detail).await;
+        } else {
+            tracing::error!(
+                route = %format!("{method} {pattern}"),
+                status = response.status().as_u16(),
+                "a refusal without its rule was answered; audited as `unnamed_refusal`"
+            );
+            refusals::record(&state, attempt, "unnamed_refusal", "refused").await;
+        }
+    }
+    Ok(response.map_into_boxed_body())
+}
+
+/// The attempt a request makes, for auditing its refusal: on the batch's
+/// chain when the route names a batch (`/…/batches/{id}/…`), otherwise on
+/// the system chain; the record at stake is the request's own path.
+fn route_attempt(
+    req: &ServiceRequest,
+    actor: String,
+    method: &actix_web::http::Method,
+    pattern: &str,
+) -> refusals::Attempt {
+    let batch = pattern
+        .contains("/batches/{id}")
+        .then(|| req.match_info().get("id"))
+        .flatten()
+        .and_then(|id| uuid::Uuid::parse_str(id).ok());
+    refusals::Attempt {
+        chain: batch.map_or_else(|| SYSTEM_CHAIN.to_string(), ebr_db::repo::exceptions::batch_chain),
+        actor,
+        action: "request".into(),
+        entity_type: "route".into(),
+        entity_id: format!("{method} {}", req.path()),
+    }
 }

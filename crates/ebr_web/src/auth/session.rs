@@ -11,7 +11,7 @@ use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::config::SecuritySettings;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "ebr_session";

@@ -8,7 +8,7 @@
 //! identity. A wrong password stores no signature, is audited and counts
 //! toward the lockout.
 
-use ebr_db::repo::{audit, people, person_actor, sessions};
+use ebr_db::repo::{people, person_actor, sessions};
 use ebr_domain::audit::SYSTEM_CHAIN;
 use ebr_domain::signature::{check_components, SignatureMeaning};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use crate::auth::current::Authenticated;
 use crate::auth::password;
 use crate::blocking;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The signature-accountability statement every person acknowledges (R10).
 pub const ACCOUNTABILITY_STATEMENT: &str = "I understand that my electronic signature in ebr is the legally binding equivalent of my handwritten signature (21 CFR 11.100(c)), that I am accountable for every record I sign, and that I will never share my password or let anyone sign as me.";
@@ -47,25 +47,14 @@ pub struct SignatureRequest {
 }
 
 async fn refuse(state: &AppState, who: &Authenticated, record: &str, error: ApiError) -> ApiError {
-    let actor = person_actor(who.person.person.id);
-    let rule = error.code();
-    let detail = error.to_string();
-    let record = record.to_string();
-    let now = state.clock.now();
-    let _ = blocking::db(&state.pool, move |conn| {
-        audit::record_refusal(
-            conn,
-            SYSTEM_CHAIN,
-            &actor,
-            "signature",
-            "signature_request",
-            &record,
-            rule,
-            &detail,
-            now,
-        )
-    })
-    .await;
+    let attempt = crate::refusals::Attempt {
+        chain: SYSTEM_CHAIN.to_string(),
+        actor: person_actor(who.person.person.id),
+        action: "signature".into(),
+        entity_type: "signature_request".into(),
+        entity_id: record.to_string(),
+    };
+    crate::refusals::record(state, attempt, error.code(), &error.to_string()).await;
     error
 }
 

@@ -55,10 +55,6 @@ pub fn run(
     )
     .map_err(|e| match e {
         ebr_db::DbError::Domain(d) => CommandError::Refused(format!("refused ({}): {d}", d.rule())),
-        ebr_db::DbError::Conflict { code, message }
-        | ebr_db::DbError::Refused { code, message } => {
-            CommandError::Refused(format!("refused ({code}): {message}"))
-        }
         other => other.into(),
     })?;
     let role_names: Vec<&str> = person.roles.iter().map(|r| r.as_str()).collect();

@@ -56,7 +56,10 @@ fn value_text(ctx: &Ctx<'_>, entry: &Value) -> String {
     let lots = &ctx.section("materials_and_equipment")["lots"];
     let equipment = &ctx.section("materials_and_equipment")["equipment"];
     match s(&v["kind"]).as_str() {
-        "number" => format!("{} {}", s(&v["value"]), s(&v["unit"])),
+        "number" => {
+            let typed = v.get("as_typed").map_or_else(|| s(&v["value"]), s);
+            format!("{typed} {}", s(&v["unit"]))
+        }
         "text" => s(&v["text"]),
         "choice" => s(&v["option"]),
         "check" => {

@@ -16,7 +16,7 @@ use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A batch in a listing.
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,7 +18,7 @@ use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A deviation with its current revision and history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,12 +179,18 @@ pub struct DeviationRevision {
     /// Move open → under investigation.
     #[serde(default)]
     pub start_investigation: bool,
+    /// The revision number this change was made on (as read). When given,
+    /// the change is refused with 409 `deviation_revision_stale` if a
+    /// colleague revised the deviation meanwhile, instead of applying over
+    /// a revision the author never saw.
+    #[serde(default)]
+    pub base_revision: Option<i32>,
 }
 
 /// Revise a deviation; nothing is overwritten, each change is a new revision.
 #[utoipa::path(post, path = "/api/v1/deviations/{id}/revisions", tag = "release", request_body = DeviationRevision,
     params(("id" = Uuid, Path, description = "deviation id")),
-    responses((status = 200, body = DeviationDetail), (status = 409, body = Problem, content_type = "application/problem+json", description = "deviation_closed")))]
+    responses((status = 200, body = DeviationDetail), (status = 409, body = Problem, content_type = "application/problem+json", description = "deviation_closed, deviation_revision_stale")))]
 pub async fn revise(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -202,6 +208,7 @@ pub async fn revise(
         root_cause: b.root_cause,
         impact: b.impact,
         capa_ref: b.capa_ref,
+        base_revision: b.base_revision,
     };
     let d = blocking::db(&state.pool, move |conn| {
         deviations::revise(conn, id, &draft, b.start_investigation, person, now)

@@ -18,7 +18,7 @@ use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::batches::{deviation_views, exception_views, DeviationView, ExceptionView};
 use crate::routes::views::{utc, SignatureView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Values of one step.
 #[derive(Debug, Deserialize, ToSchema)]

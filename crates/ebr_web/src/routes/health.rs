@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::blocking;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]

@@ -16,7 +16,7 @@ use crate::blocking;
 use crate::error::{ApiError, Problem, ProblemItem};
 use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
-use crate::startup::AppState;
+use crate::state::AppState;
 use ebr_domain::audit::SYSTEM_CHAIN;
 
 /// An MBR version in a listing.

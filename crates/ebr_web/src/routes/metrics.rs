@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Request rates and latencies per route, signature failures, lockouts and
 /// the database pool (Prometheus text format). Scrape it from inside the

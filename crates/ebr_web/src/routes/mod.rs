@@ -19,13 +19,11 @@ pub mod views;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse, Route};
-use ebr_db::repo::audit;
 use utoipa::OpenApi;
 
 use crate::auth::middleware::{authorize, RegisteredRoutes};
-use crate::blocking;
 use crate::error::{ApiError, Problem, ProblemItem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The OpenAPI document of every route (served at `/api/v1/openapi.json`).
 #[derive(OpenApi)]
@@ -382,8 +380,10 @@ async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> 
 }
 
 /// Passes `result` through; when a rule refused it (a 403, 409 or 422), the
-/// attempt is written to the audit trail first: a refusal stores nothing but
-/// the attempt.
+/// attempt is written to the audit trail first, on `chain` and naming the
+/// record at stake: a refusal stores nothing but the attempt. (Refusals a
+/// handler does not pass through here are still audited, less precisely, by
+/// the authorization middleware: see [`crate::refusals`].)
 pub async fn audited<T>(
     state: &AppState,
     chain: &str,
@@ -395,30 +395,15 @@ pub async fn audited<T>(
 ) -> Result<T, ApiError> {
     use actix_web::ResponseError;
     if let Err(e) = &result {
-        let status = e.status_code().as_u16();
-        if matches!(status, 403 | 409 | 422) {
-            let chain = chain.to_string();
-            let (actor, action, entity_type, entity_id) = (
-                actor.to_string(),
-                action.to_string(),
-                entity_type.to_string(),
-                entity_id.to_string(),
-            );
-            let (rule, detail, now) = (e.code(), e.to_string(), state.clock.now());
-            let _ = blocking::db(&state.pool, move |conn| {
-                audit::record_refusal(
-                    conn,
-                    &chain,
-                    &actor,
-                    &action,
-                    &entity_type,
-                    &entity_id,
-                    rule,
-                    &detail,
-                    now,
-                )
-            })
-            .await;
+        if crate::refusals::is_refusal(e.status_code().as_u16()) {
+            let attempt = crate::refusals::Attempt {
+                chain: chain.to_string(),
+                actor: actor.to_string(),
+                action: action.to_string(),
+                entity_type: entity_type.to_string(),
+                entity_id: entity_id.to_string(),
+            };
+            crate::refusals::record(state, attempt, e.code(), &e.to_string()).await;
         }
     }
     result

@@ -22,7 +22,7 @@ use crate::routes::audited;
 use crate::routes::batches::{exception_views, ExceptionView};
 use crate::routes::deviations::{detail, DeviationDetail};
 use crate::routes::views::{utc, SignatureView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A QC result.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::blocking;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The generator string recorded in exports (R11).
 pub fn generator() -> String {

@@ -14,7 +14,7 @@ use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::views::utc;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A material lot with its current status and expiry.
 #[derive(Debug, Serialize, ToSchema)]

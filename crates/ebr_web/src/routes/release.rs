@@ -20,7 +20,7 @@ use crate::routes::audited;
 use crate::routes::batches::{exception_views, ExceptionView};
 use crate::routes::deviations::{detail, DeviationDetail};
 use crate::routes::views::{utc, SignatureView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The review-by-exception list of a batch.
 #[derive(Debug, Serialize, ToSchema)]

@@ -16,7 +16,7 @@ use crate::auth::signature::{statement_sha256, ACCOUNTABILITY_STATEMENT};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::views::{utc, PersonView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Login credentials.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -13,7 +13,7 @@ use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::views::PersonView;
-use crate::startup::AppState;
+use crate::state::AppState;
 use ebr_domain::audit::SYSTEM_CHAIN;
 
 /// Every person.

@@ -13,7 +13,7 @@ use crate::auth::current::Authenticated;
 use crate::auth::session::COOKIE;
 use crate::blocking;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::csrf;
 use crate::ui::i18n::{catalog, Catalog, Lang};
 

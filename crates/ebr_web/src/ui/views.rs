@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::blocking;
 use crate::error::ApiError;
 use crate::routes::batches::EntryView;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{short_utc, Ctx};
 
 /// Printed names by person id.
@@ -119,7 +119,7 @@ pub fn kind_of(field: &Field) -> &'static str {
 /// through the domain's own [`RecordedValue`].
 pub fn value_text(ctx: &Ctx, e: &EntryView) -> String {
     match serde_json::from_value::<RecordedValue>(e.value.clone()) {
-        Ok(RecordedValue::Number { value, unit }) => format!("{value} {unit}"),
+        Ok(v @ RecordedValue::Number { .. }) => v.as_recorded(),
         Ok(RecordedValue::Text { text }) => text,
         Ok(RecordedValue::Choice { option }) => option,
         Ok(RecordedValue::Check { passed: true }) => format!("✓ {}", ctx.t("value.pass")),

@@ -20,6 +20,7 @@ mod openapi;
 mod pdf;
 mod record;
 mod release;
+mod rule_holes;
 mod session;
 mod signatures;
 mod tamper;

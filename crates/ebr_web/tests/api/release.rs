@@ -512,7 +512,7 @@ async fn r43_r26_participants_and_reviewers_cannot_release_and_rejection_is_term
         floor
             .sign_batch("anna.schmidt", &batch, "rejected", None)
             .await,
-        403,
+        422,
         "rejection_reason_required",
     )
     .await;

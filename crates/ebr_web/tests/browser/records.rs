@@ -39,9 +39,9 @@ async fn r24_a_correction_keeps_the_original_visible_with_its_reason() {
     .await;
 }
 
-/// R38: QA cannot close an incomplete deviation (the rule
-/// `deviation_incomplete` is named), and closes it with a signature once it
-/// is classified and investigated.
+/// R38, R44: QA cannot close an incomplete deviation (the rule
+/// `deviation_incomplete` is named); the operator who owns it investigates,
+/// and QA, who took no part in it, closes it with a signature.
 #[tokio::test]
 async fn r38_qa_closes_a_deviation_once_investigated() {
     run("deviation", "en-US", |site, b| async move {
@@ -62,6 +62,10 @@ async fn r38_qa_closes_a_deviation_once_investigated() {
             .await?;
             let refusal = b.text("form[id^=close-] .form-error").await?;
             ensure!(refusal.contains("deviation_incomplete"), "{refusal}");
+            b.logout().await?;
+            b.login(&site, "zhang.wei").await?;
+            b.goto(&site.url(&format!("/batches/{batch}/deviations")))
+                .await?;
             b.click("details.revise summary").await?;
             b.el("form[id^=revise-] select[name=classification]")
                 .await?
@@ -90,6 +94,10 @@ async fn r38_qa_closes_a_deviation_once_investigated() {
                 .text("section.deviation")
                 .await?
                 .contains("Under investigation"));
+            b.logout().await?;
+            b.login(&site, "wang.fang").await?;
+            b.goto(&site.url(&format!("/batches/{batch}/deviations")))
+                .await?;
             b.sign("form[id^=close-]", "wang.fang", PASSWORD).await?;
             b.signed().await?;
             ensure!(b.text("section.deviation h2").await?.contains("Closed"));

@@ -270,16 +270,12 @@ pub(super) fn raise(
     )
 }
 
-/// A value in words, for exception texts.
+/// A value in words, for exception texts: as the operator typed it, a lot
+/// prefixed with "lot".
 pub(super) fn describe(value: &RecordedValue) -> String {
     match value {
-        RecordedValue::Number { value, unit } => format!("{value} {unit}"),
-        RecordedValue::Text { text } => text.clone(),
-        RecordedValue::Choice { option } => option.clone(),
-        RecordedValue::Check { passed } => if *passed { "pass" } else { "fail" }.into(),
         RecordedValue::Material { lot_number } => format!("lot {lot_number}"),
-        RecordedValue::Equipment { code } => code.clone(),
-        RecordedValue::DateTime { at } => at.to_rfc3339(),
+        other => other.as_recorded(),
     }
 }
 

@@ -86,10 +86,7 @@ pub fn record(
             .cloned()
             .ok_or_else(|| DomainError::UnknownStep(req.step_key.clone()))?;
         if req.inputs.is_empty() {
-            return Err(DbError::Refused {
-                code: "no_values",
-                message: "send at least one field value".into(),
-            });
+            return Err(DomainError::NoValues.into());
         }
         let activity_at = req.activity_at.unwrap_or(now);
         if activity_at > now + Duration::minutes(1) {

@@ -208,6 +208,14 @@ impl BatchState {
                 f.first_entry_at
                     .map_or(e.recorded_at, |t| t.min(e.recorded_at)),
             );
+            f.participants.insert(e.recorded_by);
+        }
+        for s in &self.signatures {
+            facts
+                .entry(s.step_key.clone())
+                .or_default()
+                .participants
+                .insert(s.manifest.signer_id);
         }
         for e in self.current_entries() {
             facts

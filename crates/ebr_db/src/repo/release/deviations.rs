@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
-use ebr_domain::release::{Classification, DeviationFacts, DeviationStatus};
+use ebr_domain::release::{
+    check_base_revision, involved_people, Classification, DeviationFacts, DeviationStatus,
+    RevisionFacts,
+};
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
 use ebr_domain::DomainError;
 use serde::Serialize;
@@ -62,6 +65,10 @@ pub struct RevisionDraft {
     pub impact: Option<String>,
     /// CAPA reference.
     pub capa_ref: Option<String>,
+    /// The revision this change was based on; when set, the change applies
+    /// only while it is still the newest (otherwise
+    /// `deviation_revision_stale`).
+    pub base_revision: Option<i32>,
 }
 
 /// A deviation with its current revision and history.
@@ -98,6 +105,21 @@ impl DeviationState {
             investigation: c.map(|r| r.investigation.clone()).unwrap_or_default(),
             root_cause: c.map(|r| r.root_cause.clone()).unwrap_or_default(),
             impact: c.map(|r| r.impact.clone()).unwrap_or_default(),
+            involved: involved_people(
+                person_of(&self.row.opened_by),
+                &self
+                    .revisions
+                    .iter()
+                    .map(|r| RevisionFacts {
+                        by: person_of(&r.revised_by),
+                        owner: r.owner_id,
+                        status: DeviationStatus::parse(&r.status).unwrap_or(DeviationStatus::Open),
+                        investigation: r.investigation.clone(),
+                        root_cause: r.root_cause.clone(),
+                        impact: r.impact.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 
@@ -110,6 +132,27 @@ impl DeviationState {
             content: serde_json::json!({ "deviation": self.row, "revision": self.current() }),
         }
     }
+}
+
+/// The person behind an actor string (`person:<uuid>`); `None` for the system.
+fn person_of(actor: &str) -> Option<Uuid> {
+    actor
+        .strip_prefix("person:")
+        .and_then(|id| Uuid::parse_str(id).ok())
+}
+
+/// Takes the lock of the batch a deviation belongs to (its batch never
+/// changes), so that what follows reads the deviation after every earlier
+/// writer committed: two concurrent revisions are serialized, never decided
+/// on the same stale read.
+fn lock_batch_of(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
+    let batch_id: Uuid = deviations::table
+        .find(id)
+        .select(deviations::batch_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("deviation {id}")))?;
+    batches::lock(conn, batch_id)
 }
 
 /// Appends a revision and its audit event.
@@ -212,10 +255,7 @@ pub fn open(
     now: DateTime<Utc>,
 ) -> Result<DeviationState, DbError> {
     if title.trim().is_empty() || description.trim().is_empty() {
-        return Err(DbError::Refused {
-            code: "deviation_text_required",
-            message: "a deviation needs a title and a description".into(),
-        });
+        return Err(DomainError::DeviationTextRequired.into());
     }
     conn.transaction(|conn| {
         batches::lock(conn, batch_id)?;
@@ -266,9 +306,13 @@ pub fn revise(
     now: DateTime<Utc>,
 ) -> Result<DeviationState, DbError> {
     conn.transaction(|conn| {
+        lock_batch_of(conn, id)?;
         let current = state(conn, id)?;
-        batches::lock(conn, current.row.batch_id)?;
         current.facts().check_revisable()?;
+        check_base_revision(
+            current.current().map_or(0, |r| r.revision),
+            draft.base_revision,
+        )?;
         let status = if start_investigation {
             DeviationStatus::UnderInvestigation
         } else {
@@ -299,8 +343,8 @@ pub fn close(
     now: DateTime<Utc>,
 ) -> Result<(DeviationState, SignatureManifest), DbError> {
     conn.transaction(|conn| {
+        lock_batch_of(conn, id)?;
         let current = state(conn, id)?;
-        batches::lock(conn, current.row.batch_id)?;
         current.facts().check_closable(closer)?;
         let record = current.signed_record();
         let manifest = SignatureManifest {

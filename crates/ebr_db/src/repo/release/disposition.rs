@@ -186,10 +186,7 @@ pub fn sign(
             }
             SignatureMeaning::Rejected => {
                 if comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    return Err(DbError::Refused {
-                        code: "rejection_reason_required",
-                        message: "a rejection needs a reason (the signature comment)".into(),
-                    });
+                    return Err(DomainError::RejectionReasonRequired.into());
                 }
                 let mut excluded = doers.clone();
                 excluded.extend(

@@ -59,10 +59,7 @@ pub fn record(
         .iter()
         .any(|s| s.trim().is_empty())
     {
-        return Err(DbError::Refused {
-            code: "lineage_incomplete",
-            message: "lineage needs the donor, the iPSC line and the MCB lot".into(),
-        });
+        return Err(ebr_domain::DomainError::LineageIncomplete.into());
     }
     conn.transaction(|conn| {
         registry::lot(conn, lot_id)?;
@@ -72,10 +69,7 @@ pub fn record(
             .get_result::<i64>(conn)?
             > 0
         {
-            return Err(DbError::Conflict {
-                code: "lineage_exists",
-                message: "this lot's lineage is already recorded".into(),
-            });
+            return Err(ebr_domain::DomainError::LineageExists.into());
         }
         let row = CellBankLineage {
             wcb_lot_id: lot_id,

@@ -6,7 +6,10 @@ use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::batch_state::BatchStatus;
 use ebr_domain::limits::Evaluation;
-use ebr_domain::release::{evaluate_qc, QcFacts, QcOutcome};
+use ebr_domain::release::{
+    check_qc_invalidatable, check_qc_reviewable, check_retest, check_tested_at, evaluate_qc,
+    QcFacts, QcOutcome, QcResultFacts,
+};
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
 use ebr_domain::DomainError;
 use serde::Serialize;
@@ -65,6 +68,19 @@ pub struct InvalidationRow {
     pub invalidated_by: Uuid,
 }
 
+/// Takes the lock of the batch a QC result belongs to (its batch never
+/// changes) before the result is read, so two reviewers are serialized and
+/// the second sees the first one's review.
+fn lock_batch_of(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
+    let batch_id: Uuid = qc_results::table
+        .find(id)
+        .select(qc_results::batch_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DbError::NotFound(format!("QC result {id}")))?;
+    batches::lock(conn, batch_id)
+}
+
 /// A result with its invalidation and reviews.
 #[derive(Debug, Clone, Serialize)]
 pub struct QcResultState {
@@ -77,6 +93,15 @@ pub struct QcResultState {
 }
 
 impl QcResultState {
+    /// What the review and invalidation rules need to know.
+    pub fn facts(&self) -> QcResultFacts {
+        QcResultFacts {
+            analyst: self.row.recorded_by,
+            invalidated: self.invalidation.is_some(),
+            reviewed: !self.reviews.is_empty(),
+        }
+    }
+
     /// Exactly what a review signs: the result as entered.
     pub fn signed_record(&self) -> SignedRecord {
         SignedRecord {
@@ -141,13 +166,12 @@ pub fn record(
             .release_panel
             .iter()
             .find(|t| t.key == new.test_key)
-            .ok_or_else(|| DbError::Refused { code: "unknown_qc_test", message: format!("the release panel has no test `{}`", new.test_key) })?;
+            .ok_or_else(|| DomainError::UnknownQcTest(new.test_key.clone()))?;
+        check_tested_at(new.tested_at, now)?;
         let evaluation = evaluate_qc(test, &new.outcome)?;
         if let Some(previous) = new.retest_of {
             let prior = result(conn, previous)?;
-            if prior.row.batch_id != batch_id || prior.row.test_key != new.test_key {
-                return Err(DbError::Refused { code: "retest_mismatch", message: "a retest must be of the same test of the same batch".into() });
-            }
+            check_retest((prior.row.batch_id, &prior.row.test_key), (batch_id, &new.test_key))?;
         }
         let actor = person_actor(analyst);
         let row = QcResultRow {
@@ -262,23 +286,9 @@ pub fn review(
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
     conn.transaction(|conn| {
+        lock_batch_of(conn, id)?;
         let current = result(conn, id)?;
-        batches::lock(conn, current.row.batch_id)?;
-        if current.row.recorded_by == reviewer {
-            return Err(DomainError::AnalystCannotReview.into());
-        }
-        if current.invalidation.is_some() {
-            return Err(DbError::Refused {
-                code: "qc_result_invalidated",
-                message: "this result was invalidated; review its retest".into(),
-            });
-        }
-        if !current.reviews.is_empty() {
-            return Err(DbError::Conflict {
-                code: "qc_result_already_reviewed",
-                message: "this result is already reviewed".into(),
-            });
-        }
+        check_qc_reviewable(current.facts(), reviewer)?;
         let record = current.signed_record();
         let manifest = SignatureManifest {
             id: Uuid::now_v7(),
@@ -305,21 +315,10 @@ pub fn invalidate(
     person: Uuid,
     now: DateTime<Utc>,
 ) -> Result<QcResultState, DbError> {
-    if reason.trim().is_empty() {
-        return Err(DbError::Refused {
-            code: "reason_required",
-            message: "say why the result is invalid".into(),
-        });
-    }
     conn.transaction(|conn| {
+        lock_batch_of(conn, id)?;
         let current = result(conn, id)?;
-        batches::lock(conn, current.row.batch_id)?;
-        if current.invalidation.is_some() {
-            return Err(DbError::Conflict {
-                code: "qc_result_already_invalidated",
-                message: "this result is already invalidated".into(),
-            });
-        }
+        check_qc_invalidatable(current.facts(), reason)?;
         diesel::insert_into(qc_invalidations::table)
             .values((
                 qc_invalidations::result_id.eq(id),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::routes::batches::audit_events;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::pages::batches::{header, BatchHeader};
 use crate::ui::views::{trimmed, Names};

@@ -12,7 +12,7 @@ use crate::blocking;
 use crate::error::ApiError;
 use crate::routes::batches::{detail_of, BatchDetail, BatchSummary, StepView};
 use crate::routes::mbrs::{summaries, MbrSummary};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::views::trimmed;
 

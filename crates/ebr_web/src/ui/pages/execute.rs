@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::current::Authenticated;
 use crate::error::ApiError;
 use crate::routes::batches::{BatchDetail, ExceptionView, StepView};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::pages::batches::load;
 use crate::ui::views::{entries_shown, kind_of, limits_text, EntryShown, Names};

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::blocking;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, see_other, Ctx};
 use crate::ui::pages::batches::{rows, BatchRow};
 

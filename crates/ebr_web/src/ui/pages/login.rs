@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::auth::current::Authenticated;
 use crate::auth::signature::{statement_sha256, ACCOUNTABILITY_STATEMENT};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, Ctx};
 
 /// The login page's query.

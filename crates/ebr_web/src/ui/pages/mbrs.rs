@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::routes::mbrs::{load_detail, summaries, MbrDetail, MbrSummary};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, Ctx};
 use crate::ui::views::{kind_of, limits_text};
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::routes::qc::for_batch;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
 use crate::ui::pages::batches::{header, BatchHeader};
 use crate::ui::views::{range_text, Names};

@@ -7,7 +7,7 @@ use ebr_db::repo::registry;
 use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::routes::registry::{EquipmentView, LotView};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, short_utc, Ctx};
 
 #[derive(Template)]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::auth::current::Authenticated;
 use crate::routes::deviations::{for_batch, DeviationDetail};
 use crate::routes::release::{exception_list, gate_view, ExceptionList, FindingView, GateView};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ui::page::{page, render, Ctx};
 use crate::ui::pages::batches::{header, BatchHeader};
 use crate::ui::views::Names;

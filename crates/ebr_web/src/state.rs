@@ -1,0 +1,26 @@
+//! The application state every handler, middleware and page reaches. Kept
+//! apart from `startup` so that depending on the state does not mean
+//! depending on the whole server assembly (routes, pages, middleware).
+
+use std::sync::Arc;
+
+use ebr_db::PgPool;
+
+use crate::clock::Clock;
+use crate::config::{ExecutionSettings, SecuritySettings};
+
+/// What every handler can reach.
+pub struct AppState {
+    /// The database pool.
+    pub pool: PgPool,
+    /// The server clock.
+    pub clock: Arc<dyn Clock>,
+    /// Session, password and signature settings.
+    pub security: SecuritySettings,
+    /// Batch execution settings.
+    pub execution: ExecutionSettings,
+    /// The `ebr` executable that renders PDFs in a child process.
+    pub pdf_renderer: std::path::PathBuf,
+    /// This process's metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
+}

@@ -1,0 +1,1 @@
+DROP INDEX batches_batch_number_folded_key;
