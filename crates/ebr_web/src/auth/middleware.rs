@@ -123,9 +123,12 @@ pub async fn authorize(
     req.extensions_mut().insert(current);
     let (response, audited) = refusals::scope(next.call(req)).await;
     let response = response?;
-    if !audited && is_state_changing(&method) && refusals::is_refusal(response.status().as_u16())
-    {
-        let refused = response.response().extensions().get::<RefusedWith>().cloned();
+    if !audited && is_state_changing(&method) && refusals::is_refusal(response.status().as_u16()) {
+        let refused = response
+            .response()
+            .extensions()
+            .get::<RefusedWith>()
+            .cloned();
         if let Some(refused) = refused {
             refusals::record(&state, attempt, refused.rule, &refused.detail).await;
         } else {
@@ -155,7 +158,10 @@ fn route_attempt(
         .flatten()
         .and_then(|id| uuid::Uuid::parse_str(id).ok());
     refusals::Attempt {
-        chain: batch.map_or_else(|| SYSTEM_CHAIN.to_string(), ebr_db::repo::exceptions::batch_chain),
+        chain: batch.map_or_else(
+            || SYSTEM_CHAIN.to_string(),
+            ebr_db::repo::exceptions::batch_chain,
+        ),
         actor,
         action: "request".into(),
         entity_type: "route".into(),

@@ -19,6 +19,7 @@ mod helpers;
 mod openapi;
 mod pdf;
 mod record;
+mod refusal_audit;
 mod release;
 mod rule_holes;
 mod session;

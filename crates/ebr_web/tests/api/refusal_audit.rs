@@ -1,0 +1,458 @@
+//! R5, R7: every state-changing route, sent an input a rule refuses, answers
+//! the refusal and leaves exactly one audit event of the attempt, however
+//! the handler was written. The route list comes from the server's own
+//! route table, so a new route without a probe here fails the test.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::Method;
+use chrono::Duration;
+use ebr_domain::identity::Role;
+use ebr_web::clock::Clock;
+use serde_json::{json, Value};
+
+use crate::batch_helpers::{good_values, lot_of, reference, Floor};
+use crate::helpers::PASSWORD;
+
+/// Routes whose refusals need no probe, and why.
+const NOT_PROBED: &[(&str, &str, &str)] = &[
+    (
+        "DELETE",
+        "/api/v1/session",
+        "logging out takes no input and refuses nothing",
+    ),
+    (
+        "POST",
+        "/api/v1/batches/{id}/steps/{step}/preview",
+        "evaluates a value and stores nothing: a read with a body",
+    ),
+];
+
+/// Every audit event that records a refused or failed attempt, on every chain.
+fn attempts(floor: &Floor) -> Vec<(String, String)> {
+    let mut conn = floor.app.db().connection();
+    let mut out = Vec::new();
+    for chain in ebr_db::repo::audit::chains(&mut conn).unwrap() {
+        for e in ebr_db::repo::audit::chain_events(&mut conn, &chain).unwrap() {
+            let is_attempt = e.action.ends_with(".refused")
+                || e.action == "access.denied"
+                || (e.action.starts_with("security.") && e.action.ends_with("_failed"));
+            if is_attempt {
+                out.push((chain.clone(), e.action.clone()));
+            }
+        }
+    }
+    out
+}
+
+struct Walk<'a> {
+    floor: &'a Floor,
+    probed: BTreeSet<(String, String)>,
+}
+
+impl Walk<'_> {
+    /// Sends `body` to `pattern` (with `params` filled in) as `client`;
+    /// asserts the refusal's status and code, and that exactly one audit
+    /// event of the attempt was added.
+    #[allow(clippy::too_many_arguments)]
+    async fn probe(
+        &mut self,
+        client: &reqwest::Client,
+        method: Method,
+        pattern: &str,
+        params: &[(&str, &str)],
+        body: Value,
+        status: u16,
+        code: &str,
+    ) {
+        let mut path = pattern.to_string();
+        for (name, value) in params {
+            path = path.replace(&format!("{{{name}}}"), value);
+        }
+        let before = attempts(self.floor);
+        let url = self.floor.app.url(&path);
+        let request = match method {
+            Method::DELETE => client.delete(url),
+            _ => client.post(url),
+        };
+        let response = request.json(&body).send().await.unwrap();
+        let actual = response.status().as_u16();
+        let problem: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(actual, status, "{method} {pattern}: {problem}");
+        assert_eq!(problem["code"], code, "{method} {pattern}: {problem}");
+        let after = attempts(self.floor);
+        assert_eq!(
+            after.len(),
+            before.len() + 1,
+            "{method} {pattern} ({code}) must leave exactly one audit event of the attempt; new: {:?}",
+            &after[before.len().min(after.len())..]
+        );
+        self.probed
+            .insert((method.to_string(), pattern.to_string()));
+    }
+}
+
+/// R5, R7: a refused input on every state-changing route is audited once.
+#[tokio::test]
+async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
+    let mut floor = Floor::new().await;
+    floor.app.person("chen.jie", &[Role::Admin]);
+    let admin = floor.app.login("chen.jie").await;
+    let analyst = floor.app.login("li.na").await;
+    let author = floor.app.login("sam.okafor").await;
+    let (operator_id, admin_id) = {
+        let mut conn = floor.app.db().connection();
+        let find = |conn: &mut ebr_db::PgConnection, u: &str| {
+            ebr_db::repo::people::find_by_username(conn, u)
+                .unwrap()
+                .unwrap()
+                .id
+                .to_string()
+        };
+        (find(&mut conn, "zhang.wei"), find(&mut conn, "chen.jie"))
+    };
+    let batch = floor.issue("BR-REFUSALS").await;
+    floor
+        .complete(
+            &batch,
+            &reference().step("s0-issue-record").unwrap().clone(),
+        )
+        .await;
+    let batch_detail = floor.batch(&batch).await;
+    let entry = batch_detail["steps"][0]["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lots: Vec<Value> = floor
+        .qa
+        .get(floor.app.url("/api/v1/materials"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lot = lots[0]["id"].as_str().unwrap().to_string();
+    let equipment: Vec<Value> = floor
+        .qa
+        .get(floor.app.url("/api/v1/equipment"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let asset = equipment[0]["id"].as_str().unwrap().to_string();
+    let deviation: Value = floor
+        .operator
+        .post(
+            floor
+                .app
+                .url(&format!("/api/v1/batches/{batch}/deviations")),
+        )
+        .json(&json!({ "title": "Spill in the BSC", "description": "Medium spilled; cleaned." }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dev = deviation["id"].as_str().unwrap().to_string();
+    let result: Value = analyst
+        .post(floor.app.url(&format!("/api/v1/batches/{batch}/qc-results")))
+        .json(&json!({ "test_key": "endotoxin", "value": "0.4", "unit": "EU/mL", "tested_at": "2026-11-24T09:00:00Z" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let qc = result["result"]["id"].as_str().unwrap().to_string();
+    let future = floor.app.clock.now() + Duration::days(13);
+    let anonymous = reqwest::Client::new();
+    let mut walk = Walk {
+        floor: &floor,
+        probed: BTreeSet::new(),
+    };
+    use Method as M;
+
+    walk.probe(
+        &anonymous,
+        M::POST,
+        "/api/v1/session",
+        &[],
+        json!({ "username": "zhang.wei", "password": "wrong" }),
+        401,
+        "credentials_invalid",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/session/password",
+        &[],
+        json!({ "current_password": PASSWORD, "new_password": "short" }),
+        422,
+        "password_too_short",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/session/acknowledgment",
+        &[],
+        json!({ "statement_sha256": "00" }),
+        422,
+        "statement_mismatch",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/session/language",
+        &[],
+        json!({ "language": "fr" }),
+        422,
+        "language_unsupported",
+    )
+    .await;
+    walk.probe(&admin, M::POST, "/api/v1/users", &[], json!({ "username": "admin", "full_name": "Shared", "roles": ["operator"], "temporary_password": "a-temporary-password" }), 422, "generic_account_forbidden").await;
+    walk.probe(
+        &admin,
+        M::POST,
+        "/api/v1/users/{id}/roles",
+        &[("id", &operator_id)],
+        json!({ "grant": ["admin"] }),
+        422,
+        "admin_cannot_hold_gmp_role",
+    )
+    .await;
+    walk.probe(
+        &admin,
+        M::POST,
+        "/api/v1/users/{id}/deactivate",
+        &[("id", &operator_id)],
+        json!({ "reason": " " }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/users/{id}/unlock",
+        &[("id", &operator_id)],
+        json!({}),
+        403,
+        "role_forbidden",
+    )
+    .await;
+    walk.probe(
+        &admin,
+        M::POST,
+        "/api/v1/users/{id}/password",
+        &[("id", &operator_id)],
+        json!({ "temporary_password": "short" }),
+        422,
+        "password_too_short",
+    )
+    .await;
+    walk.probe(
+        &admin,
+        M::POST,
+        "/api/v1/users/{id}/identity-verification",
+        &[("id", &admin_id)],
+        json!({ "method": "passport checked" }),
+        403,
+        "identity_verifier_not_independent",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::DELETE,
+        "/api/v1/users/{id}/sessions",
+        &[("id", &operator_id)],
+        json!({}),
+        403,
+        "role_forbidden",
+    )
+    .await;
+    walk.probe(
+        &author,
+        M::POST,
+        "/api/v1/mbrs",
+        &[],
+        json!({ "header": {} }),
+        422,
+        "mbr_invalid",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/mbrs/{id}/signatures",
+        &[("id", &floor.mbr_id)],
+        json!({ "meaning": "approved", "username": "wang.fang", "password": PASSWORD }),
+        409,
+        "illegal_mbr_transition",
+    )
+    .await;
+    walk.probe(&floor.qa, M::POST, "/api/v1/materials", &[], json!({ "material_code": " ", "lot_number": " ", "supplier": "Acme", "expires_at": future }), 422, "lot_identity_required").await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/materials/{id}/status",
+        &[("id", &lot)],
+        json!({ "status": "rejected", "reason": "" }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/equipment",
+        &[],
+        json!({ "code": " ", "equipment_type": " ", "name": "x", "calibration_due": future }),
+        422,
+        "equipment_identity_required",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/equipment/{id}/status",
+        &[("id", &asset)],
+        json!({ "status": "out_of_service", "reason": "" }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(&floor.qa, M::POST, "/api/v1/batches", &[], json!({ "batch_number": "br-refusals", "mbr_version_id": floor.mbr_id, "wcb_lot_number": lot_of("WCB-IPSC"), "wcb_vial": "WCB-0042-V19" }), 409, "batch_number_taken").await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/steps/{step}/entries",
+        &[("id", &batch), ("step", "s1-thaw")],
+        json!({ "values": good_values(reference().step("s1-thaw").unwrap()) }),
+        409,
+        "step_out_of_sequence",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/entries/{entry}/corrections",
+        &[("id", &batch), ("entry", &entry)],
+        json!({ "value": "x", "reason": " " }),
+        422,
+        "correction_reason_required",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/steps/{step}/signatures",
+        &[("id", &batch), ("step", "s1-thaw")],
+        json!({ "meaning": "performed", "username": "zhang.wei", "password": PASSWORD }),
+        409,
+        "step_out_of_sequence",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/deviations",
+        &[("id", &batch)],
+        json!({ "title": " ", "description": " " }),
+        422,
+        "deviation_text_required",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/deviations/{id}/revisions",
+        &[("id", &dev)],
+        json!({ "investigation": "checked", "base_revision": 0 }),
+        409,
+        "deviation_revision_stale",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/deviations/{id}/signatures",
+        &[("id", &dev)],
+        json!({ "meaning": "closed", "username": "wang.fang", "password": PASSWORD }),
+        422,
+        "deviation_incomplete",
+    )
+    .await;
+    walk.probe(
+        &analyst,
+        M::POST,
+        "/api/v1/batches/{id}/qc-results",
+        &[("id", &batch)],
+        json!({ "test_key": "sterility", "outcome": "No growth", "tested_at": future }),
+        422,
+        "qc_tested_in_future",
+    )
+    .await;
+    walk.probe(
+        &analyst,
+        M::POST,
+        "/api/v1/qc-results/{id}/signatures",
+        &[("id", &qc)],
+        json!({ "meaning": "verified", "username": "li.na", "password": PASSWORD }),
+        403,
+        "analyst_cannot_review",
+    )
+    .await;
+    walk.probe(
+        &analyst,
+        M::POST,
+        "/api/v1/qc-results/{id}/invalidations",
+        &[("id", &qc)],
+        json!({ "reason": " " }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/batches/{id}/signatures",
+        &[("id", &batch)],
+        json!({ "meaning": "reviewed", "username": "wang.fang", "password": PASSWORD }),
+        409,
+        "illegal_batch_transition",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/materials/{id}/lineage",
+        &[("id", &lot)],
+        json!({ "donor_id": " ", "ipsc_line": " ", "mcb_lot": " " }),
+        422,
+        "lineage_incomplete",
+    )
+    .await;
+
+    let skipped: BTreeSet<(String, String)> = NOT_PROBED
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<String> = ebr_web::routes::registered()
+        .into_iter()
+        .filter(|(m, p)| *m != Method::GET && p.starts_with("/api/"))
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .filter(|r| !walk.probed.contains(r) && !skipped.contains(r))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "state-changing routes without a refusal probe: {missing:?}"
+    );
+}
