@@ -75,7 +75,7 @@ pub struct NewBatch {
 #[utoipa::path(post, path = "/api/v1/batches", tag = "batches", request_body = NewBatch, responses(
     (status = 201, body = BatchDetail),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_number_taken, mbr_not_effective"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "lot_unknown, lot_not_released, lot_expired, material_not_on_bom"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "batch_identity_required, lot_unknown, lot_not_released, lot_expired, material_not_on_bom"),
 ))]
 pub async fn issue(
     state: web::Data<AppState>,

@@ -117,7 +117,7 @@ pub struct NewDeviation {
 
 /// Open a deviation by hand (you become its owner).
 #[utoipa::path(post, path = "/api/v1/batches/{id}/deviations", tag = "release", request_body = NewDeviation,
-    params(("id" = Uuid, Path, description = "batch id")), responses((status = 201, body = DeviationDetail)))]
+    params(("id" = Uuid, Path, description = "batch id")), responses((status = 201, body = DeviationDetail), (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_closed"), (status = 422, body = Problem, content_type = "application/problem+json", description = "deviation_text_required")))]
 pub async fn open(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -232,7 +232,7 @@ pub struct ClosedView {
     params(("id" = Uuid, Path, description = "deviation id")),
     responses(
         (status = 201, body = ClosedView),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "deviation_owner_cannot_close"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "deviation_owner_cannot_close (anyone who owned, opened or investigated it), signer_not_session_user, signature_acknowledgment_required, identity_not_verified"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "deviation_incomplete, meaning_not_allowed"),
     ))]
 pub async fn close(

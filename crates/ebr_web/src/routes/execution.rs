@@ -148,7 +148,7 @@ pub struct CorrectionRequest {
     responses(
         (status = 201, body = RecordedView),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "entry_already_corrected, batch_closed"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "correction_reason_required, invalid_value …"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "correction_reason_required, invalid_value, unit_mismatch, number_too_precise, lot_expired, lot_not_released, material_not_on_bom, calibration_overdue, wrong_equipment_type, equipment_out_of_service"),
     ))]
 pub async fn correct(
     state: web::Data<AppState>,
@@ -193,7 +193,7 @@ pub async fn correct(
     responses(
         (status = 201, body = SignatureView),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect, two_components_required"),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "performer_cannot_verify, role_forbidden …"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "performer_cannot_verify, step_participant_cannot_verify, signer_not_session_user, signature_acknowledgment_required, identity_not_verified"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, step_not_performed"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "missing_required_fields, meaning_not_allowed, verification_not_required"),
     ))]

@@ -2,6 +2,7 @@
 //! installs it with the authorization middleware around each route, and
 //! [`ApiDoc`] documents every route in the OpenAPI document.
 
+pub mod api_doc;
 pub mod batches;
 pub mod deviations;
 pub mod execution;
@@ -21,6 +22,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 use utoipa::OpenApi;
 
+use self::api_doc::CompleteResponses;
 use crate::auth::middleware::{authorize, RegisteredRoutes};
 use crate::error::{ApiError, Problem, ProblemItem};
 use crate::state::AppState;
@@ -86,7 +88,8 @@ use crate::state::AppState;
         record::export,
         record::pdf,
     ),
-    components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest))
+    components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest)),
+    modifiers(&CompleteResponses)
 )]
 pub struct ApiDoc;
 

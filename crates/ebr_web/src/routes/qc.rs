@@ -142,7 +142,7 @@ pub struct QcRecordedView {
 /// post-release deviation listing the affected vials, R40).
 #[utoipa::path(post, path = "/api/v1/batches/{id}/qc-results", tag = "release", request_body = NewQcResult,
     params(("id" = Uuid, Path, description = "batch id")),
-    responses((status = 201, body = QcRecordedView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = QcRecordedView), (status = 404, body = Problem, content_type = "application/problem+json", description = "unknown_qc_test"), (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_closed"), (status = 422, body = Problem, content_type = "application/problem+json", description = "qc_tested_in_future, invalid_value, unit_mismatch, unknown_unit, not_a_number, number_too_precise, retest_mismatch")))]
 pub async fn record(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -224,7 +224,7 @@ pub async fn record(
 /// who entered it.
 #[utoipa::path(post, path = "/api/v1/qc-results/{id}/signatures", tag = "release", request_body = SignatureRequest,
     params(("id" = Uuid, Path, description = "QC result id")),
-    responses((status = 201, body = SignatureView), (status = 403, body = Problem, content_type = "application/problem+json", description = "analyst_cannot_review")))]
+    responses((status = 201, body = SignatureView), (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect, two_components_required, account_locked"), (status = 403, body = Problem, content_type = "application/problem+json", description = "analyst_cannot_review, signer_not_session_user, signature_acknowledgment_required, identity_not_verified"), (status = 409, body = Problem, content_type = "application/problem+json", description = "qc_result_already_reviewed, qc_result_invalidated"), (status = 422, body = Problem, content_type = "application/problem+json", description = "meaning_not_allowed")))]
 pub async fn review(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -285,7 +285,7 @@ pub struct Invalidation {
 
 /// Invalidate a result (e.g. an assay failure); a retest is a new result.
 #[utoipa::path(post, path = "/api/v1/qc-results/{id}/invalidations", tag = "release", request_body = Invalidation,
-    params(("id" = Uuid, Path, description = "QC result id")), responses((status = 201, body = QcResultView)))]
+    params(("id" = Uuid, Path, description = "QC result id")), responses((status = 201, body = QcResultView), (status = 409, body = Problem, content_type = "application/problem+json", description = "qc_result_already_invalidated"), (status = 422, body = Problem, content_type = "application/problem+json", description = "reason_required")))]
 pub async fn invalidate(
     state: web::Data<AppState>,
     who: Authenticated,

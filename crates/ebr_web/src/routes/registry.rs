@@ -99,7 +99,7 @@ pub async fn list_lots(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 
 /// Register a material lot.
 #[utoipa::path(post, path = "/api/v1/materials", tag = "registries", request_body = NewLot, responses(
-    (status = 201, body = LotView), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    (status = 201, body = LotView), (status = 409, body = Problem, content_type = "application/problem+json", description = "lot_exists"), (status = 422, body = Problem, content_type = "application/problem+json", description = "lot_identity_required")))]
 pub async fn register_lot(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -126,7 +126,7 @@ pub async fn register_lot(
 
 /// Change a lot's status or expiry (e.g. QA release from quarantine).
 #[utoipa::path(post, path = "/api/v1/materials/{id}/status", tag = "registries", request_body = LotChange,
-    params(("id" = Uuid, Path, description = "lot id")), responses((status = 200, body = LotView)))]
+    params(("id" = Uuid, Path, description = "lot id")), responses((status = 200, body = LotView), (status = 422, body = Problem, content_type = "application/problem+json", description = "reason_required")))]
 pub async fn update_lot(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -225,7 +225,7 @@ pub async fn list_equipment(state: web::Data<AppState>) -> Result<HttpResponse, 
 
 /// Register equipment.
 #[utoipa::path(post, path = "/api/v1/equipment", tag = "registries", request_body = NewEquipment, responses(
-    (status = 201, body = EquipmentView), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    (status = 201, body = EquipmentView), (status = 409, body = Problem, content_type = "application/problem+json", description = "equipment_exists"), (status = 422, body = Problem, content_type = "application/problem+json", description = "equipment_identity_required")))]
 pub async fn register_equipment(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -252,7 +252,7 @@ pub async fn register_equipment(
 
 /// Change equipment status or calibration due date.
 #[utoipa::path(post, path = "/api/v1/equipment/{id}/status", tag = "registries", request_body = EquipmentChange,
-    params(("id" = Uuid, Path, description = "equipment id")), responses((status = 200, body = EquipmentView)))]
+    params(("id" = Uuid, Path, description = "equipment id")), responses((status = 200, body = EquipmentView), (status = 422, body = Problem, content_type = "application/problem+json", description = "reason_required")))]
 pub async fn update_equipment(
     state: web::Data<AppState>,
     who: Authenticated,

@@ -135,7 +135,7 @@ pub async fn gate_view(state: &AppState, id: Uuid) -> Result<GateView, ApiError>
     responses(
         (status = 201, body = SignatureView),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "participant_cannot_review, participant_cannot_release, role_forbidden"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "release_blocked (with every finding), batch_closed, illegal_batch_transition"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "release_blocked (with every finding), batch_closed, illegal_batch_transition"), (status = 422, body = Problem, content_type = "application/problem+json", description = "rejection_reason_required, meaning_not_allowed"),
     ))]
 pub async fn sign(
     state: web::Data<AppState>,
@@ -297,7 +297,7 @@ pub async fn vial_lineage(
 
 /// Record the lineage of a WCB lot (donor, iPSC line, MCB).
 #[utoipa::path(post, path = "/api/v1/materials/{id}/lineage", tag = "lineage", request_body = CellBankView,
-    params(("id" = Uuid, Path, description = "WCB lot id")), responses((status = 201, body = CellBankView)))]
+    params(("id" = Uuid, Path, description = "WCB lot id")), responses((status = 201, body = CellBankView), (status = 409, body = Problem, content_type = "application/problem+json", description = "lineage_exists"), (status = 422, body = Problem, content_type = "application/problem+json", description = "lineage_incomplete")))]
 pub async fn record_lineage(
     state: web::Data<AppState>,
     who: Authenticated,

@@ -115,7 +115,7 @@ pub struct ChangeRoles {
 /// Grant and revoke roles; each change is audited with the granting admin (R25, R31).
 #[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "users", request_body = ChangeRoles,
     params(("id" = Uuid, Path, description = "person id")),
-    responses((status = 200, body = PersonView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PersonView), (status = 409, body = Problem, content_type = "application/problem+json", description = "account_deactivated"), (status = 422, body = Problem, content_type = "application/problem+json", description = "admin_cannot_hold_gmp_role, no_roles, unknown_role")))]
 pub async fn change_roles(
     state: web::Data<AppState>,
     admin: Authenticated,
@@ -155,7 +155,7 @@ pub struct Deactivation {
 /// Deactivate an account for good (never deleted; the username stays reserved, R4, R14).
 #[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", request_body = Deactivation,
     params(("id" = Uuid, Path, description = "person id")),
-    responses((status = 200, body = PersonView), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PersonView), (status = 409, body = Problem, content_type = "application/problem+json", description = "already_deactivated"), (status = 422, body = Problem, content_type = "application/problem+json", description = "reason_required")))]
 pub async fn deactivate(
     state: web::Data<AppState>,
     admin: Authenticated,
@@ -219,7 +219,7 @@ pub struct PasswordReset {
 
 /// Set a temporary password (R17) and end the person's sessions.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", request_body = PasswordReset,
-    params(("id" = Uuid, Path, description = "person id")), responses((status = 200, body = PersonView)))]
+    params(("id" = Uuid, Path, description = "person id")), responses((status = 200, body = PersonView), (status = 422, body = Problem, content_type = "application/problem+json", description = "password_too_short, password_contains_username")))]
 pub async fn reset_password(
     state: web::Data<AppState>,
     admin: Authenticated,
@@ -254,7 +254,7 @@ pub struct IdentityVerification {
 /// creator) verified the person's identity; enables their e-signature (R15).
 #[utoipa::path(post, path = "/api/v1/users/{id}/identity-verification", tag = "users", request_body = IdentityVerification,
     params(("id" = Uuid, Path, description = "person id")),
-    responses((status = 200, body = PersonView), (status = 403, body = Problem, content_type = "application/problem+json", description = "identity_verifier_not_independent")))]
+    responses((status = 200, body = PersonView), (status = 403, body = Problem, content_type = "application/problem+json", description = "identity_verifier_not_admin, identity_verifier_not_independent"), (status = 422, body = Problem, content_type = "application/problem+json", description = "identity_method_required")))]
 pub async fn verify_identity(
     state: web::Data<AppState>,
     admin: Authenticated,
