@@ -11,6 +11,7 @@ pub mod batch_state;
 pub mod canonical;
 pub mod duties;
 pub mod error;
+pub mod exception;
 pub mod execution;
 pub mod identity;
 pub mod limits;

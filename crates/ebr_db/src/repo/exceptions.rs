@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::exception::ExceptionKind;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -11,13 +12,12 @@ use crate::repo::audit;
 use crate::schema::{batch_exceptions, deviations};
 use crate::DbError;
 
-/// An exception to raise.
+/// An exception to raise; its severity follows from its kind
+/// ([`ExceptionKind::severity`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExceptionDraft {
-    /// Kind (alert, out_of_specification, correction, late_entry, material_refused, …).
-    pub kind: &'static str,
-    /// info, minor, major or critical.
-    pub severity: &'static str,
+    /// What happened, as the domain names it.
+    pub kind: ExceptionKind,
     /// Step.
     pub step_key: Option<String>,
     /// Field.
@@ -71,8 +71,8 @@ pub fn raise(
     let row = ExceptionRow {
         id: Uuid::now_v7(),
         batch_id,
-        kind: draft.kind.into(),
-        severity: draft.severity.into(),
+        kind: draft.kind.as_str().into(),
+        severity: draft.kind.severity().as_str().into(),
         step_key: draft.step_key.clone(),
         field_key: draft.field_key.clone(),
         entry_id: draft.entry_id,
@@ -88,7 +88,7 @@ pub fn raise(
         &batch_chain(batch_id),
         AuditDraft {
             actor: draft.actor.clone(),
-            action: format!("exception.{}", draft.kind),
+            action: format!("exception.{}", draft.kind.as_str()),
             entity_type: "batch_exception".into(),
             entity_id: row.id.to_string(),
             old_value: None,

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::exception::ExceptionKind;
 use ebr_domain::execution::{check_equipment, check_lot, evaluate, parse_value, RecordedValue};
 use ebr_domain::limits::Evaluation;
 use ebr_domain::mbr::{FieldKind, Step};
@@ -31,7 +32,7 @@ pub(super) struct Prepared {
 
 fn refused(
     error: DomainError,
-    kind: &'static str,
+    kind: ExceptionKind,
     step: &Step,
     field: &str,
     actor: &str,
@@ -39,7 +40,6 @@ fn refused(
     DbError::RefusedAttempt {
         exception: Box::new(ExceptionDraft {
             kind,
-            severity: "major",
             step_key: Some(step.key.clone()),
             field_key: Some(field.to_string()),
             entry_id: None,
@@ -76,28 +76,28 @@ pub(super) fn prepare(
             let found = registry::find_lot(conn, material, lot_number)?.ok_or_else(|| {
                 refused(
                     DomainError::LotUnknown(lot_number.clone()),
-                    "material_refused",
+                    ExceptionKind::MaterialRefused,
                     step,
                     field_key,
                     actor,
                 )
             })?;
             check_lot(material, &found.facts(), now)
-                .map_err(|e| refused(e, "material_refused", step, field_key, actor))?;
+                .map_err(|e| refused(e, ExceptionKind::MaterialRefused, step, field_key, actor))?;
             lot = Some(found.row.id);
         }
         (FieldKind::Equipment { equipment_type }, RecordedValue::Equipment { code }) => {
             let found = registry::find_equipment(conn, code)?.ok_or_else(|| {
                 refused(
                     DomainError::EquipmentUnknown(code.clone()),
-                    "equipment_refused",
+                    ExceptionKind::EquipmentRefused,
                     step,
                     field_key,
                     actor,
                 )
             })?;
             check_equipment(equipment_type, &found.facts(), now)
-                .map_err(|e| refused(e, "equipment_refused", step, field_key, actor))?;
+                .map_err(|e| refused(e, ExceptionKind::EquipmentRefused, step, field_key, actor))?;
             equipment = Some(found.row.id);
         }
         _ => {}
@@ -206,7 +206,13 @@ pub(super) fn consequences(
                 p.label
             );
             out.exceptions.push(raise(
-                conn, state, "alert", "minor", row, &detail, actor, now,
+                conn,
+                state,
+                ExceptionKind::Alert,
+                row,
+                &detail,
+                actor,
+                now,
             )?);
         }
         Some(Evaluation::OutOfSpecification) => {
@@ -214,8 +220,7 @@ pub(super) fn consequences(
             out.exceptions.push(raise(
                 conn,
                 state,
-                "out_of_specification",
-                "major",
+                ExceptionKind::OutOfSpecification,
                 row,
                 &detail,
                 actor,
@@ -247,8 +252,7 @@ pub(super) fn consequences(
 pub(super) fn raise(
     conn: &mut PgConnection,
     state: &BatchState,
-    kind: &'static str,
-    severity: &'static str,
+    kind: ExceptionKind,
     row: &EntryRow,
     detail: &str,
     actor: &str,
@@ -259,7 +263,6 @@ pub(super) fn raise(
         state.batch.id,
         &ExceptionDraft {
             kind,
-            severity,
             step_key: Some(row.step_key.clone()),
             field_key: Some(row.field_key.clone()),
             entry_id: Some(row.id),

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::batch_state::BatchStatus;
+use ebr_domain::exception::ExceptionKind;
 use ebr_domain::DomainError;
 use uuid::Uuid;
 
@@ -87,8 +88,7 @@ pub fn correct(
         out.exceptions.push(raise(
             conn,
             &state,
-            "correction",
-            "minor",
+            ExceptionKind::Correction,
             &row,
             &detail,
             &actor,
@@ -130,8 +130,7 @@ pub fn correct(
             out.exceptions.push(raise(
                 conn,
                 &state,
-                "signature_superseded",
-                "major",
+                ExceptionKind::SignatureSuperseded,
                 &row,
                 &detail,
                 &actor,

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use ebr_domain::batch_state::BatchStatus;
+use ebr_domain::exception::ExceptionKind;
 use ebr_domain::execution::{check_sequence, hold_time_breaches, is_late};
 use ebr_domain::DomainError;
 use serde::Serialize;
@@ -156,7 +157,7 @@ pub fn record(
             out.exceptions.push(exceptions::raise(
                 conn,
                 batch_id,
-                &draft("late_entry", "minor", &step.key, &detail, &actor),
+                &draft(ExceptionKind::LateEntry, &step.key, &detail, &actor),
                 now,
             )?);
         }
@@ -169,7 +170,7 @@ pub fn record(
                 out.exceptions.push(exceptions::raise(
                     conn,
                     batch_id,
-                    &draft("hold_time_breach", "major", &step.key, &detail, &actor),
+                    &draft(ExceptionKind::HoldTimeBreach, &step.key, &detail, &actor),
                     now,
                 )?);
             }
@@ -188,16 +189,9 @@ pub fn record(
     })
 }
 
-fn draft(
-    kind: &'static str,
-    severity: &'static str,
-    step: &str,
-    detail: &str,
-    actor: &str,
-) -> ExceptionDraft {
+fn draft(kind: ExceptionKind, step: &str, detail: &str, actor: &str) -> ExceptionDraft {
     ExceptionDraft {
         kind,
-        severity,
         step_key: Some(step.to_string()),
         field_key: None,
         entry_id: None,

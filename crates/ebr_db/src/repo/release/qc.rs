@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::batch_state::BatchStatus;
+use ebr_domain::exception::ExceptionKind;
 use ebr_domain::limits::Evaluation;
 use ebr_domain::release::{
     check_qc_invalidatable, check_qc_reviewable, check_retest, check_tested_at, evaluate_qc,
@@ -224,11 +225,11 @@ pub fn record(
             diesel::insert_into(qc_result_deviations::table)
                 .values((qc_result_deviations::deviation_id.eq(dev.id), qc_result_deviations::qc_result_id.eq(row.id)))
                 .execute(conn)?;
-            let kind = if released { "post_release_oos" } else { "qc_out_of_specification" };
+            let kind = if released { ExceptionKind::PostReleaseOos } else { ExceptionKind::QcOutOfSpecification };
             out.exceptions.push(exceptions::raise(
                 conn,
                 batch_id,
-                &ExceptionDraft { kind, severity: "critical", step_key: None, field_key: Some(test.key.clone()), entry_id: None, detail: description, actor },
+                &ExceptionDraft { kind, step_key: None, field_key: Some(test.key.clone()), entry_id: None, detail: description, actor },
                 now,
             )?);
             out.deviations.push(deviations::state(conn, dev.id)?);
@@ -347,8 +348,7 @@ pub fn invalidate(
             conn,
             current.row.batch_id,
             &ExceptionDraft {
-                kind: "qc_invalidated",
-                severity: "major",
+                kind: ExceptionKind::QcInvalidated,
                 step_key: None,
                 field_key: Some(current.row.test_key.clone()),
                 entry_id: None,
