@@ -7,6 +7,7 @@
 //! database's own triggers refuse them.
 
 pub mod error;
+pub mod ids;
 pub mod migrate;
 pub mod pool;
 pub mod repo;

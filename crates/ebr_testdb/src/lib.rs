@@ -55,7 +55,7 @@ impl TestDatabase {
         let fingerprint = migrate::MIGRATIONS_FINGERPRINT.get(..16).unwrap_or("0");
         let template = format!("ebr_tpl_{fingerprint}");
         ensure_template(&mut admin, &base, &template);
-        let name = format!("ebr_test_{}", Uuid::now_v7().simple());
+        let name = format!("ebr_test_{}", Uuid::new_v4().simple());
         diesel::sql_query(format!(
             "CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"
         ))
@@ -76,7 +76,7 @@ impl TestDatabase {
             .expect("DATABASE_URL is not set: run the tests with `make test`");
         let admin_url = with_database(&base, "postgres");
         let mut admin = PgConnection::establish(&admin_url).expect("connect to the test cluster");
-        let name = format!("ebr_test_{}", Uuid::now_v7().simple());
+        let name = format!("ebr_test_{}", Uuid::new_v4().simple());
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .expect("create database");

@@ -28,7 +28,6 @@ use ebr_db::schema::audit_events;
 use ebr_domain::audit::{to_stored_precision, AuditDraft, ChainedEvent, GENESIS_HASH};
 use ebr_evidence::report::{self, Row};
 use ebr_testdb::TestDatabase;
-use uuid::Uuid;
 
 const CHAINS: usize = 1_000;
 const EVENTS_PER_CHAIN: usize = 1_000;
@@ -48,7 +47,7 @@ fn main() {
     let mut pending: Vec<AuditEventRow> = Vec::with_capacity(ROWS_PER_INSERT);
     let mut written = 0usize;
     for c in 0..CHAINS {
-        let chain = format!("batch:{}", Uuid::now_v7());
+        let chain = format!("batch:{}", ebr_db::ids::at(start));
         let mut prev_hash = GENESIS_HASH.to_string();
         for seq in 1..=EVENTS_PER_CHAIN {
             let seq = i64::try_from(seq).unwrap();
@@ -60,7 +59,7 @@ fn main() {
                     actor: "li.wei".into(),
                     action: "entry.recorded".into(),
                     entity_type: "entry".into(),
-                    entity_id: Uuid::now_v7().to_string(),
+                    entity_id: ebr_db::ids::at(start).to_string(),
                     old_value: None,
                     new_value: Some(format!(
                         r#"{{"step":"s{}-expand","field":"viable_cell_density","value":"{}.{:02}","unit":"10^5 cells/mL"}}"#,
@@ -76,7 +75,7 @@ fn main() {
             let hash = event.hash();
             prev_hash.clone_from(&hash);
             pending.push(AuditEventRow {
-                id: Uuid::now_v7(),
+                id: ebr_db::ids::at(start),
                 chain: event.chain,
                 seq: event.seq,
                 occurred_at: event.occurred_at,

@@ -26,7 +26,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn write_temp(name: &str, content: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ebr-cli-{}", uuid::Uuid::now_v7().simple()));
+    let dir = std::env::temp_dir().join(format!("ebr-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();

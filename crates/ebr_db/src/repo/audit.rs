@@ -94,7 +94,7 @@ pub fn append(
     };
     let hash = event.hash();
     let row = AuditEventRow {
-        id: Uuid::now_v7(),
+        id: crate::ids::at(now),
         chain: event.chain,
         seq: event.seq,
         occurred_at: event.occurred_at,

@@ -84,7 +84,7 @@ pub fn issue(
         let batch_number = check_new_batch_number(batch_number, wcb_vial, existing.as_deref())?;
         let batch_number = batch_number.as_str();
         let row = BatchRow {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             batch_number: batch_number.into(),
             mbr_version_id,
             mbr_content_sha256: version.content_sha256,
@@ -128,7 +128,7 @@ fn insert_status(
 ) -> Result<(), DbError> {
     diesel::insert_into(batch_status_events::table)
         .values((
-            batch_status_events::id.eq(Uuid::now_v7()),
+            batch_status_events::id.eq(crate::ids::at(now)),
             batch_status_events::batch_id.eq(batch_id),
             batch_status_events::status.eq(to.as_str()),
             batch_status_events::occurred_at.eq(now),

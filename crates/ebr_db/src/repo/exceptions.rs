@@ -69,7 +69,7 @@ pub fn raise(
     now: DateTime<Utc>,
 ) -> Result<ExceptionRow, DbError> {
     let row = ExceptionRow {
-        id: Uuid::now_v7(),
+        id: crate::ids::at(now),
         batch_id,
         kind: draft.kind.as_str().into(),
         severity: draft.kind.severity().as_str().into(),
@@ -135,7 +135,7 @@ pub fn open_deviation(
     now: DateTime<Utc>,
 ) -> Result<DeviationRow, DbError> {
     let row = DeviationRow {
-        id: Uuid::now_v7(),
+        id: crate::ids::at(now),
         batch_id,
         source_entry_id,
         title: title.into(),

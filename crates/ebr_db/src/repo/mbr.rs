@@ -99,7 +99,7 @@ pub fn import_draft(
             .filter(mbr_versions::code.eq(&mbr.code))
             .select(diesel::dsl::max(mbr_versions::version))
             .first(conn)?;
-        let id = Uuid::now_v7();
+        let id = crate::ids::at(now);
         let version = last.unwrap_or(0) + 1;
         diesel::insert_into(mbr_versions::table)
             .values(NewMbrVersion {
@@ -116,7 +116,7 @@ pub fn import_draft(
             .execute(conn)?;
         diesel::insert_into(mbr_status_events::table)
             .values(NewStatusEvent {
-                id: Uuid::now_v7(),
+                id: crate::ids::at(now),
                 mbr_version_id: id,
                 status: MbrStatus::Draft.as_str(),
                 occurred_at: now,
@@ -294,7 +294,7 @@ fn status_event(
     from.transition(to)?;
     diesel::insert_into(mbr_status_events::table)
         .values(NewStatusEvent {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             mbr_version_id: version_id,
             status: to.as_str(),
             occurred_at: now,
@@ -351,7 +351,7 @@ pub fn approve(
         };
         let record = signed_record(conn, version_id)?;
         let signature = SignatureManifest {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             signer_id: approver,
             printed_name: printed_name.to_string(),
             signed_at: ebr_domain::audit::to_stored_precision(now),

@@ -139,7 +139,7 @@ pub fn create(
             return Err(DomainError::UsernameTaken(new.username.into()).into());
         }
         let row = PersonRow {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             username: new.username.to_string(),
             full_name: new.full_name.trim().to_string(),
             created_at: ebr_domain::audit::to_stored_precision(now),
@@ -180,7 +180,7 @@ fn insert_role_change(
 ) -> Result<(), DbError> {
     diesel::insert_into(role_changes::table)
         .values((
-            role_changes::id.eq(Uuid::now_v7()),
+            role_changes::id.eq(crate::ids::at(now)),
             role_changes::person_id.eq(person),
             role_changes::role.eq(role.as_str()),
             role_changes::granted.eq(granted),
@@ -213,7 +213,7 @@ fn insert_password(
 ) -> Result<(), DbError> {
     diesel::insert_into(password_credentials::table)
         .values((
-            password_credentials::id.eq(Uuid::now_v7()),
+            password_credentials::id.eq(crate::ids::at(now)),
             password_credentials::person_id.eq(person),
             password_credentials::phc.eq(phc),
             password_credentials::temporary.eq(temporary),
@@ -256,55 +256,108 @@ pub fn credential(conn: &mut PgConnection, person: Uuid) -> Result<Option<Creden
         .optional()?)
 }
 
-/// Everything known about a person now.
+/// Everything about a person the access and signing rules read, folded by
+/// PostgreSQL in one statement (it runs on every authenticated request).
+#[derive(QueryableByName)]
+pub(crate) struct PersonFacts {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    username: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    full_name: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    created_by: String,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    role_names: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Bool>)]
+    role_granted: Vec<bool>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    deactivated: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    acknowledged: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    identity_verified: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+    password_temporary: Option<bool>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    password_set_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    consecutive_failures: i64,
+}
+
+/// The columns of [`PersonFacts`], over `people p` and the newest credential
+/// `c`: the person, their role changes in order, deactivation, newest
+/// credential, acknowledgment, identity verification, and the failed
+/// password checks since the last success or unlock (ordered by time, then
+/// UUIDv7 id, so events within one microsecond still order).
+pub(crate) const PERSON_FACTS_COLUMNS: &str = "
+  p.id, p.username, p.full_name, p.created_at, p.created_by,
+  COALESCE((SELECT array_agg(rc.role ORDER BY rc.occurred_at, rc.id) FROM role_changes rc WHERE rc.person_id = p.id), '{}') AS role_names,
+  COALESCE((SELECT array_agg(rc.granted ORDER BY rc.occurred_at, rc.id) FROM role_changes rc WHERE rc.person_id = p.id), '{}') AS role_granted,
+  EXISTS (SELECT 1 FROM account_events ae WHERE ae.person_id = p.id AND ae.kind = 'deactivated') AS deactivated,
+  EXISTS (SELECT 1 FROM signature_acknowledgments sa WHERE sa.person_id = p.id) AS acknowledged,
+  EXISTS (SELECT 1 FROM identity_verifications iv WHERE iv.person_id = p.id) AS identity_verified,
+  c.temporary AS password_temporary, c.set_at AS password_set_at,
+  (SELECT count(*) FROM auth_attempts f
+     WHERE f.person_id = p.id AND NOT f.succeeded
+       AND (f.occurred_at, f.id) > COALESCE(GREATEST(
+         (SELECT (s.occurred_at, s.id) FROM auth_attempts s WHERE s.person_id = p.id AND s.succeeded ORDER BY s.occurred_at DESC, s.id DESC LIMIT 1),
+         (SELECT (u.occurred_at, u.id) FROM account_events u WHERE u.person_id = p.id AND u.kind = 'unlocked' ORDER BY u.occurred_at DESC, u.id DESC LIMIT 1)
+       ), ('-infinity'::timestamptz, '00000000-0000-0000-0000-000000000000'::uuid))
+  ) AS consecutive_failures";
+
+/// The newest credential of `p`, joined as `c`.
+pub(crate) const NEWEST_CREDENTIAL_JOIN: &str = "
+LEFT JOIN LATERAL (
+  SELECT pc.temporary, pc.set_at FROM password_credentials pc WHERE pc.person_id = p.id
+  ORDER BY pc.set_at DESC, pc.id DESC LIMIT 1
+) c ON true";
+
+impl PersonFacts {
+    /// The person's state, roles replayed in order.
+    pub(crate) fn into_state(self) -> Result<PersonState, DbError> {
+        let mut roles: Vec<Role> = Vec::new();
+        for (name, granted) in self.role_names.iter().zip(&self.role_granted) {
+            let role = Role::parse(name)?;
+            roles.retain(|r| *r != role);
+            if *granted {
+                roles.push(role);
+            }
+        }
+        roles.sort();
+        Ok(PersonState {
+            person: PersonRow {
+                id: self.id,
+                username: self.username,
+                full_name: self.full_name,
+                created_at: self.created_at,
+                created_by: self.created_by,
+            },
+            roles,
+            active: !self.deactivated,
+            locked: self.consecutive_failures >= LOCKOUT_THRESHOLD,
+            acknowledged_signature_statement: self.acknowledged,
+            identity_verified: self.identity_verified,
+            password_temporary: self.password_temporary.unwrap_or(false),
+            password_set_at: self.password_set_at,
+        })
+    }
+}
+
+/// Everything known about a person now, in one statement.
 pub fn state(conn: &mut PgConnection, id: Uuid) -> Result<PersonState, DbError> {
-    let person = people::table
-        .find(id)
-        .select(PersonRow::as_select())
-        .first(conn)
+    let sql = format!(
+        "SELECT {PERSON_FACTS_COLUMNS} FROM people p {NEWEST_CREDENTIAL_JOIN} WHERE p.id = $1"
+    );
+    let facts: PersonFacts = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| DbError::NotFound(format!("person {id}")))?;
-    let changes: Vec<(String, bool)> = role_changes::table
-        .filter(role_changes::person_id.eq(id))
-        .order((role_changes::occurred_at.asc(), role_changes::id.asc()))
-        .select((role_changes::role, role_changes::granted))
-        .load(conn)?;
-    let mut roles: Vec<Role> = Vec::new();
-    for (name, granted) in changes {
-        let role = Role::parse(&name)?;
-        roles.retain(|r| *r != role);
-        if granted {
-            roles.push(role);
-        }
-    }
-    roles.sort();
-    let deactivated = account_events::table
-        .filter(account_events::person_id.eq(id))
-        .filter(account_events::kind.eq("deactivated"))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    let credential = credential(conn, id)?;
-    let acknowledged = signature_acknowledgments::table
-        .filter(signature_acknowledgments::person_id.eq(id))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    let identity_verified = identity_verifications::table
-        .filter(identity_verifications::person_id.eq(id))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    Ok(PersonState {
-        person,
-        roles,
-        active: !deactivated,
-        locked: consecutive_failures(conn, id)? >= LOCKOUT_THRESHOLD,
-        acknowledged_signature_statement: acknowledged,
-        identity_verified,
-        password_temporary: credential.as_ref().is_some_and(|c| c.temporary),
-        password_set_at: credential.map(|c| c.set_at),
-    })
+    facts.into_state()
 }
 
 /// Every person, by username.
@@ -377,7 +430,7 @@ pub fn record_attempt(
         };
         diesel::insert_into(auth_attempts::table)
             .values((
-                auth_attempts::id.eq(Uuid::now_v7()),
+                auth_attempts::id.eq(crate::ids::at(now)),
                 auth_attempts::person_id.eq(person),
                 auth_attempts::username.eq(username),
                 auth_attempts::purpose.eq(purpose),
@@ -482,7 +535,7 @@ fn account_event(
 ) -> Result<(), DbError> {
     diesel::insert_into(account_events::table)
         .values((
-            account_events::id.eq(Uuid::now_v7()),
+            account_events::id.eq(crate::ids::at(now)),
             account_events::person_id.eq(id),
             account_events::kind.eq(kind),
             account_events::occurred_at.eq(now),
@@ -576,7 +629,7 @@ pub fn acknowledge(
     conn.transaction(|conn| {
         diesel::insert_into(signature_acknowledgments::table)
             .values((
-                signature_acknowledgments::id.eq(Uuid::now_v7()),
+                signature_acknowledgments::id.eq(crate::ids::at(now)),
                 signature_acknowledgments::person_id.eq(id),
                 signature_acknowledgments::statement_sha256.eq(statement_sha256),
                 signature_acknowledgments::occurred_at.eq(now),
@@ -629,7 +682,7 @@ pub fn verify_identity(
         }
         diesel::insert_into(identity_verifications::table)
             .values((
-                identity_verifications::id.eq(Uuid::now_v7()),
+                identity_verifications::id.eq(crate::ids::at(now)),
                 identity_verifications::person_id.eq(id),
                 identity_verifications::verified_by.eq(verifier),
                 identity_verifications::method.eq(method.trim()),

@@ -36,7 +36,7 @@ pub fn set_language(
         let old = self::language(conn, person)?;
         diesel::insert_into(language_preferences::table)
             .values((
-                language_preferences::id.eq(Uuid::now_v7()),
+                language_preferences::id.eq(crate::ids::at(now)),
                 language_preferences::person_id.eq(person),
                 language_preferences::language.eq(language),
                 language_preferences::occurred_at.eq(now),

@@ -129,7 +129,7 @@ pub fn register_lot(
             .into());
         }
         let row = LotRow {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             material_code: material_code.trim().into(),
             lot_number: lot_number.trim().into(),
             supplier: supplier.trim().into(),
@@ -164,7 +164,7 @@ fn lot_event(
 ) -> Result<(), DbError> {
     diesel::insert_into(material_lot_events::table)
         .values((
-            material_lot_events::id.eq(Uuid::now_v7()),
+            material_lot_events::id.eq(crate::ids::at(now)),
             material_lot_events::lot_id.eq(lot_id),
             material_lot_events::status.eq(status.as_str()),
             material_lot_events::expires_at.eq(to_stored_precision(expires_at)),
@@ -339,7 +339,7 @@ pub fn register_equipment(
             return Err(DomainError::EquipmentExists(code.trim().into()).into());
         }
         let row = EquipmentRow {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             code: code.trim().into(),
             equipment_type: equipment_type.trim().into(),
             name: name.trim().into(),
@@ -374,7 +374,7 @@ fn equipment_event(
 ) -> Result<(), DbError> {
     diesel::insert_into(equipment_events::table)
         .values((
-            equipment_events::id.eq(Uuid::now_v7()),
+            equipment_events::id.eq(crate::ids::at(now)),
             equipment_events::equipment_id.eq(id),
             equipment_events::status.eq(status.as_str()),
             equipment_events::calibration_due.eq(to_stored_precision(due)),

@@ -63,7 +63,7 @@ pub fn create(
     lifetime: Duration,
 ) -> Result<SessionRow, DbError> {
     conn.transaction(|conn| {
-        let id = Uuid::now_v7();
+        let id = crate::ids::at(now);
         diesel::insert_into(sessions::table)
             .values((
                 sessions::id.eq(id),
@@ -94,6 +94,64 @@ pub fn find_open(
         .select(SessionRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The session columns of [`find_open_with_person`].
+#[derive(QueryableByName)]
+struct SessionColumns {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    session_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    session_person_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    session_created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    session_last_seen_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    session_expires_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    session_signing_continuous: bool,
+}
+
+#[derive(QueryableByName)]
+struct SessionWithPerson {
+    #[diesel(embed)]
+    session: SessionColumns,
+    #[diesel(embed)]
+    person: crate::repo::people::PersonFacts,
+}
+
+/// The open session with this token and everything known about its person,
+/// in one statement (it runs on every authenticated request).
+pub fn find_open_with_person(
+    conn: &mut PgConnection,
+    token_sha256: &str,
+) -> Result<Option<(SessionRow, crate::repo::people::PersonState)>, DbError> {
+    use crate::repo::people::{NEWEST_CREDENTIAL_JOIN, PERSON_FACTS_COLUMNS};
+    let sql = format!(
+        "SELECT s.id AS session_id, s.person_id AS session_person_id, s.created_at AS session_created_at,
+                s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at,
+                s.signing_continuous AS session_signing_continuous, {PERSON_FACTS_COLUMNS}
+         FROM sessions s JOIN people p ON p.id = s.person_id {NEWEST_CREDENTIAL_JOIN}
+         WHERE s.token_sha256 = $1 AND s.ended_at IS NULL LIMIT 1"
+    );
+    let Some(found): Option<SessionWithPerson> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Text, _>(token_sha256)
+        .get_result(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let s = found.session;
+    let session = SessionRow {
+        id: s.session_id,
+        person_id: s.session_person_id,
+        created_at: s.session_created_at,
+        last_seen_at: s.session_last_seen_at,
+        expires_at: s.session_expires_at,
+        signing_continuous: s.session_signing_continuous,
+    };
+    Ok(Some((session, found.person.into_state()?)))
 }
 
 /// Records activity; `continuous` is the session's signing period after this

@@ -2,7 +2,7 @@
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use chrono::Duration;
-use ebr_db::repo::{people, sessions};
+use ebr_db::repo::sessions;
 use ebr_domain::identity::password_expired;
 use ebr_domain::signature::idle_lock_reached;
 use sha2::{Digest, Sha256};
@@ -74,7 +74,7 @@ pub async fn authenticate(
     let settings = state.security.clone();
     let hash = token_hash(&token);
     blocking::db(&state.pool, move |conn| {
-        let Some(session) = sessions::find_open(conn, &hash)? else {
+        let Some((session, person)) = sessions::find_open_with_person(conn, &hash)? else {
             return Ok(Err(unauthorized("session_invalid", "your session has ended; log in again")));
         };
         if now >= session.expires_at {
@@ -85,7 +85,6 @@ pub async fn authenticate(
             sessions::end(conn, &session, "idle_timeout", now)?;
             return Ok(Err(unauthorized("session_expired", "your session timed out after inactivity; log in again")));
         }
-        let person = people::state(conn, session.person_id)?;
         if !person.active {
             sessions::end(conn, &session, "deactivated", now)?;
             return Ok(Err(unauthorized("account_deactivated", "this account is deactivated")));

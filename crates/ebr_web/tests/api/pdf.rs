@@ -8,7 +8,7 @@ use crate::batch_helpers::{reference, Floor};
 use crate::helpers::PASSWORD;
 
 fn pdftotext(pdf: &[u8], args: &[&str]) -> String {
-    let path = std::env::temp_dir().join(format!("ebr-{}.pdf", uuid::Uuid::now_v7()));
+    let path = std::env::temp_dir().join(format!("ebr-{}.pdf", uuid::Uuid::new_v4()));
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdftotext")
         .args(args)
@@ -25,7 +25,7 @@ fn squash(text: &str) -> String {
 }
 
 fn pages(pdf: &[u8]) -> usize {
-    let path = std::env::temp_dir().join(format!("ebr-{}.pdf", uuid::Uuid::now_v7()));
+    let path = std::env::temp_dir().join(format!("ebr-{}.pdf", uuid::Uuid::new_v4()));
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdfinfo").arg(&path).output().unwrap();
     let info = String::from_utf8(out.stdout).unwrap();
@@ -177,7 +177,7 @@ async fn r2_r12_r23_r34_pdf_is_complete_legible_and_traceable() {
     assert!(raw.contains("Appendix: audit trail of the batch"));
 
     // The command line writes the same bytes.
-    let out = std::env::temp_dir().join(format!("ebr-pdf-{}.pdf", uuid::Uuid::now_v7()));
+    let out = std::env::temp_dir().join(format!("ebr-pdf-{}.pdf", uuid::Uuid::new_v4()));
     let cli = Command::new(env!("CARGO_BIN_EXE_ebr"))
         .args(["batch", "pdf", "BR-PDF-1", "-o", out.to_str().unwrap()])
         .env("DATABASE_URL", floor.app.db().url())

@@ -109,7 +109,7 @@ async fn r2_export_is_deterministic_self_verifying_and_equal_from_cli_and_api() 
         64
     );
 
-    let out = std::env::temp_dir().join(format!("ebr-export-{}.json", uuid::Uuid::now_v7()));
+    let out = std::env::temp_dir().join(format!("ebr-export-{}.json", uuid::Uuid::new_v4()));
     let cli = Command::new(env!("CARGO_BIN_EXE_ebr"))
         .args(["batch", "export", "BR-EXP-1", "-o", out.to_str().unwrap()])
         .env("DATABASE_URL", floor.app.db().url())

@@ -131,7 +131,7 @@ impl Browser {
             .spawn()
             .context("start chromedriver")?;
         let profile =
-            std::env::temp_dir().join(format!("ebr-chrome-{}", uuid::Uuid::now_v7().simple()));
+            std::env::temp_dir().join(format!("ebr-chrome-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&profile)?;
         let caps = json!({
             "browserName": "chrome",

@@ -137,7 +137,7 @@ pub(super) fn insert_entry(
         _ => None,
     };
     let row = EntryRow {
-        id: Uuid::now_v7(),
+        id: crate::ids::at(now),
         batch_id: state.batch.id,
         step_key: step_key.to_string(),
         field_key: p.field_key.clone(),

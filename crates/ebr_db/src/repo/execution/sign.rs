@@ -64,7 +64,7 @@ pub fn sign_step(
         }
         let record = state.step_record(step_key);
         let manifest = SignatureManifest {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             signer_id: signer,
             printed_name: printed_name.to_string(),
             signed_at: to_stored_precision(now),

@@ -176,7 +176,7 @@ pub(crate) fn insert_revision(
     };
     let p = previous.as_ref();
     let row = RevisionRow {
-        id: Uuid::now_v7(),
+        id: crate::ids::at(now),
         deviation_id: deviation.id,
         revision,
         status: status.as_str().into(),
@@ -348,7 +348,7 @@ pub fn close(
         current.facts().check_closable(closer)?;
         let record = current.signed_record();
         let manifest = SignatureManifest {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             signer_id: closer,
             printed_name: printed_name.into(),
             signed_at: to_stored_precision(now),

@@ -215,7 +215,7 @@ pub fn sign(
         let record = batch_record_at(conn, batch_id, head)?
             .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
         let manifest = SignatureManifest {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             signer_id: signer,
             printed_name: printed_name.into(),
             signed_at: to_stored_precision(now),

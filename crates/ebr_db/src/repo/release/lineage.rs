@@ -130,7 +130,7 @@ pub fn issue_vials(
         .unwrap_or(0);
     let rows: Vec<VialRow> = (1..=count)
         .map(|n| VialRow {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             batch_id: state.batch.id,
             serial: format!("{}-V{n:03}", state.batch.batch_number),
             created_at: to_stored_precision(now),

@@ -176,7 +176,7 @@ pub fn record(
         }
         let actor = person_actor(analyst);
         let row = QcResultRow {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             batch_id,
             test_key: new.test_key.clone(),
             outcome: canonical(&new.outcome).unwrap_or_default(),
@@ -292,7 +292,7 @@ pub fn review(
         check_qc_reviewable(current.facts(), reviewer)?;
         let record = current.signed_record();
         let manifest = SignatureManifest {
-            id: Uuid::now_v7(),
+            id: crate::ids::at(now),
             signer_id: reviewer,
             printed_name: printed_name.into(),
             signed_at: to_stored_precision(now),
