@@ -69,6 +69,95 @@ fn r21_a_file_with_five_mistakes_is_refused_naming_all_and_stores_nothing() {
     assert_eq!(db.table_counts(), before, "the database changed");
 }
 
+/// `ebr demo` refuses a database holding records it did not create (here a
+/// person created with `ebr user create`), says why and what to do, and
+/// stores nothing.
+#[test]
+fn demo_refuses_a_database_it_did_not_create() {
+    let db = TestDatabase::new();
+    let created = ebr_with_stdin(
+        &db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "jane.doe",
+            "--name",
+            "Jane Doe",
+            "--role",
+            "operator",
+            "--password-stdin",
+        ],
+        "a-temporary-password",
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let before = db.table_counts();
+    let out = ebr(&db, &["demo"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("did not create (1 person"), "{stderr}");
+    assert!(stderr.contains("make db-reset"), "{stderr}");
+    assert_eq!(db.table_counts(), before, "the database changed");
+}
+
+/// The demo batches keep a realistic timeline: the released batch's entries
+/// span about a month and end weeks before its release, which comes after
+/// the last release result; the batch in progress started hours ago.
+#[test]
+fn demo_batches_run_on_a_realistic_timeline() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Span {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        batch_number: String,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        days: f64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        ended_days_ago: f64,
+    }
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let mut conn = db.connection();
+    let spans: Vec<Span> = diesel::sql_query(
+        "SELECT b.batch_number,
+                extract(epoch FROM max(e.recorded_at) - min(e.recorded_at))::float8 / 86400 AS days,
+                extract(epoch FROM now() - max(e.recorded_at))::float8 / 86400 AS ended_days_ago
+         FROM entries e JOIN batches b ON b.id = e.batch_id GROUP BY 1 ORDER BY 1",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert_eq!(spans[0].batch_number, "BR-2026-0001");
+    assert!((28.0..35.0).contains(&spans[0].days), "{}", spans[0].days);
+    assert!(
+        spans[0].ended_days_ago > 30.0,
+        "{}",
+        spans[0].ended_days_ago
+    );
+    assert!(spans[1].ended_days_ago < 1.0, "{}", spans[1].ended_days_ago);
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let breaches: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM batch_exceptions WHERE kind IN ('hold_time_breach', 'late_entry')",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(breaches.n, 0, "the timeline keeps every hold time");
+    let order: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM signatures r WHERE r.meaning = 'released'
+           AND r.signed_at > (SELECT max(recorded_at) FROM qc_results)
+           AND r.signed_at > (SELECT max(signed_at) FROM signatures WHERE meaning = 'reviewed')",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(
+        order.n, 1,
+        "released after the last QC result and the review"
+    );
+}
+
 #[test]
 fn demo_is_idempotent() {
     let db = TestDatabase::new();

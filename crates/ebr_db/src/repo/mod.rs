@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod batches;
+pub mod census;
 pub mod exceptions;
 pub mod execution;
 pub mod integrity;

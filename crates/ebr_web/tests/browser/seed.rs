@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use ebr_db::repo::{batches, mbr, people, person_actor};
 use ebr_domain::mbr::{MasterBatchRecord, MbrStatus};
 use ebr_web::clock::Clock;
-use ebr_web::commands::demo::floor::{lot_of, perform_steps, ten_vials};
+use ebr_web::commands::demo::floor::{lot_of, perform_steps, ten_vials, Pace};
 use uuid::Uuid;
 
 use crate::harness::Site;
@@ -51,7 +51,7 @@ pub fn batch_until(site: &Site, number: &str, stop_at: &str) -> Result<Uuid> {
         Some(stop_at),
         &operator,
         &verifier,
-        now,
+        &Pace::At(now),
         ten_vials,
     )?;
     Ok(batch.id)

@@ -1,4 +1,9 @@
-//! Demo registries and a batch in progress.
+//! Demo registries and batches, worked on a realistic timeline: the clock is
+//! an argument, so a 47-step process spans a month, not one second, and the
+//! hold times, key dates and audit trail of the demo record read like a real
+//! batch's.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use ebr_db::repo::execution::{self, EntryInput, RecordRequest};
@@ -25,13 +30,15 @@ pub fn equipment_of(kind: &str) -> String {
     format!("{kind}-01")
 }
 
-/// Registers a released lot of every material and calibrated equipment of
-/// every type, plus an expired lot, a lot in quarantine and an incubator
-/// overdue for calibration to try the refusals with. Idempotent.
+/// Registers (at `registered`) a released lot of every material and
+/// calibrated equipment of every type, plus an expired lot, a lot in
+/// quarantine and an incubator overdue for calibration to try the refusals
+/// with; expiry and calibration dates are relative to `now`. Idempotent.
 pub fn registries(
     conn: &mut PgConnection,
     mbr: &MasterBatchRecord,
     actor: &str,
+    registered: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let mut lots: Vec<(String, String, LotStatus, DateTime<Utc>)> = mbr
@@ -68,7 +75,7 @@ pub fn registries(
                 status,
                 expiry,
                 actor,
-                now,
+                registered,
             )?;
         }
     }
@@ -100,7 +107,7 @@ pub fn registries(
                 EquipmentStatus::InService,
                 due,
                 actor,
-                now,
+                registered,
             )?;
         }
     }
@@ -161,10 +168,85 @@ pub fn good_values(step: &Step, now: DateTime<Utc>) -> Vec<EntryInput> {
         .collect()
 }
 
+/// When each stage of the reference process starts, in minutes after the
+/// batch starts (`None`: right after the previous stage, the same day), and
+/// the minutes between its steps. Culture stages follow the process days
+/// (thaw on day 0, induction from day 7, patterning from day 13, MNP
+/// expansion from day 19, harvest on day 31); harvest, formulation, fill and
+/// freezing run back to back within their hold times (2 h to formulation,
+/// 45 min from formulation to the freezer, 10 min to storage).
+const STAGE_PLAN: &[(&str, Option<i64>, i64)] = &[
+    ("s0-batch-start", Some(0), 15),
+    ("s1-wcb-thaw", Some(60), 15),
+    ("s2-ipsc-expansion", Some(24 * 60), 24 * 60),
+    ("s3-neural-induction", Some(7 * 24 * 60), 30 * 60),
+    ("s4-patterning", Some(13 * 24 * 60), 36 * 60),
+    ("s5-mnp-expansion", Some(19 * 24 * 60), 48 * 60),
+    ("s6-harvest", Some(31 * 24 * 60), 8),
+    ("s7-formulation-fill", None, 8),
+    ("s8-freezing", None, 8),
+    ("s9-quarantine", None, 8),
+];
+
+/// The minutes a step takes from its first entry to its last signature on
+/// the demo floor (entries, performed after 3 min, verified after 5 min).
+const STEP_MINUTES: i64 = 5;
+
+/// When each step of a batch of `mbr` started, for a batch started at
+/// `start` (see [`STAGE_PLAN`]; a stage the plan does not know runs right
+/// after the previous one, 8 minutes per step).
+pub fn step_times(mbr: &MasterBatchRecord, start: DateTime<Utc>) -> HashMap<String, DateTime<Utc>> {
+    let mut times = HashMap::new();
+    let mut next = start;
+    for stage in &mbr.stages {
+        let (offset, spacing) = STAGE_PLAN
+            .iter()
+            .find(|(key, _, _)| *key == stage.key)
+            .map_or((None, 8), |(_, offset, spacing)| (*offset, *spacing));
+        let mut at = offset.map_or(next, |minutes| {
+            (start + Duration::minutes(minutes)).max(next)
+        });
+        for step in &stage.steps {
+            times.insert(step.key.clone(), at);
+            next = at + Duration::minutes(spacing.max(STEP_MINUTES + 3));
+            at += Duration::minutes(spacing);
+        }
+    }
+    times
+}
+
+/// When the steps of a batch are worked: all at one instant (tests, whose
+/// clock stands still) or on the demo's realistic timeline.
+pub enum Pace<'a> {
+    /// Every step at this time.
+    At(DateTime<Utc>),
+    /// Each step at its time from [`step_times`].
+    Timeline(&'a HashMap<String, DateTime<Utc>>),
+}
+
+impl Pace<'_> {
+    /// When `step` starts.
+    fn start_of(&self, step: &str) -> DateTime<Utc> {
+        match self {
+            Pace::At(t) => *t,
+            Pace::Timeline(times) => times.get(step).copied().unwrap_or_default(),
+        }
+    }
+
+    /// `minutes` into `step` (no time passes at a fixed instant).
+    fn minutes_into(&self, step: &str, minutes: i64) -> DateTime<Utc> {
+        match self {
+            Pace::At(t) => *t,
+            Pace::Timeline(_) => self.start_of(step) + Duration::minutes(minutes),
+        }
+    }
+}
+
 /// Records in-specification values (adjusted by `adjust`) for every step of
 /// `mbr` before `stop_at` (all steps when `None`), signs each as performed
-/// by `operator` and verifies the critical ones as `verifier`, the way the
-/// demo batches (and the browser tests' batches) are worked.
+/// by `operator` and verifies the critical ones as `verifier`, at the times
+/// `pace` gives, the way the demo batches (and the browser tests' batches)
+/// are worked.
 #[allow(clippy::too_many_arguments)]
 pub fn perform_steps(
     conn: &mut PgConnection,
@@ -173,13 +255,14 @@ pub fn perform_steps(
     stop_at: Option<&str>,
     operator: &PersonState,
     verifier: &PersonState,
-    now: DateTime<Utc>,
+    pace: &Pace<'_>,
     adjust: impl Fn(&Step, &mut EntryInput),
 ) -> Result<(), DbError> {
     for (_, step) in mbr.steps() {
         if Some(step.key.as_str()) == stop_at {
             break;
         }
+        let now = pace.start_of(&step.key);
         let mut inputs = good_values(step, now);
         for input in &mut inputs {
             adjust(step, input);
@@ -198,11 +281,11 @@ pub fn perform_steps(
             Duration::minutes(30),
             now,
         )?;
-        let mut signers = vec![(SignatureMeaning::Performed, operator)];
+        let mut signers = vec![(SignatureMeaning::Performed, operator, 3)];
         if step.critical {
-            signers.push((SignatureMeaning::Verified, verifier));
+            signers.push((SignatureMeaning::Verified, verifier, STEP_MINUTES));
         }
-        for (meaning, signer) in signers {
+        for (meaning, signer, minutes) in signers {
             execution::sign_step(
                 conn,
                 batch_id,
@@ -211,17 +294,18 @@ pub fn perform_steps(
                 signer.person.id,
                 &signer.person.full_name,
                 None,
-                now,
+                pace.minutes_into(&step.key, minutes),
             )?;
         }
     }
     Ok(())
 }
 
-/// Issues the demo batch and works it up to (not including) step
-/// `s1-seed`: stage 0 and the WCB thaw, with a post-thaw viability of 65 %
-/// (out of specification: an open deviation) and a thaw time above its alert
-/// limit. Idempotent: an existing batch is left as it is.
+/// Issues the demo batch at `start` and works it on the demo timeline up to
+/// (not including) step `s1-seed`: stage 0 and the WCB thaw, with a
+/// post-thaw viability of 65 % (out of specification: an open deviation) and
+/// a thaw time above its alert limit. Idempotent: an existing batch is left
+/// as it is.
 #[allow(clippy::too_many_arguments)]
 pub fn batch_in_progress(
     conn: &mut PgConnection,
@@ -230,11 +314,12 @@ pub fn batch_in_progress(
     issuer: &PersonState,
     operator: &PersonState,
     verifier: &PersonState,
-    now: DateTime<Utc>,
+    start: DateTime<Utc>,
 ) -> Result<(), DbError> {
     if batches::find_by_number(conn, BATCH_IN_PROGRESS).is_ok() {
         return Ok(());
     }
+    let times = step_times(mbr, start);
     let issuer_actor = ebr_db::repo::person_actor(issuer.person.id);
     let batch = batches::issue(
         conn,
@@ -243,7 +328,7 @@ pub fn batch_in_progress(
         &lot_of("WCB-IPSC"),
         "WCB-0042-V17",
         &issuer_actor,
-        now,
+        start - Duration::minutes(30),
     )?;
     perform_steps(
         conn,
@@ -252,7 +337,7 @@ pub fn batch_in_progress(
         Some("s1-seed"),
         operator,
         verifier,
-        now,
+        &Pace::Timeline(&times),
         |step, input| match (step.key.as_str(), input.field_key.as_str()) {
             ("s1-post-thaw-count", "viability") => input.value = json!("65"),
             ("s1-thaw", "thaw_time") => input.value = json!("2.8"),
@@ -312,21 +397,26 @@ fn qc_outcome(test: &ebr_domain::mbr::QcTestDefinition) -> ebr_domain::release::
     }
 }
 
-/// Issues the demo batch released through the full flow: every step performed
-/// and verified, 10 vials filled, every release test entered and reviewed,
-/// the record reviewed by QA and released by the release authority; and the
-/// lineage of its WCB lot (donor, iPSC line, MCB). Idempotent.
+/// Issues the demo batch released through the full flow, started at `start`
+/// and worked on the demo timeline: every step performed and verified over
+/// a month, 10 vials filled, every release test entered when its result was
+/// known (the 14-day sterility test last) and reviewed by a second analyst,
+/// the record reviewed by QA and released by the release authority two days
+/// later; and the lineage of its WCB lot (donor, iPSC line, MCB). Idempotent.
 pub fn released_batch(
     conn: &mut PgConnection,
     mbr: &MasterBatchRecord,
     mbr_version: Uuid,
     crew: &Crew<'_>,
-    now: DateTime<Utc>,
+    start: DateTime<Utc>,
 ) -> Result<(), DbError> {
     use ebr_db::repo::release::{disposition, lineage, qc};
     if batches::find_by_number(conn, BATCH_RELEASED).is_ok() {
         return Ok(());
     }
+    let times = step_times(mbr, start);
+    let finished = times.values().max().copied().unwrap_or(start) + Duration::minutes(STEP_MINUTES);
+    let issued = start - Duration::minutes(30);
     let qa_actor = ebr_db::repo::person_actor(crew.qa.person.id);
     let wcb = registry::find_lot(conn, "WCB-IPSC", &lot_of("WCB-IPSC"))?
         .ok_or_else(|| DbError::NotFound("demo WCB lot".into()))?;
@@ -338,7 +428,7 @@ pub fn released_batch(
             "XS-iPSC-07 (HLA-homozygous)",
             "MCB-2024-003",
             &qa_actor,
-            now,
+            issued - Duration::minutes(30),
         )?;
     }
     let batch = batches::issue(
@@ -348,7 +438,7 @@ pub fn released_batch(
         &lot_of("WCB-IPSC"),
         "WCB-0042-V16",
         &qa_actor,
-        now,
+        issued,
     )?;
     perform_steps(
         conn,
@@ -357,15 +447,24 @@ pub fn released_batch(
         None,
         crew.operator,
         crew.verifier,
-        now,
+        &Pace::Timeline(&times),
         ten_vials,
     )?;
-    for test in &mbr.release_panel {
+    // Release results arrive over two weeks after the fill; sterility (14
+    // days) closes the panel.
+    for (i, test) in mbr.release_panel.iter().enumerate() {
+        let days = if test.key == "sterility" {
+            14
+        } else {
+            1 + i64::try_from(i % 7).unwrap_or(0)
+        };
+        let now =
+            finished + Duration::days(days) + Duration::minutes(i64::try_from(i).unwrap_or(0));
         let new = qc::NewResult {
             test_key: test.key.clone(),
             outcome: qc_outcome(test),
             method: None,
-            tested_at: now - Duration::days(1),
+            tested_at: now - Duration::hours(2),
             instrument_id: "QC-INSTR-01".into(),
             sample_id: format!("{BATCH_RELEASED}-QC-{}", test.key),
             retest_of: None,
@@ -377,9 +476,10 @@ pub fn released_batch(
             crew.second_analyst.person.id,
             &crew.second_analyst.person.full_name,
             None,
-            now,
+            now + Duration::hours(3),
         )?;
     }
+    let reviewed = finished + Duration::days(15);
     disposition::sign(
         conn,
         batch.id,
@@ -387,7 +487,7 @@ pub fn released_batch(
         crew.qa.person.id,
         &crew.qa.person.full_name,
         Some("exceptions and audit trail reviewed".into()),
-        now,
+        reviewed,
     )?;
     disposition::sign(
         conn,
@@ -396,7 +496,7 @@ pub fn released_batch(
         crew.release_authority.person.id,
         &crew.release_authority.person.full_name,
         None,
-        now,
+        reviewed + Duration::days(1),
     )?;
     Ok(())
 }

@@ -4,11 +4,23 @@
 //! administrators), verifies their identity through the second administrator,
 //! records their signature acknowledgment, imports the reference MBR as the
 //! MBR author and approves it as the QA reviewer, registers lots and
-//! equipment, and works one batch partway (with an open deviation).
-//! Demo signatures are seeded directly, without the interactive ceremony.
+//! equipment, releases one batch through the full flow and works one batch
+//! partway (with an open deviation). Demo signatures are seeded directly,
+//! without the interactive ceremony.
+//!
+//! The demo keeps a realistic timeline (the clock is an argument): the site
+//! is set up 75 days ago, the released batch starts 70 days ago and runs a
+//! month like the real process, its release results arrive over the next two
+//! weeks and it is released two days after the last; the batch in progress
+//! started four hours ago.
+//!
+//! It refuses a database that holds anything it did not create: demo people
+//! and batches never enter a real site's records. A demo database (its
+//! people were created by `system:demo`) is topped up; an empty one seeded.
 
 pub mod floor;
 
+use chrono::{DateTime, Duration, Utc};
 use ebr_db::repo::mbr::{self, ImportOutcome};
 use ebr_db::repo::people::{self, NewPerson, PersonState};
 use ebr_db::repo::person_actor;
@@ -51,11 +63,31 @@ fn failed(e: impl std::fmt::Display) -> CommandError {
     CommandError::Failed(anyhow::anyhow!("{e}"))
 }
 
+/// How long before now the demo site was set up (people, MBR, registries).
+const SITE_SET_UP_DAYS_AGO: i64 = 75;
+/// How long before now the released demo batch started.
+const RELEASED_BATCH_DAYS_AGO: i64 = 70;
+/// How long before now the demo batch in progress started.
+const BATCH_IN_PROGRESS_HOURS_AGO: i64 = 4;
+
+/// Refuses a database that holds records the demo did not create.
+fn ensure_empty_or_demo(conn: &mut PgConnection) -> Result<(), CommandError> {
+    let census = ebr_db::repo::census::take(conn)?;
+    if census.is_empty() || census.people_created_by_demo > 0 {
+        return Ok(());
+    }
+    Err(CommandError::Refused(format!(
+        "this database holds records `ebr demo` did not create ({census}); demo data goes only into an empty or demo database. \
+         Point DATABASE_URL at an empty database (for `make run`: `make db-reset`)."
+    )))
+}
+
 fn ensure_person(
     conn: &mut PgConnection,
     username: &str,
     full_name: &str,
     roles: &[Role],
+    now: DateTime<Utc>,
 ) -> Result<PersonState, CommandError> {
     if let Some(row) = people::find_by_username(conn, username)? {
         return Ok(people::state(conn, row.id)?);
@@ -68,7 +100,7 @@ fn ensure_person(
         phc,
         temporary: false,
     };
-    Ok(people::create(conn, new, "system:demo", SystemClock.now())?)
+    Ok(people::create(conn, new, "system:demo", now)?)
 }
 
 fn person(conn: &mut PgConnection, username: &str) -> Result<PersonState, CommandError> {
@@ -81,14 +113,19 @@ fn person(conn: &mut PgConnection, username: &str) -> Result<PersonState, Comman
 pub fn run(settings: &Settings) -> CommandResult {
     let mut conn = connect(settings)?;
     ebr_db::migrate::run_pending(&mut conn)?;
-    for (username, name, roles) in DEMO_PEOPLE {
-        ensure_person(&mut conn, username, name, roles)?;
+    ensure_empty_or_demo(&mut conn)?;
+    let now = SystemClock.now();
+    let site_set_up = now - Duration::days(SITE_SET_UP_DAYS_AGO);
+    for (i, (username, name, roles)) in DEMO_PEOPLE.iter().enumerate() {
+        let at = site_set_up + Duration::minutes(i64::try_from(i).unwrap_or(0));
+        ensure_person(&mut conn, username, name, roles, at)?;
     }
     let first_admin = person(&mut conn, "chen.jie")?;
     let second_admin = person(&mut conn, "priya.nair")?;
-    for (username, _, roles) in DEMO_PEOPLE {
+    for (i, (username, _, roles)) in DEMO_PEOPLE.iter().enumerate() {
         let p = person(&mut conn, username)?;
-        let now = SystemClock.now();
+        let now =
+            site_set_up + Duration::hours(1) + Duration::minutes(i64::try_from(i).unwrap_or(0));
         if !p.identity_verified {
             let verifier = if p.person.id == first_admin.person.id {
                 &second_admin
@@ -119,7 +156,7 @@ pub fn run(settings: &Settings) -> CommandResult {
         &mut conn,
         &reference,
         &person_actor(author.person.id),
-        SystemClock.now(),
+        site_set_up + Duration::hours(2),
     )? {
         ImportOutcome::Created(row) | ImportOutcome::AlreadyPresent(row) => row,
     };
@@ -131,7 +168,7 @@ pub fn run(settings: &Settings) -> CommandResult {
             qa.person.id,
             &qa.person.full_name,
             Some("demo data: approved for demonstration batches".into()),
-            SystemClock.now(),
+            site_set_up + Duration::hours(3),
         )?;
     }
     let status = mbr::current_status(&mut conn, row.id)?;
@@ -145,7 +182,8 @@ pub fn run(settings: &Settings) -> CommandResult {
         &mut conn,
         &reference,
         &person_actor(qa.person.id),
-        SystemClock.now(),
+        site_set_up + Duration::hours(4),
+        now,
     )?;
     println!("demo: material lots and equipment registered (try lot CS10-2025-EXP or INCUBATOR-07 to see refusals)");
     if status == MbrStatus::Effective {
@@ -162,7 +200,8 @@ pub fn run(settings: &Settings) -> CommandResult {
             second_analyst: &second_analyst,
             release_authority: &release_authority,
         };
-        floor::released_batch(&mut conn, &reference, row.id, &crew, SystemClock.now())?;
+        let started = now - Duration::days(RELEASED_BATCH_DAYS_AGO);
+        floor::released_batch(&mut conn, &reference, row.id, &crew, started)?;
         println!(
             "demo: batch {} released through the full flow (vials {}-V001…V010)",
             floor::BATCH_RELEASED,
@@ -175,7 +214,7 @@ pub fn run(settings: &Settings) -> CommandResult {
             &qa,
             &operator,
             &verifier,
-            SystemClock.now(),
+            now - Duration::hours(BATCH_IN_PROGRESS_HOURS_AGO),
         )?;
         println!(
             "demo: batch {} in progress at step s1-seed, with an open deviation",

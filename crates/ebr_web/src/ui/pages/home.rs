@@ -4,8 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use ebr_db::repo::execution;
 use ebr_db::repo::release::{disposition, qc};
-use ebr_domain::execution::{current_step, step_state, StepState};
-use ebr_domain::release::ReviewFacts;
+use ebr_domain::execution::{check_can_verify, current_step, step_state, StepState};
+use ebr_domain::release::{check_qc_reviewable, ReviewFacts};
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
@@ -72,7 +72,7 @@ fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_d
         for (_, step) in s.mbr.steps() {
             let f = facts.get(&step.key);
             if step_state(step, f) == StepState::AwaitingVerification
-                && f.and_then(|f| f.performed).is_some_and(|p| p.signer != me)
+                && check_can_verify(step, f, me).is_ok()
             {
                 list.verify.push(item(
                     step.name.clone(),
@@ -86,7 +86,7 @@ fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_d
             .filter(|r| r.invalidation.is_none())
             .collect();
         for r in &valid {
-            if r.reviews.is_empty() && r.row.recorded_by != me {
+            if check_qc_reviewable(r.facts(), me).is_ok() {
                 let name = s
                     .mbr
                     .release_panel
