@@ -343,6 +343,15 @@ pub enum DomainError {
         /// The revision the change was based on.
         base: i32,
     },
+    /// R7, R26: a signature meaning needs its role (QA reviews, the release
+    /// authority releases).
+    #[error("signing as {meaning} needs the {role} role")]
+    SigningRoleMissing {
+        /// The meaning requested.
+        meaning: String,
+        /// The role that signs with it.
+        role: String,
+    },
     /// A number with more significant digits than the exact type keeps.
     #[error("`{text}` has more digits than can be kept exactly (at most {max_digits} significant digits and {max_scale} decimal places); round it as the instrument reports it")]
     NumberTooPrecise {
@@ -434,6 +443,7 @@ impl DomainError {
             Self::IdentityMethodRequired => "identity_method_required",
             Self::NumberTooPrecise { .. } => "number_too_precise",
             Self::DeviationRevisionStale { .. } => "deviation_revision_stale",
+            Self::SigningRoleMissing { .. } => "role_forbidden",
         }
     }
 }

@@ -137,6 +137,15 @@ pub fn check_username(username: &str) -> Result<(), DomainError> {
 /// The minimum password length.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// R24: a change that must say why (`what`: e.g. "deactivating an account")
+/// carries a reason that is not blank.
+pub fn check_reason(what: &str, reason: &str) -> Result<(), DomainError> {
+    if reason.trim().is_empty() {
+        return Err(DomainError::ReasonRequired(what.to_string()));
+    }
+    Ok(())
+}
+
 /// A new password has at least [`MIN_PASSWORD_CHARS`] characters and does not
 /// contain the username (case-insensitive).
 pub fn check_new_password(username: &str, password: &str) -> Result<(), DomainError> {

@@ -19,6 +19,7 @@ pub mod mbr;
 pub mod number;
 pub mod release;
 pub mod signature;
+pub mod signing;
 pub mod units;
 
 pub use error::DomainError;

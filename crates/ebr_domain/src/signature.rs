@@ -131,6 +131,33 @@ pub struct SignatureManifest {
 }
 
 impl SignatureManifest {
+    /// The manifestation of a signature on exactly `record` (R12, R13): the
+    /// signer's id and printed name, the meaning, the comment, the time at
+    /// the precision PostgreSQL stores, and the record's type, id, version
+    /// and hash, so the signature binds to what was signed and nothing else.
+    pub fn new(
+        id: Uuid,
+        signer_id: Uuid,
+        printed_name: &str,
+        meaning: SignatureMeaning,
+        comment: Option<String>,
+        record: &SignedRecord,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            signer_id,
+            printed_name: printed_name.to_string(),
+            signed_at: to_stored_precision(at),
+            meaning,
+            comment,
+            record_type: record.record_type.clone(),
+            record_id: record.record_id.clone(),
+            record_version: record.record_version,
+            record_hash: record.hash(),
+        }
+    }
+
     /// SHA-256 of the signature's own canonical serialization (stored in its
     /// audit event, so an edit of the signature row is detectable).
     pub fn hash(&self) -> String {

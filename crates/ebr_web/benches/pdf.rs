@@ -131,10 +131,9 @@ fn main() {
     let mut i = 0;
     loop {
         let state = execution::load(&mut conn, batch.id).unwrap();
-        let events =
-            audit::chain_events(&mut conn, &ebr_db::repo::exceptions::batch_chain(batch.id))
-                .unwrap()
-                .len();
+        let events = audit::chain_events(&mut conn, &ebr_db::repo::audit::batch_chain(batch.id))
+            .unwrap()
+            .len();
         if state.entries.len() >= 400 && events >= 3000 {
             break;
         }
@@ -155,7 +154,7 @@ fn main() {
         sign(&mut conn, mbr_doc.step(step_key).unwrap());
     }
     let state = execution::load(&mut conn, batch.id).unwrap();
-    let events = audit::chain_events(&mut conn, &ebr_db::repo::exceptions::batch_chain(batch.id))
+    let events = audit::chain_events(&mut conn, &ebr_db::repo::audit::batch_chain(batch.id))
         .unwrap()
         .len();
     let seeded = seed_start.elapsed();

@@ -116,7 +116,8 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | SignerNotSessionUser
         | AnalystCannotReview
         | IdentityVerifierNotAdmin
-        | IdentityVerifierNotIndependent => StatusCode::FORBIDDEN,
+        | IdentityVerifierNotIndependent
+        | SigningRoleMissing { .. } => StatusCode::FORBIDDEN,
         TwoComponentsRequired => StatusCode::UNAUTHORIZED,
         IllegalBatchTransition { .. }
         | IllegalMbrTransition { .. }

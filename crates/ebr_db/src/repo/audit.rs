@@ -65,6 +65,12 @@ impl AuditEventRow {
     }
 }
 
+/// The audit chain of a batch: every event about the batch, its steps,
+/// exceptions, deviations, QC results and signatures, in order.
+pub fn batch_chain(batch_id: uuid::Uuid) -> String {
+    format!("batch:{batch_id}")
+}
+
 /// Appends `draft` to `chain` at server time `now`. Call inside the transaction
 /// that makes the change: the per-chain advisory lock is held until it commits,
 /// so sequence numbers stay gap-free under concurrent writers, and writers on

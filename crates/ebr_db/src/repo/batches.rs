@@ -12,7 +12,7 @@ use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::exceptions::batch_chain;
+use super::audit::batch_chain;
 use super::{canonical, canonical_hash};
 use crate::repo::{audit, mbr, registry};
 use crate::schema::{batch_status_events, batches};

@@ -8,7 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{canonical, canonical_hash};
-use crate::repo::audit;
+use crate::repo::audit::{self, batch_chain};
 use crate::schema::{batch_exceptions, deviations};
 use crate::DbError;
 
@@ -54,11 +54,6 @@ pub struct ExceptionRow {
     pub occurred_at: DateTime<Utc>,
     /// Whose action.
     pub actor: String,
-}
-
-/// The audit chain of a batch.
-pub fn batch_chain(batch_id: Uuid) -> String {
-    format!("batch:{batch_id}")
 }
 
 /// Records an exception and its audit event on the batch's chain.

@@ -350,18 +350,15 @@ pub fn approve(
             None => status.transition(MbrStatus::Effective)?,
         };
         let record = signed_record(conn, version_id)?;
-        let signature = SignatureManifest {
-            id: crate::ids::at(now),
-            signer_id: approver,
-            printed_name: printed_name.to_string(),
-            signed_at: ebr_domain::audit::to_stored_precision(now),
-            meaning: SignatureMeaning::Approved,
+        let signature = SignatureManifest::new(
+            crate::ids::at(now),
+            approver,
+            printed_name,
+            SignatureMeaning::Approved,
             comment,
-            record_type: record.record_type.clone(),
-            record_id: record.record_id.clone(),
-            record_version: record.record_version,
-            record_hash: record.hash(),
-        };
+            &record,
+            now,
+        );
         super::signatures::insert(conn, SYSTEM_CHAIN, &signature, now)?;
         let actor = super::person_actor(approver);
         status_event(

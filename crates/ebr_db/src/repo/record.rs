@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::repo::exceptions::batch_chain;
+use crate::repo::audit::batch_chain;
 use crate::repo::release::{deviations, disposition, lineage, qc};
 use crate::repo::{audit, execution, mbr, people, registry};
 use crate::DbError;

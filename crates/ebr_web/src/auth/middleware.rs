@@ -160,7 +160,7 @@ fn route_attempt(
     refusals::Attempt {
         chain: batch.map_or_else(
             || SYSTEM_CHAIN.to_string(),
-            ebr_db::repo::exceptions::batch_chain,
+            ebr_db::repo::audit::batch_chain,
         ),
         actor,
         action: "request".into(),

@@ -133,3 +133,86 @@ pub async fn verify_signer(
         }),
     }
 }
+
+/// What a signature is put on, for the ceremony and its audit events.
+#[derive(Debug, Clone)]
+pub struct SigningTarget {
+    /// The kind of record (decides which meanings and roles apply).
+    pub kind: ebr_domain::signing::SignedRecordKind,
+    /// The audit chain of the record (`system` or `batch:<id>`).
+    pub chain: String,
+    /// The audited action, e.g. `step.sign` (a refusal is `step.sign.refused`).
+    pub action: &'static str,
+    /// The audited entity type, e.g. `batch_step`.
+    pub entity_type: &'static str,
+    /// The audited entity id.
+    pub entity_id: String,
+    /// The record as the ceremony's own audit events name it, e.g. `deviation:<id>`.
+    pub record: String,
+}
+
+/// The signer and what they sign with, handed to the signed action.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    /// The session's person (the ceremony verified it is them).
+    pub id: uuid::Uuid,
+    /// The name printed in the manifestation.
+    pub printed_name: String,
+    /// The meaning signed.
+    pub meaning: SignatureMeaning,
+    /// The signature's comment, `None` when empty.
+    pub comment: Option<String>,
+    /// The server time of the signature.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// The one signature ceremony of every signing route: the meaning must apply
+/// to the record and the signer hold its role (checked before a password is
+/// asked for; a refusal is audited on the record's chain), then the
+/// credentials are re-verified ([`verify_signer`]), then `apply` performs
+/// the signed action in one transaction; a rule refusing it is audited too.
+pub async fn sign<T, F>(
+    state: &AppState,
+    who: &Authenticated,
+    request: SignatureRequest,
+    target: SigningTarget,
+    apply: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut ebr_db::PgConnection, Signer) -> Result<T, ebr_db::DbError> + Send + 'static,
+    T: Send + 'static,
+{
+    let actor = person_actor(who.person.person.id);
+    let allowed =
+        ebr_domain::signing::check_meaning(target.kind, request.meaning, &who.person.roles)
+            .map_err(ApiError::from);
+    crate::routes::audited(
+        state,
+        &target.chain,
+        &actor,
+        target.action,
+        target.entity_type,
+        &target.entity_id,
+        allowed,
+    )
+    .await?;
+    verify_signer(state, who, &request, &target.record).await?;
+    let signer = Signer {
+        id: who.person.person.id,
+        printed_name: who.person.person.full_name.clone(),
+        meaning: request.meaning,
+        comment: request.comment.clone().filter(|c| !c.trim().is_empty()),
+        now: state.clock.now(),
+    };
+    let result = blocking::db(&state.pool, move |conn| apply(conn, signer)).await;
+    crate::routes::audited(
+        state,
+        &target.chain,
+        &actor,
+        target.action,
+        target.entity_type,
+        &target.entity_id,
+        result,
+    )
+    .await
+}

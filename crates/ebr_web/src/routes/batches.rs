@@ -1,7 +1,8 @@
 //! `/api/v1/batches`: issuing batch records, reading them and their audit trail.
 
 use actix_web::{web, HttpResponse};
-use ebr_db::repo::exceptions::{batch_chain, DeviationRow, ExceptionRow};
+use ebr_db::repo::audit::batch_chain;
+use ebr_db::repo::exceptions::{DeviationRow, ExceptionRow};
 use ebr_db::repo::execution::{self, BatchState, EntryRow, StepSignature};
 use ebr_db::repo::{audit, batches, person_actor, registry};
 use ebr_domain::audit::SYSTEM_CHAIN;

@@ -2,23 +2,23 @@
 //! signature (R38, R44).
 
 use actix_web::{web, HttpResponse};
-use ebr_db::repo::exceptions::batch_chain;
+use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::person_actor;
 use ebr_db::repo::release::deviations::{self, DeviationState, RevisionDraft};
 use ebr_domain::release::Classification;
-use ebr_domain::signature::SignatureMeaning;
-use ebr_domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::auth::signature::{verify_signer, SignatureRequest};
+use crate::auth::signature::SignatureRequest;
+use crate::auth::signature::{sign as ceremony, SigningTarget};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
+use ebr_domain::signing::SignedRecordKind;
 
 /// A deviation with its current revision and history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,45 +242,18 @@ pub async fn close(
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let request = body.into_inner();
-    let closer = who.person.person.id;
-    let actor = person_actor(closer);
     let current = blocking::db(&state.pool, move |conn| deviations::state(conn, id)).await?;
-    let chain = batch_chain(current.row.batch_id);
-    if request.meaning != SignatureMeaning::Closed {
-        let refused: Result<(), ApiError> = Err(DomainError::MeaningNotAllowed {
-            meaning: request.meaning.as_str().into(),
-            record: "deviation".into(),
-        }
-        .into());
-        audited(
-            &state,
-            &chain,
-            &actor,
-            "deviation.close",
-            "deviation",
-            &id.to_string(),
-            refused,
-        )
-        .await?;
-    }
-    verify_signer(&state, &who, &request, &format!("deviation:{id}")).await?;
-    let name = who.person.person.full_name.clone();
-    let now = state.clock.now();
-    let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
-    let result = blocking::db(&state.pool, move |conn| {
-        deviations::close(conn, id, closer, &name, comment, now)
+    let target = SigningTarget {
+        kind: SignedRecordKind::Deviation,
+        chain: batch_chain(current.row.batch_id),
+        action: "deviation.close",
+        entity_type: "deviation",
+        entity_id: id.to_string(),
+        record: format!("deviation:{id}"),
+    };
+    let (d, manifest) = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
+        deviations::close(conn, id, s.id, &s.printed_name, s.comment, s.now)
     })
-    .await;
-    let (d, manifest) = audited(
-        &state,
-        &chain,
-        &actor,
-        "deviation.close",
-        "deviation",
-        &id.to_string(),
-        result,
-    )
     .await?;
     Ok(HttpResponse::Created().json(ClosedView {
         deviation: detail(d),

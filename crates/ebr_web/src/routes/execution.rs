@@ -2,23 +2,23 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
-use ebr_db::repo::exceptions::batch_chain;
+use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::execution::{self, EntryInput, RecordRequest, Recorded};
 use ebr_db::repo::person_actor;
-use ebr_domain::identity::Role;
-use ebr_domain::signature::SignatureMeaning;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::auth::signature::{verify_signer, SignatureRequest};
+use crate::auth::signature::SignatureRequest;
+use crate::auth::signature::{sign as ceremony, SigningTarget};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::batches::{deviation_views, exception_views, DeviationView, ExceptionView};
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
+use ebr_domain::signing::SignedRecordKind;
 
 /// Values of one step.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -204,48 +204,27 @@ pub async fn sign(
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (batch_id, step_key) = path.into_inner();
-    let request = body.into_inner();
-    let person = who.person.person.id;
-    let actor = person_actor(person);
-    let chain = batch_chain(batch_id);
     let record = format!("{batch_id}/{step_key}");
-    if request.meaning == SignatureMeaning::Performed && !who.person.has_role(Role::Operator) {
-        let refused: Result<(), ApiError> = Err(ApiError::Forbidden {
-            code: "role_forbidden",
-            detail: "only an operator signs a step as performed".into(),
-        });
-        audited(
-            &state,
-            &chain,
-            &actor,
-            "step.sign",
-            "batch_step",
-            &record,
-            refused,
+    let target = SigningTarget {
+        kind: SignedRecordKind::BatchStep,
+        chain: batch_chain(batch_id),
+        action: "step.sign",
+        entity_type: "batch_step",
+        entity_id: record.clone(),
+        record,
+    };
+    let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
+        execution::sign_step(
+            conn,
+            batch_id,
+            &step_key,
+            s.meaning,
+            s.id,
+            &s.printed_name,
+            s.comment,
+            s.now,
         )
-        .await?;
-    }
-    verify_signer(&state, &who, &request, &record).await?;
-    let name = who.person.person.full_name.clone();
-    let now = state.clock.now();
-    let (meaning, comment) = (
-        request.meaning,
-        request.comment.clone().filter(|c| !c.trim().is_empty()),
-    );
-    let step = step_key.clone();
-    let result = blocking::db(&state.pool, move |conn| {
-        execution::sign_step(conn, batch_id, &step, meaning, person, &name, comment, now)
     })
-    .await;
-    let manifest = audited(
-        &state,
-        &chain,
-        &actor,
-        "step.sign",
-        "batch_step",
-        &record,
-        result,
-    )
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
 }

@@ -4,20 +4,19 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use ebr_db::repo::mbr::{self, ImportOutcome, MbrVersionRow};
 use ebr_db::repo::{person_actor, signatures};
 use ebr_domain::mbr::{parse_toml, validate, MasterBatchRecord, MbrStatus};
-use ebr_domain::signature::SignatureMeaning;
-use ebr_domain::DomainError;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::auth::signature::{verify_signer, SignatureRequest};
+use crate::auth::signature::SignatureRequest;
+use crate::auth::signature::{sign as ceremony, SigningTarget};
 use crate::blocking;
 use crate::error::{ApiError, Problem, ProblemItem};
-use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
 use ebr_domain::audit::SYSTEM_CHAIN;
+use ebr_domain::signing::SignedRecordKind;
 
 /// An MBR version in a listing.
 #[derive(Debug, Serialize, ToSchema)]
@@ -216,45 +215,22 @@ pub async fn sign(
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let request = body.into_inner();
-    let record = format!("{}:{id}", mbr::MBR_RECORD_TYPE);
-    let actor = person_actor(signer.person.person.id);
-    if request.meaning != SignatureMeaning::Approved {
-        let refused: Result<(), ApiError> = Err(DomainError::MeaningNotAllowed {
-            meaning: request.meaning.as_str().into(),
-            record: "master batch record".into(),
-        }
-        .into());
-        audited(
-            &state,
-            SYSTEM_CHAIN,
-            &actor,
-            "mbr.sign",
-            "mbr_version",
-            &id.to_string(),
-            refused,
-        )
-        .await?;
-    }
     // The version must exist before anyone is asked for a password.
     blocking::db(&state.pool, move |conn| mbr::current_status(conn, id)).await?;
-    verify_signer(&state, &signer, &request, &record).await?;
-    let approver = signer.person.person.id;
-    let name = signer.person.person.full_name.clone();
-    let now = state.clock.now();
-    let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
-    let result = blocking::db(&state.pool, move |conn| {
-        mbr::approve(conn, id, approver, &name, comment, now)
-    })
-    .await;
-    let approval = audited(
+    let target = SigningTarget {
+        kind: SignedRecordKind::MbrVersion,
+        chain: SYSTEM_CHAIN.to_string(),
+        action: "mbr.approve",
+        entity_type: "mbr_version",
+        entity_id: id.to_string(),
+        record: format!("{}:{id}", mbr::MBR_RECORD_TYPE),
+    };
+    let approval = ceremony(
         &state,
-        SYSTEM_CHAIN,
-        &actor,
-        "mbr.approve",
-        "mbr_version",
-        &id.to_string(),
-        result,
+        &signer,
+        body.into_inner(),
+        target,
+        move |conn, s| mbr::approve(conn, id, s.id, &s.printed_name, s.comment, s.now),
     )
     .await?;
     Ok(HttpResponse::Created().json(ApprovalView {

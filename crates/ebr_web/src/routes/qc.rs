@@ -3,19 +3,19 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
-use ebr_db::repo::exceptions::batch_chain;
+use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::person_actor;
 use ebr_db::repo::release::qc::{self, NewResult, QcResultState};
 use ebr_domain::number::Number;
 use ebr_domain::release::QcOutcome;
-use ebr_domain::signature::SignatureMeaning;
 use ebr_domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::auth::signature::{verify_signer, SignatureRequest};
+use crate::auth::signature::SignatureRequest;
+use crate::auth::signature::{sign as ceremony, SigningTarget};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
@@ -23,6 +23,7 @@ use crate::routes::batches::{exception_views, ExceptionView};
 use crate::routes::deviations::{detail, DeviationDetail};
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
+use ebr_domain::signing::SignedRecordKind;
 
 /// A QC result.
 #[derive(Debug, Serialize, ToSchema)]
@@ -232,45 +233,18 @@ pub async fn review(
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let request = body.into_inner();
-    let reviewer = who.person.person.id;
-    let actor = person_actor(reviewer);
     let current = blocking::db(&state.pool, move |conn| qc::result(conn, id)).await?;
-    let chain = batch_chain(current.row.batch_id);
-    if request.meaning != SignatureMeaning::Verified {
-        let refused: Result<(), ApiError> = Err(DomainError::MeaningNotAllowed {
-            meaning: request.meaning.as_str().into(),
-            record: "QC result".into(),
-        }
-        .into());
-        audited(
-            &state,
-            &chain,
-            &actor,
-            "qc_result.review",
-            "qc_result",
-            &id.to_string(),
-            refused,
-        )
-        .await?;
-    }
-    verify_signer(&state, &who, &request, &format!("qc_result:{id}")).await?;
-    let name = who.person.person.full_name.clone();
-    let now = state.clock.now();
-    let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
-    let result = blocking::db(&state.pool, move |conn| {
-        qc::review(conn, id, reviewer, &name, comment, now)
+    let target = SigningTarget {
+        kind: SignedRecordKind::QcResult,
+        chain: batch_chain(current.row.batch_id),
+        action: "qc_result.review",
+        entity_type: "qc_result",
+        entity_id: id.to_string(),
+        record: format!("qc_result:{id}"),
+    };
+    let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
+        qc::review(conn, id, s.id, &s.printed_name, s.comment, s.now)
     })
-    .await;
-    let manifest = audited(
-        &state,
-        &chain,
-        &actor,
-        "qc_result.review",
-        "qc_result",
-        &id.to_string(),
-        result,
-    )
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
 }

@@ -2,7 +2,7 @@
 //! hash manifest).
 
 use actix_web::{web, HttpResponse};
-use ebr_db::repo::exceptions::batch_chain;
+use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::record;
 use uuid::Uuid;
 

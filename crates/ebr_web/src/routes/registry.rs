@@ -80,13 +80,7 @@ pub struct LotChange {
 }
 
 fn reason_required(reason: &str) -> Result<(), ApiError> {
-    if reason.trim().is_empty() {
-        return Err(ApiError::Invalid {
-            code: "reason_required",
-            detail: "say why the record changes".into(),
-            problems: vec![],
-        });
-    }
+    ebr_domain::identity::check_reason("a registry change", reason)?;
     Ok(())
 }
 

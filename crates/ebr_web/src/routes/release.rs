@@ -2,10 +2,9 @@
 //! R39, R43), vials and lineage (R47).
 
 use actix_web::{web, HttpResponse};
-use ebr_db::repo::exceptions::batch_chain;
+use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::person_actor;
 use ebr_db::repo::release::{deviations, disposition, lineage};
-use ebr_domain::identity::Role;
 use ebr_domain::release::ReviewFacts;
 use ebr_domain::signature::SignatureMeaning;
 use serde::{Deserialize, Serialize};
@@ -13,14 +12,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
-use crate::auth::signature::{verify_signer, SignatureRequest};
+use crate::auth::signature::SignatureRequest;
+use crate::auth::signature::{sign as ceremony, SigningTarget};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
-use crate::routes::audited;
 use crate::routes::batches::{exception_views, ExceptionView};
 use crate::routes::deviations::{detail, DeviationDetail};
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
+use ebr_domain::signing::SignedRecordKind;
 
 /// The review-by-exception list of a batch.
 #[derive(Debug, Serialize, ToSchema)]
@@ -144,67 +144,22 @@ pub async fn sign(
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let request = body.into_inner();
-    let signer = who.person.person.id;
-    let actor = person_actor(signer);
-    let chain = batch_chain(id);
-    let needed = match request.meaning {
-        SignatureMeaning::Reviewed => Some(Role::QaReviewer),
-        SignatureMeaning::Released | SignatureMeaning::Rejected => Some(Role::ReleaseAuthority),
-        _ => None,
-    };
-    let refusal = match needed {
-        None => Some(ApiError::Domain(
-            ebr_domain::DomainError::MeaningNotAllowed {
-                meaning: request.meaning.as_str().into(),
-                record: "batch".into(),
-            },
-        )),
-        Some(role) if !who.person.has_role(role) => Some(ApiError::Forbidden {
-            code: "role_forbidden",
-            detail: format!(
-                "signing a batch as {} needs the {role} role",
-                request.meaning
-            ),
-        }),
-        _ => None,
-    };
-    if let Some(e) = refusal {
-        audited(
-            &state,
-            &chain,
-            &actor,
-            "batch.sign",
-            "batch",
-            &id.to_string(),
-            Err::<(), _>(e),
-        )
-        .await?;
-    }
+    // The batch must exist before anyone is asked for a password.
     blocking::db(&state.pool, move |conn| {
         ebr_db::repo::batches::find(conn, id)
     })
     .await?;
-    verify_signer(&state, &who, &request, &format!("batch:{id}")).await?;
-    let name = who.person.person.full_name.clone();
-    let now = state.clock.now();
-    let (meaning, comment) = (
-        request.meaning,
-        request.comment.clone().filter(|c| !c.trim().is_empty()),
-    );
-    let result = blocking::db(&state.pool, move |conn| {
-        disposition::sign(conn, id, meaning, signer, &name, comment, now)
+    let target = SigningTarget {
+        kind: SignedRecordKind::Batch,
+        chain: batch_chain(id),
+        action: "batch.sign",
+        entity_type: "batch",
+        entity_id: id.to_string(),
+        record: format!("batch:{id}"),
+    };
+    let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
+        disposition::sign(conn, id, s.meaning, s.id, &s.printed_name, s.comment, s.now)
     })
-    .await;
-    let manifest = audited(
-        &state,
-        &chain,
-        &actor,
-        "batch.sign",
-        "batch",
-        &id.to_string(),
-        result,
-    )
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
 }

@@ -164,13 +164,7 @@ pub async fn deactivate(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reason = body.into_inner().reason;
-    if reason.trim().is_empty() {
-        return Err(ApiError::Invalid {
-            code: "reason_required",
-            detail: "say why the account is deactivated".into(),
-            problems: vec![],
-        });
-    }
+    ebr_domain::identity::check_reason("deactivating an account", &reason)?;
     let actor = person_actor(admin.person.person.id);
     let now = state.clock.now();
     let a = actor.clone();

@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::state::{BatchState, EntryRow};
 use super::Recorded;
-use crate::repo::exceptions::{self, batch_chain, ExceptionDraft};
+use crate::repo::audit::batch_chain;
+use crate::repo::exceptions::{self, ExceptionDraft};
 use crate::repo::{audit, canonical, canonical_hash, registry};
 use crate::schema::entries;
 use crate::DbError;

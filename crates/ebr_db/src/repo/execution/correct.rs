@@ -14,7 +14,7 @@ use super::common::{
 use super::record::ensure_open;
 use super::state::load;
 use super::Recorded;
-use crate::repo::exceptions::batch_chain;
+use crate::repo::audit::batch_chain;
 use crate::repo::{audit, batches, person_actor};
 use crate::schema::signature_supersessions;
 use crate::DbError;

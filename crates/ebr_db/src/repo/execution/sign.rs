@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ebr_domain::audit::to_stored_precision;
 use ebr_domain::batch_state::BatchStatus;
 use ebr_domain::execution::{check_can_perform, check_can_verify, check_sequence, current_step};
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning};
@@ -11,7 +10,7 @@ use uuid::Uuid;
 
 use super::record::ensure_open;
 use super::state::load;
-use crate::repo::exceptions::batch_chain;
+use crate::repo::audit::batch_chain;
 use crate::repo::{batches, person_actor, signatures};
 use crate::DbError;
 
@@ -63,18 +62,15 @@ pub fn sign_step(
             }
         }
         let record = state.step_record(step_key);
-        let manifest = SignatureManifest {
-            id: crate::ids::at(now),
-            signer_id: signer,
-            printed_name: printed_name.to_string(),
-            signed_at: to_stored_precision(now),
+        let manifest = SignatureManifest::new(
+            crate::ids::at(now),
+            signer,
+            printed_name,
             meaning,
             comment,
-            record_type: record.record_type.clone(),
-            record_id: record.record_id.clone(),
-            record_version: record.record_version,
-            record_hash: record.hash(),
-        };
+            &record,
+            now,
+        );
         signatures::insert(conn, &batch_chain(batch_id), &manifest, now)?;
         if meaning == SignatureMeaning::Performed {
             if let Some(field) = &step.issues_vials {

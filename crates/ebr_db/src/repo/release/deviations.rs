@@ -12,7 +12,8 @@ use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::repo::exceptions::{batch_chain, DeviationRow};
+use crate::repo::audit::batch_chain;
+use crate::repo::exceptions::DeviationRow;
 use crate::repo::{audit, batches, canonical, canonical_hash, person_actor, signatures};
 use crate::schema::{deviation_revisions, deviations};
 use crate::DbError;
@@ -347,18 +348,15 @@ pub fn close(
         let current = state(conn, id)?;
         current.facts().check_closable(closer)?;
         let record = current.signed_record();
-        let manifest = SignatureManifest {
-            id: crate::ids::at(now),
-            signer_id: closer,
-            printed_name: printed_name.into(),
-            signed_at: to_stored_precision(now),
-            meaning: SignatureMeaning::Closed,
+        let manifest = SignatureManifest::new(
+            crate::ids::at(now),
+            closer,
+            printed_name,
+            SignatureMeaning::Closed,
             comment,
-            record_type: record.record_type.clone(),
-            record_id: record.record_id.clone(),
-            record_version: record.record_version,
-            record_hash: record.hash(),
-        };
+            &record,
+            now,
+        );
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
         let next = current.current().map_or(1, |r| r.revision + 1);
         insert_revision(

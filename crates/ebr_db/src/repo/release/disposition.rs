@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::audit::AuditDraft;
 use ebr_domain::batch_state::BatchStatus;
 use ebr_domain::duties::{check_releaser, check_reviewer};
 use ebr_domain::release::{release_findings, Finding, GateInput, ReviewFacts};
@@ -12,7 +12,7 @@ use ebr_domain::DomainError;
 use uuid::Uuid;
 
 use super::{deviations, qc};
-use crate::repo::exceptions::batch_chain;
+use crate::repo::audit::batch_chain;
 use crate::repo::execution::{self, BatchState};
 use crate::repo::{audit, batches, person_actor, signatures};
 use crate::schema::audit_events;
@@ -214,18 +214,15 @@ pub fn sign(
             .unwrap_or(0);
         let record = batch_record_at(conn, batch_id, head)?
             .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
-        let manifest = SignatureManifest {
-            id: crate::ids::at(now),
-            signer_id: signer,
-            printed_name: printed_name.into(),
-            signed_at: to_stored_precision(now),
+        let manifest = SignatureManifest::new(
+            crate::ids::at(now),
+            signer,
+            printed_name,
             meaning,
-            comment: comment.clone(),
-            record_type: record.record_type.clone(),
-            record_id: record.record_id.clone(),
-            record_version: record.record_version,
-            record_hash: record.hash(),
-        };
+            comment.clone(),
+            &record,
+            now,
+        );
         signatures::insert(conn, &chain, &manifest, now)?;
         let actor = person_actor(signer);
         match meaning {

@@ -7,7 +7,7 @@ use ebr_domain::audit::{to_stored_precision, AuditDraft, SYSTEM_CHAIN};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::repo::exceptions::batch_chain;
+use crate::repo::audit::batch_chain;
 use crate::repo::execution::BatchState;
 use crate::repo::{audit, batches, canonical, canonical_hash, registry};
 use crate::schema::{batches as batches_table, cell_bank_lineage, vials};

@@ -17,7 +17,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::deviations::{self, DeviationState};
-use crate::repo::exceptions::{self, batch_chain, ExceptionDraft, ExceptionRow};
+use crate::repo::audit::batch_chain;
+use crate::repo::exceptions::{self, ExceptionDraft, ExceptionRow};
 use crate::repo::{audit, batches, canonical, canonical_hash, mbr, person_actor, signatures};
 use crate::schema::{qc_invalidations, qc_result_deviations, qc_results, vials};
 use crate::DbError;
@@ -291,18 +292,15 @@ pub fn review(
         let current = result(conn, id)?;
         check_qc_reviewable(current.facts(), reviewer)?;
         let record = current.signed_record();
-        let manifest = SignatureManifest {
-            id: crate::ids::at(now),
-            signer_id: reviewer,
-            printed_name: printed_name.into(),
-            signed_at: to_stored_precision(now),
-            meaning: SignatureMeaning::Verified,
+        let manifest = SignatureManifest::new(
+            crate::ids::at(now),
+            reviewer,
+            printed_name,
+            SignatureMeaning::Verified,
             comment,
-            record_type: record.record_type.clone(),
-            record_id: record.record_id.clone(),
-            record_version: record.record_version,
-            record_hash: record.hash(),
-        };
+            &record,
+            now,
+        );
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
         Ok(manifest)
     })
