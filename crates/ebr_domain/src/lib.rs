@@ -6,6 +6,7 @@
 //! an argument, so every rule here is deterministic and testable in isolation.
 
 pub mod audit;
+pub mod batch;
 pub mod batch_identity;
 pub mod batch_state;
 pub mod canonical;

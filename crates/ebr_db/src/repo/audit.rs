@@ -121,6 +121,78 @@ pub fn append(
     Ok(row)
 }
 
+/// Appends `drafts` to `chain`, in order, at server time `now`: one lock,
+/// one read of the chain head and one insert, however many events (the
+/// entries of one request are recorded together). The same guarantees as
+/// [`append`]: call inside the transaction that makes the change.
+pub fn append_all(
+    conn: &mut PgConnection,
+    chain: &str,
+    drafts: Vec<AuditDraft>,
+    now: DateTime<Utc>,
+) -> Result<Vec<AuditEventRow>, DbError> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind::<Text, _>(chain)
+        .execute(conn)?;
+    append_all_locked(conn, chain, drafts, now)
+}
+
+/// [`append_all`] for a caller that already holds the chain's lock in this
+/// transaction (a batch's writer holds `batches::lock`, the same key).
+pub fn append_all_locked(
+    conn: &mut PgConnection,
+    chain: &str,
+    drafts: Vec<AuditDraft>,
+    now: DateTime<Utc>,
+) -> Result<Vec<AuditEventRow>, DbError> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last: Option<(i64, String)> = audit_events::table
+        .filter(audit_events::chain.eq(chain))
+        .order(audit_events::seq.desc())
+        .select((audit_events::seq, audit_events::hash))
+        .first(conn)
+        .optional()?;
+    let (mut seq, mut prev_hash) = last.map_or((1, GENESIS_HASH.to_string()), |(s, h)| (s + 1, h));
+    let mut rows = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let event = ChainedEvent {
+            chain: chain.to_string(),
+            seq,
+            occurred_at: to_stored_precision(now),
+            draft,
+            prev_hash: prev_hash.clone(),
+        };
+        let hash = event.hash();
+        prev_hash.clone_from(&hash);
+        seq += 1;
+        rows.push(AuditEventRow {
+            id: crate::ids::at(now),
+            chain: event.chain,
+            seq: event.seq,
+            occurred_at: event.occurred_at,
+            actor: event.draft.actor,
+            action: event.draft.action,
+            entity_type: event.draft.entity_type,
+            entity_id: event.draft.entity_id,
+            old_value: event.draft.old_value,
+            new_value: event.draft.new_value,
+            reason: event.draft.reason,
+            record_hash: event.draft.record_hash,
+            prev_hash: event.prev_hash,
+            hash,
+        });
+    }
+    diesel::insert_into(audit_events::table)
+        .values(&rows)
+        .execute(conn)?;
+    Ok(rows)
+}
+
 /// Every event of `chain`, in sequence order.
 pub fn chain_events(conn: &mut PgConnection, chain: &str) -> Result<Vec<AuditEventRow>, DbError> {
     Ok(audit_events::table

@@ -424,9 +424,10 @@ pub fn record_attempt(
     now: DateTime<Utc>,
 ) -> Result<AttemptOutcome, DbError> {
     conn.transaction(|conn| {
+        // Only a failure can lock: a success needs no count.
         let before = match person {
-            Some(id) => consecutive_failures(conn, id)?,
-            None => 0,
+            Some(id) if !succeeded => consecutive_failures(conn, id)?,
+            _ => 0,
         };
         diesel::insert_into(auth_attempts::table)
             .values((

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use ebr_domain::audit::{to_stored_precision, AuditDraft, SYSTEM_CHAIN};
 use ebr_domain::execution::{EquipmentFacts, EquipmentStatus, LotFacts, LotStatus};
 use ebr_domain::DomainError;
@@ -470,4 +471,102 @@ pub fn all_equipment(conn: &mut PgConnection) -> Result<Vec<Equipment>, DbError>
     ids.into_iter()
         .map(|id| equipment_by_id(conn, id))
         .collect()
+}
+
+/// A lot's id and facts, as a recording needs them, in one statement: the lot
+/// with this number (of `material` when such a lot exists, else of any
+/// material, so a wrong scan is reported as the wrong material) and its
+/// newest status event.
+pub fn lot_facts(
+    conn: &mut PgConnection,
+    material: &str,
+    lot_number: &str,
+) -> Result<Option<(Uuid, LotFacts)>, DbError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        material_code: String,
+        #[diesel(sql_type = Text)]
+        lot_number: String,
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+        expires_at: DateTime<Utc>,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT l.id, l.material_code, l.lot_number, e.status, e.expires_at
+         FROM material_lots l
+         JOIN LATERAL (SELECT status, expires_at FROM material_lot_events
+                       WHERE lot_id = l.id ORDER BY occurred_at DESC, id DESC LIMIT 1) e ON true
+         WHERE l.lot_number = btrim($2)
+         ORDER BY (l.material_code = $1) DESC, l.id LIMIT 1",
+    )
+    .bind::<Text, _>(material)
+    .bind::<Text, _>(lot_number)
+    .get_result(conn)
+    .optional()?;
+    found
+        .map(|f| {
+            let status = LotStatus::parse(&f.status)
+                .ok_or_else(|| DbError::Integrity(format!("unknown lot status {}", f.status)))?;
+            Ok((
+                f.id,
+                LotFacts {
+                    material_code: f.material_code,
+                    lot_number: f.lot_number,
+                    status,
+                    expires_at: f.expires_at,
+                },
+            ))
+        })
+        .transpose()
+}
+
+/// Equipment's id and facts, as a recording needs them, in one statement:
+/// the registration with this asset code and its newest status event.
+pub fn equipment_facts(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Result<Option<(Uuid, EquipmentFacts)>, DbError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        code: String,
+        #[diesel(sql_type = Text)]
+        equipment_type: String,
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+        calibration_due: DateTime<Utc>,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT q.id, q.code, q.equipment_type, e.status, e.calibration_due
+         FROM equipment q
+         JOIN LATERAL (SELECT status, calibration_due FROM equipment_events
+                       WHERE equipment_id = q.id ORDER BY occurred_at DESC, id DESC LIMIT 1) e ON true
+         WHERE q.code = btrim($1) LIMIT 1",
+    )
+    .bind::<Text, _>(code)
+    .get_result(conn)
+    .optional()?;
+    found
+        .map(|f| {
+            let status = EquipmentStatus::parse(&f.status).ok_or_else(|| {
+                DbError::Integrity(format!("unknown equipment status {}", f.status))
+            })?;
+            Ok((
+                f.id,
+                EquipmentFacts {
+                    code: f.code,
+                    equipment_type: f.equipment_type,
+                    status,
+                    calibration_due: f.calibration_due,
+                },
+            ))
+        })
+        .transpose()
 }

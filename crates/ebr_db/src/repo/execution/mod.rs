@@ -2,8 +2,10 @@
 //! Each operation is one transaction under the batch's lock: the change, its
 //! exceptions, deviations, status moves and audit events commit together.
 
+mod apply;
 mod common;
 mod correct;
+mod facts;
 mod record;
 mod sign;
 mod state;
@@ -11,4 +13,6 @@ mod state;
 pub use correct::correct;
 pub use record::{record, EntryInput, RecordRequest, Recorded};
 pub use sign::sign_step;
-pub use state::{load, BatchState, EntryRow, StepSignature, Supersession, STEP_RECORD_TYPE};
+pub use state::{
+    load, step_signed_record, BatchState, EntryRow, StepSignature, Supersession, STEP_RECORD_TYPE,
+};

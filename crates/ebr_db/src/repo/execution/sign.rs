@@ -1,25 +1,28 @@
-//! Signing a step as performed or verified (R36, R42, R45).
+//! Signing a step as performed or verified (R6, R20, R36, R42, R45): lock,
+//! load the batch once, let the domain decide ([`ebr_domain::batch::sign_step`]),
+//! apply its plan.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ebr_domain::batch_state::BatchStatus;
-use ebr_domain::execution::{check_can_perform, check_can_verify, check_sequence, current_step};
+use ebr_domain::batch::SignStepCommand;
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning};
-use ebr_domain::DomainError;
 use uuid::Uuid;
 
-use super::record::ensure_open;
-use super::state::load;
+use super::facts;
+use super::state::{load, step_signed_record, EntryRow};
 use crate::repo::audit::batch_chain;
 use crate::repo::{batches, person_actor, signatures};
+use crate::schema::entries;
 use crate::DbError;
 
-/// Signs a step. `performed` needs the step to be current (R6) with every
-/// required field recorded (R36); `verified` needs a critical step performed
-/// by someone else (R42, R45). Concurrent signers are serialized by the batch
-/// lock: the second gets `step_already_signed`. The last step completing
-/// moves the batch to manufacturing complete (quarantine). The caller has
-/// verified the signer's credentials.
+/// Signs a step. The domain decides (`performed`: current step, every
+/// required field recorded; `verified`: a critical step performed, by
+/// someone who took no part in it); concurrent signers are serialized by the
+/// batch lock, so the second gets `step_already_signed`. The signature binds
+/// to exactly the step's current entries. The fill step's performed
+/// signature serialises the vials; the last step completing moves the batch
+/// to manufacturing complete (quarantine). The caller has verified the
+/// signer's credentials.
 #[allow(clippy::too_many_arguments)]
 pub fn sign_step(
     conn: &mut PgConnection,
@@ -33,63 +36,44 @@ pub fn sign_step(
 ) -> Result<SignatureManifest, DbError> {
     conn.transaction(|conn| {
         batches::lock(conn, batch_id)?;
-        let state = load(conn, batch_id)?;
-        ensure_open(
-            &state,
-            &[
-                BatchStatus::Planned,
-                BatchStatus::InProgress,
-                BatchStatus::ManufacturingComplete,
-            ],
-        )?;
-        let facts = state.step_facts();
-        let step = state
-            .mbr
-            .step(step_key)
-            .ok_or_else(|| DomainError::UnknownStep(step_key.to_string()))?;
-        match meaning {
-            SignatureMeaning::Performed => {
-                check_sequence(&state.mbr, &facts, step_key)?;
-                check_can_perform(step, facts.get(step_key))?;
-            }
-            SignatureMeaning::Verified => check_can_verify(step, facts.get(step_key), signer)?,
-            other => {
-                return Err(DomainError::MeaningNotAllowed {
-                    meaning: other.as_str().into(),
-                    record: "batch step".into(),
-                }
-                .into());
-            }
-        }
-        let record = state.step_record(step_key);
-        let manifest = SignatureManifest::new(
-            crate::ids::at(now),
+        let batch = facts::load_batch(conn, batch_id)?;
+        let step_entries: Vec<EntryRow> = entries::table
+            .filter(entries::batch_id.eq(batch_id))
+            .filter(entries::step_key.eq(step_key))
+            .order((entries::recorded_at.asc(), entries::id.asc()))
+            .select(EntryRow::as_select())
+            .load(conn)?;
+        let record = step_signed_record(
+            batch_id,
+            &batch.number,
+            &batch.mbr_content_sha256,
+            step_key,
+            &step_entries,
+        );
+        let command = SignStepCommand {
+            step_key,
+            meaning,
             signer,
             printed_name,
-            meaning,
             comment,
-            &record,
-            now,
-        );
-        signatures::insert(conn, &batch_chain(batch_id), &manifest, now)?;
-        if meaning == SignatureMeaning::Performed {
-            if let Some(field) = &step.issues_vials {
-                crate::repo::release::lineage::issue_vials(conn, &state, step_key, field, now)?;
-            }
+        };
+        let plan =
+            ebr_domain::batch::sign_step(&batch, &command, &record, crate::ids::at(now), now)?;
+        signatures::insert(conn, &batch_chain(batch_id), &plan.manifest, now)?;
+        if let Some(field) = &plan.issue_vials_from {
+            let state = load(conn, batch_id)?;
+            crate::repo::release::lineage::issue_vials(conn, &state, step_key, field, now)?;
         }
-        let after = load(conn, batch_id)?;
-        if after.lifecycle.status() == BatchStatus::InProgress
-            && current_step(&after.mbr, &after.step_facts()).is_none()
-        {
+        if let Some((to, reason)) = &plan.transition {
             batches::transition(
                 conn,
                 batch_id,
-                BatchStatus::ManufacturingComplete,
+                *to,
                 &person_actor(signer),
-                Some("every step signed; product in quarantine"),
+                Some(reason),
                 now,
             )?;
         }
-        Ok(manifest)
+        Ok(plan.manifest)
     })
 }

@@ -239,37 +239,59 @@ impl BatchState {
         facts
     }
 
-    /// Exactly what a step signature signs: the step's current entries, in
-    /// field order, with the batch and its pinned MBR hash.
+    /// Exactly what a step signature signs: see [`step_signed_record`].
     pub fn step_record(&self, step: &str) -> SignedRecord {
-        let mut current: Vec<&EntryRow> = self
-            .current_entries()
-            .filter(|e| e.step_key == step)
-            .collect();
-        current.sort_by(|a, b| a.field_key.cmp(&b.field_key));
-        let entries: Vec<serde_json::Value> = current
+        let entries: Vec<EntryRow> = self
+            .entries
             .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "id": e.id, "field": e.field_key,
-                    "value": serde_json::from_str::<serde_json::Value>(&e.value).unwrap_or(serde_json::Value::Null),
-                    "evaluation": e.evaluation, "material_lot_id": e.material_lot_id, "equipment_id": e.equipment_id,
-                    "activity_at": ebr_domain::audit::to_stored_precision(e.activity_at), "recorded_by": e.recorded_by,
-                })
-            })
+            .filter(|e| e.step_key == step)
+            .cloned()
             .collect();
-        let version = self.entries.iter().filter(|e| e.step_key == step).count();
-        SignedRecord {
-            record_type: STEP_RECORD_TYPE.into(),
-            record_id: format!("{}/{step}", self.batch.id),
-            record_version: i64::try_from(version).unwrap_or(i64::MAX),
-            content: serde_json::json!({
-                "batch_id": self.batch.id,
-                "batch_number": self.batch.batch_number,
-                "mbr_content_sha256": self.batch.mbr_content_sha256,
-                "step": step,
-                "entries": entries,
-            }),
-        }
+        step_signed_record(
+            self.batch.id,
+            &self.batch.batch_number,
+            &self.batch.mbr_content_sha256,
+            step,
+            &entries,
+        )
+    }
+}
+
+/// Exactly what a step signature signs: the step's current entries (those no
+/// later entry corrects), in field order, with the batch and its pinned MBR
+/// hash; the version is the number of entries the step ever had.
+/// `step_entries` are every entry of the step, corrected ones included.
+pub fn step_signed_record(
+    batch_id: Uuid,
+    batch_number: &str,
+    mbr_content_sha256: &str,
+    step: &str,
+    step_entries: &[EntryRow],
+) -> SignedRecord {
+    let corrected = |id: Uuid| step_entries.iter().any(|e| e.corrects_entry_id == Some(id));
+    let mut current: Vec<&EntryRow> = step_entries.iter().filter(|e| !corrected(e.id)).collect();
+    current.sort_by(|a, b| a.field_key.cmp(&b.field_key));
+    let entries: Vec<serde_json::Value> = current
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": e.id, "field": e.field_key,
+                "value": serde_json::from_str::<serde_json::Value>(&e.value).unwrap_or(serde_json::Value::Null),
+                "evaluation": e.evaluation, "material_lot_id": e.material_lot_id, "equipment_id": e.equipment_id,
+                "activity_at": ebr_domain::audit::to_stored_precision(e.activity_at), "recorded_by": e.recorded_by,
+            })
+        })
+        .collect();
+    SignedRecord {
+        record_type: STEP_RECORD_TYPE.into(),
+        record_id: format!("{batch_id}/{step}"),
+        record_version: i64::try_from(step_entries.len()).unwrap_or(i64::MAX),
+        content: serde_json::json!({
+            "batch_id": batch_id,
+            "batch_number": batch_number,
+            "mbr_content_sha256": mbr_content_sha256,
+            "step": step,
+            "entries": entries,
+        }),
     }
 }

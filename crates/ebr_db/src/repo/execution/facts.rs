@@ -1,0 +1,192 @@
+//! Loading a batch as the domain's commands read it ([`Batch`]), under the
+//! batch lock the caller holds: a constant number of statements, whatever
+//! the number of entries already recorded (PostgreSQL folds the entries and
+//! signatures into per-step facts).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz};
+use ebr_domain::batch::{Batch, Registry, RegistryReferences};
+use ebr_domain::batch_state::{BatchLifecycle, BatchStatus};
+use ebr_domain::canonical::sha256_hex;
+use ebr_domain::execution::{SignatureFact, StepFacts};
+use ebr_domain::mbr::MasterBatchRecord;
+use ebr_domain::signature::SignatureMeaning;
+use uuid::Uuid;
+
+use super::state::STEP_RECORD_TYPE;
+use crate::repo::registry;
+use crate::DbError;
+
+#[derive(QueryableByName)]
+struct BatchHead {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    mbr_version_id: Uuid,
+    #[diesel(sql_type = Text)]
+    mbr_content_sha256: String,
+    #[diesel(sql_type = Text)]
+    batch_number: String,
+    #[diesel(sql_type = Array<Text>)]
+    statuses: Vec<String>,
+    #[diesel(sql_type = Text)]
+    content: String,
+}
+
+#[derive(QueryableByName)]
+struct StepEntries {
+    #[diesel(sql_type = Text)]
+    step_key: String,
+    #[diesel(sql_type = Timestamptz)]
+    first_entry_at: DateTime<Utc>,
+    #[diesel(sql_type = Array<Text>)]
+    current_fields: Vec<String>,
+    #[diesel(sql_type = Array<diesel::sql_types::Uuid>)]
+    recorders: Vec<Uuid>,
+}
+
+#[derive(QueryableByName)]
+struct StepSignatureFact {
+    #[diesel(sql_type = Text)]
+    step_key: String,
+    #[diesel(sql_type = Text)]
+    meaning: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    signer_id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    signed_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    superseded: Option<bool>,
+}
+
+/// Parsed MBR versions by content hash: the content is still read and hashed
+/// on every load (an out-of-band edit is refused at once), only parsing is
+/// saved.
+static PARSED: Mutex<Option<HashMap<String, Arc<MasterBatchRecord>>>> = Mutex::new(None);
+
+fn parsed(content: &str, sha: &str, number: &str) -> Result<Arc<MasterBatchRecord>, DbError> {
+    let mut cache = PARSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if let Some(mbr) = cache.get(sha) {
+        return Ok(mbr.clone());
+    }
+    let mbr: MasterBatchRecord = serde_json::from_str(content).map_err(|e| {
+        DbError::Integrity(format!("the MBR of batch {number} cannot be read: {e}"))
+    })?;
+    let mbr = Arc::new(mbr);
+    cache.insert(sha.to_string(), mbr.clone());
+    Ok(mbr)
+}
+
+/// The batch with its status, its pinned MBR (content hash checked) and the
+/// facts of every step: three statements.
+pub(super) fn load_batch(conn: &mut PgConnection, batch_id: Uuid) -> Result<Batch, DbError> {
+    let head: BatchHead = diesel::sql_query(
+        "SELECT b.mbr_version_id, b.mbr_content_sha256, b.batch_number,
+                COALESCE((SELECT array_agg(e.status ORDER BY e.occurred_at, e.id)
+                          FROM batch_status_events e WHERE e.batch_id = b.id), '{}') AS statuses,
+                v.content
+         FROM batches b JOIN mbr_versions v ON v.id = b.mbr_version_id
+         WHERE b.id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(batch_id)
+    .get_result(conn)
+    .optional()?
+    .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
+    if sha256_hex(head.content.as_bytes()) != head.mbr_content_sha256 {
+        return Err(DbError::Integrity(format!(
+            "batch {} is pinned to an MBR content hash that no longer matches (version {})",
+            head.batch_number, head.mbr_version_id
+        )));
+    }
+    let mbr = parsed(&head.content, &head.mbr_content_sha256, &head.batch_number)?;
+    drop(head.content);
+    let statuses = head
+        .statuses
+        .iter()
+        .skip(1) // the first event is `planned`, where every lifecycle starts
+        .map(|n| {
+            BatchStatus::parse(n)
+                .ok_or_else(|| DbError::Integrity(format!("unknown batch status {n}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let status = BatchLifecycle::replay(statuses)?.status();
+
+    let mut steps: HashMap<String, StepFacts> = HashMap::new();
+    let entries: Vec<StepEntries> = diesel::sql_query(
+        "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
+                COALESCE(array_agg(DISTINCT e.field_key) FILTER (WHERE c.id IS NULL), '{}') AS current_fields,
+                array_agg(DISTINCT e.recorded_by) AS recorders
+         FROM entries e LEFT JOIN entries c ON c.corrects_entry_id = e.id
+         WHERE e.batch_id = $1 GROUP BY e.step_key",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(batch_id)
+    .load(conn)?;
+    for e in entries {
+        let f = steps.entry(e.step_key).or_default();
+        f.first_entry_at = Some(e.first_entry_at);
+        f.recorded_fields = e.current_fields.into_iter().collect();
+        f.participants.extend(e.recorders);
+    }
+    let prefix = format!("{batch_id}/");
+    let signatures: Vec<StepSignatureFact> = diesel::sql_query(
+        "SELECT substr(s.record_id, length($2) + 1) AS step_key, s.meaning, s.signer_id, s.signed_at,
+                (ss.signature_id IS NOT NULL) AS superseded
+         FROM signatures s LEFT JOIN signature_supersessions ss ON ss.signature_id = s.id
+         WHERE s.record_type = $1 AND s.record_id LIKE $2 || '%'
+         ORDER BY s.signed_at, s.id",
+    )
+    .bind::<Text, _>(STEP_RECORD_TYPE)
+    .bind::<Text, _>(&prefix)
+    .load(conn)?;
+    for s in signatures {
+        let f = steps.entry(s.step_key).or_default();
+        f.participants.insert(s.signer_id);
+        if s.superseded == Some(true) {
+            continue;
+        }
+        let fact = SignatureFact {
+            signer: s.signer_id,
+            at: s.signed_at,
+        };
+        match SignatureMeaning::ALL
+            .iter()
+            .find(|m| m.as_str() == s.meaning)
+        {
+            Some(SignatureMeaning::Performed) => f.performed = Some(fact),
+            Some(SignatureMeaning::Verified) => f.verified = Some(fact),
+            _ => {}
+        }
+    }
+    Ok(Batch {
+        id: batch_id,
+        number: head.batch_number,
+        mbr_content_sha256: head.mbr_content_sha256,
+        status,
+        mbr,
+        steps,
+    })
+}
+
+/// The lots and equipment a command names, each looked up in one statement.
+pub(super) fn registry_for(
+    conn: &mut PgConnection,
+    refs: &RegistryReferences,
+) -> Result<Registry, DbError> {
+    let mut out = Registry::default();
+    for (material, lot) in &refs.lots {
+        if let Some(found) = registry::lot_facts(conn, material, lot)? {
+            out.lots.insert((material.clone(), lot.clone()), found);
+        }
+    }
+    for code in &refs.equipment {
+        if let Some(found) = registry::equipment_facts(conn, code)? {
+            out.equipment.insert(code.clone(), found);
+        }
+    }
+    Ok(out)
+}
