@@ -9,6 +9,9 @@
 //! - signed entry (record a value, then sign the step with the password):
 //!   p50/p95 of the signature request, and the share of it argon2 takes;
 //! - reading a full batch record (JSON) with 400 entries;
+//! - the SQL statements of one request (recording a four-field step, signing
+//!   a step), counted from PostgreSQL's own statement log;
+//! - entry latency in an empty batch and in one with 1,000 entries;
 //! - the server's peak RSS over the whole run.
 //!
 //! Then it prints one table with these rows and those the PDF and audit-verify
@@ -148,6 +151,12 @@ async fn measure(bin: &Path, db: &TestDatabase) -> Vec<Row> {
         format!("{:.1} / {:.1} ms", reads.percentile(50.0), reads.percentile(95.0)),
     ));
 
+    eprintln!("bench: entry latency with 0 and 1,000 prior entries");
+    rows.push(flat_entries(&floor, &server).await);
+
+    eprintln!("bench: statements per request, from PostgreSQL's statement log");
+    rows.push(statements_per_request(bin, db, &floor).await);
+
     let rss_mib = server.peak_rss_kib().unwrap_or(0) as f64 / 1024.0;
     rows.push(Row::new(
         "server peak RSS over the whole run (VmHWM of `ebr serve`)",
@@ -156,6 +165,131 @@ async fn measure(bin: &Path, db: &TestDatabase) -> Vec<Row> {
         rss_mib * 1.048_576 <= 100.0,
     ));
     rows
+}
+
+/// Entries recorded one per request: latency in a fresh batch, and in a batch
+/// that already holds 1,000 entries (350 readings, each corrected, 300 of
+/// them corrected again). The cost of an entry must not grow with the batch.
+async fn flat_entries(floor: &Floor, server: &Server) -> Row {
+    const MEASURED: usize = 50;
+    let op = Operator::login(&server.base(), "zhang.wei", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let entry_ids = |v: &Value| -> Vec<String> {
+        v.get("entries")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.get("id").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let fresh = floor.issue("BR-BENCH-FLAT-0").await.unwrap();
+    let mut empty = Latencies::default();
+    for i in 0..MEASURED {
+        let (o, took) = op.record(&fresh, ENTRY_STEP, json!({ entry_field(i): "42.5" })).await;
+        assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
+        empty.push(took);
+    }
+    let full = floor.issue("BR-BENCH-FLAT-1").await.unwrap();
+    let mut newest = Vec::new();
+    for chunk in 0..7 {
+        let mut values = Map::new();
+        for i in chunk * 50..(chunk + 1) * 50 {
+            values.insert(entry_field(i), json!("42.5"));
+        }
+        let (o, _) = op.record(&full, ENTRY_STEP, Value::Object(values)).await;
+        let Outcome::Acked(ids) = o else { panic!("{o:?}") };
+        newest.extend(ids);
+    }
+    for round in 0..2 {
+        let take = if round == 0 { newest.len() } else { 300 };
+        let mut next = Vec::new();
+        for id in newest.iter().take(take) {
+            let (o, _) = op
+                .post(
+                    &format!("/api/v1/batches/{full}/entries/{id}/corrections"),
+                    &json!({ "value": "43.5", "reason": "re-read (benchmark)" }),
+                    entry_ids,
+                )
+                .await;
+            let Outcome::Acked(ids) = o else { panic!("{o:?}") };
+            next.extend(ids);
+        }
+        newest = next;
+    }
+    let mut loaded = Latencies::default();
+    for i in 400 - MEASURED..400 {
+        let (o, took) = op.record(&full, ENTRY_STEP, json!({ entry_field(i): "42.5" })).await;
+        assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
+        loaded.push(took);
+    }
+    let ratio = loaded.percentile(50.0) / empty.percentile(50.0);
+    Row::new(
+        format!("entry latency, {MEASURED} single-field entries: empty batch vs 1,000 prior entries (p50 / p95)"),
+        format!(
+            "{:.1} / {:.1} ms vs {:.1} / {:.1} ms: {ratio:.2}×",
+            empty.percentile(50.0),
+            empty.percentile(95.0),
+            loaded.percentile(50.0),
+            loaded.percentile(95.0)
+        ),
+        "≤ 1.3× of an empty batch",
+        ratio <= 1.3,
+    )
+}
+
+/// The statements one request runs, whole request included (session check,
+/// connection checks, transaction), counted from PostgreSQL's statement log:
+/// a second server on the same database after `log_statement = 'all'` is set
+/// for it, a warm-up request on each path, then one measured request each.
+async fn statements_per_request(bin: &Path, db: &TestDatabase, floor: &Floor) -> Row {
+    use diesel::RunQueryDsl;
+    use ebr_evidence::statements::{local_cluster_log, StatementLog};
+    let measure = "SQL statements per request (PostgreSQL's statement log): record a four-field step / sign a step";
+    let Some(log) = local_cluster_log() else {
+        return Row::info(measure, "not measured: the database is not the local `make test` cluster, whose log this reads");
+    };
+    let mut conn = db.connection();
+    diesel::sql_query(format!("ALTER DATABASE \"{}\" SET log_statement = 'all'", db.name()))
+        .execute(&mut conn)
+        .unwrap();
+    let server = Server::start(bin, db.url(), "bench-statements").await.unwrap();
+    let op = Operator::login(&server.base(), "zhang.wei", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let warm = floor.issue("BR-BENCH-SQL-0").await.unwrap();
+    let measured = floor.issue("BR-BENCH-SQL-1").await.unwrap();
+    let four = |from: usize| {
+        let mut values = Map::new();
+        for i in from..from + 4 {
+            values.insert(entry_field(i), json!("42.5"));
+        }
+        Value::Object(values)
+    };
+    let _ = op.record(&warm, ENTRY_STEP, four(0)).await;
+    let _ = op.sign(&warm, ENTRY_STEP, "performed", DEMO_PASSWORD).await;
+    let _ = op.record(&warm, &sign_step(0), json!({ "v": "55" })).await;
+    let mut counter = StatementLog::at_end(&log).unwrap();
+    let (o, _) = op.record(&measured, ENTRY_STEP, four(0)).await;
+    assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let record = counter.count_since().unwrap();
+    let (o, _) = op.sign(&measured, ENTRY_STEP, "performed", DEMO_PASSWORD).await;
+    assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sign = counter.count_since().unwrap();
+    drop(server);
+    diesel::sql_query(format!("ALTER DATABASE \"{}\" RESET log_statement", db.name()))
+        .execute(&mut conn)
+        .unwrap();
+    Row::new(
+        measure,
+        format!("{record} / {sign} (at 9ae47d2, before the batch command path: 47 / 47, counted the same way by hand)"),
+        "≤ 12 / ≤ 16",
+        record <= 12 && sign <= 16,
+    )
 }
 
 /// Each client records one field per request, batch after batch, for the set time.

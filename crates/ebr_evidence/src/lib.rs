@@ -12,6 +12,7 @@ pub mod floor;
 pub mod operator;
 pub mod report;
 pub mod server;
+pub mod statements;
 pub mod stats;
 pub mod workload;
 
