@@ -188,7 +188,9 @@ async fn flat_entries(floor: &Floor, server: &Server) -> Row {
     let fresh = floor.issue("BR-BENCH-FLAT-0").await.unwrap();
     let mut empty = Latencies::default();
     for i in 0..MEASURED {
-        let (o, took) = op.record(&fresh, ENTRY_STEP, json!({ entry_field(i): "42.5" })).await;
+        let (o, took) = op
+            .record(&fresh, ENTRY_STEP, json!({ entry_field(i): "42.5" }))
+            .await;
         assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
         empty.push(took);
     }
@@ -200,7 +202,9 @@ async fn flat_entries(floor: &Floor, server: &Server) -> Row {
             values.insert(entry_field(i), json!("42.5"));
         }
         let (o, _) = op.record(&full, ENTRY_STEP, Value::Object(values)).await;
-        let Outcome::Acked(ids) = o else { panic!("{o:?}") };
+        let Outcome::Acked(ids) = o else {
+            panic!("{o:?}")
+        };
         newest.extend(ids);
     }
     for round in 0..2 {
@@ -214,14 +218,18 @@ async fn flat_entries(floor: &Floor, server: &Server) -> Row {
                     entry_ids,
                 )
                 .await;
-            let Outcome::Acked(ids) = o else { panic!("{o:?}") };
+            let Outcome::Acked(ids) = o else {
+                panic!("{o:?}")
+            };
             next.extend(ids);
         }
         newest = next;
     }
     let mut loaded = Latencies::default();
     for i in 400 - MEASURED..400 {
-        let (o, took) = op.record(&full, ENTRY_STEP, json!({ entry_field(i): "42.5" })).await;
+        let (o, took) = op
+            .record(&full, ENTRY_STEP, json!({ entry_field(i): "42.5" }))
+            .await;
         assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
         loaded.push(took);
     }
@@ -249,13 +257,21 @@ async fn statements_per_request(bin: &Path, db: &TestDatabase, floor: &Floor) ->
     use ebr_evidence::statements::{local_cluster_log, StatementLog};
     let measure = "SQL statements per request (PostgreSQL's statement log): record a four-field step / sign a step";
     let Some(log) = local_cluster_log() else {
-        return Row::info(measure, "not measured: the database is not the local `make test` cluster, whose log this reads");
+        return Row::info(
+            measure,
+            "not measured: the database is not the local `make test` cluster, whose log this reads",
+        );
     };
     let mut conn = db.connection();
-    diesel::sql_query(format!("ALTER DATABASE \"{}\" SET log_statement = 'all'", db.name()))
-        .execute(&mut conn)
+    diesel::sql_query(format!(
+        "ALTER DATABASE \"{}\" SET log_statement = 'all'",
+        db.name()
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let server = Server::start(bin, db.url(), "bench-statements")
+        .await
         .unwrap();
-    let server = Server::start(bin, db.url(), "bench-statements").await.unwrap();
     let op = Operator::login(&server.base(), "zhang.wei", DEMO_PASSWORD)
         .await
         .unwrap();
@@ -271,19 +287,29 @@ async fn statements_per_request(bin: &Path, db: &TestDatabase, floor: &Floor) ->
     let _ = op.record(&warm, ENTRY_STEP, four(0)).await;
     let _ = op.sign(&warm, ENTRY_STEP, "performed", DEMO_PASSWORD).await;
     let _ = op.record(&warm, &sign_step(0), json!({ "v": "55" })).await;
+    // The batch's first entry also starts it (a status event): measure a
+    // recording in a batch already in progress, as on the floor.
+    let _ = op
+        .record(&measured, ENTRY_STEP, json!({ entry_field(399): "42.5" }))
+        .await;
     let mut counter = StatementLog::at_end(&log).unwrap();
     let (o, _) = op.record(&measured, ENTRY_STEP, four(0)).await;
     assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let record = counter.count_since().unwrap();
-    let (o, _) = op.sign(&measured, ENTRY_STEP, "performed", DEMO_PASSWORD).await;
+    let (o, _) = op
+        .sign(&measured, ENTRY_STEP, "performed", DEMO_PASSWORD)
+        .await;
     assert!(matches!(o, Outcome::Acked(_)), "{o:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sign = counter.count_since().unwrap();
     drop(server);
-    diesel::sql_query(format!("ALTER DATABASE \"{}\" RESET log_statement", db.name()))
-        .execute(&mut conn)
-        .unwrap();
+    diesel::sql_query(format!(
+        "ALTER DATABASE \"{}\" RESET log_statement",
+        db.name()
+    ))
+    .execute(&mut conn)
+    .unwrap();
     Row::new(
         measure,
         format!("{record} / {sign} (at 9ae47d2, before the batch command path: 47 / 47, counted the same way by hand)"),

@@ -82,9 +82,31 @@ fn parsed(content: &str, sha: &str, number: &str) -> Result<Arc<MasterBatchRecor
     Ok(mbr)
 }
 
+/// Which entry facts a command needs.
+pub(super) enum Focus<'a> {
+    /// Every step's entries (signing: the step's required fields, its
+    /// participants).
+    AllSteps,
+    /// Recording `fields` of `step`: whether those fields have a current
+    /// value and when the step started, plus when the steps its hold times
+    /// are measured from started. Only those entries are read, so an entry
+    /// costs the same however many the batch already holds.
+    Recording {
+        /// The step recorded.
+        step: &'a str,
+        /// The fields recorded.
+        fields: &'a [String],
+    },
+}
+
 /// The batch with its status, its pinned MBR (content hash checked) and the
-/// facts of every step: three statements.
-pub(super) fn load_batch(conn: &mut PgConnection, batch_id: Uuid) -> Result<Batch, DbError> {
+/// entry facts `focus` asks for, plus every step's signatures: three
+/// statements.
+pub(super) fn load_batch(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    focus: &Focus<'_>,
+) -> Result<Batch, DbError> {
     let head: BatchHead = diesel::sql_query(
         "SELECT b.mbr_version_id, b.mbr_content_sha256, b.batch_number,
                 COALESCE((SELECT array_agg(e.status ORDER BY e.occurred_at, e.id)
@@ -117,15 +139,38 @@ pub(super) fn load_batch(conn: &mut PgConnection, batch_id: Uuid) -> Result<Batc
     let status = BatchLifecycle::replay(statuses)?.status();
 
     let mut steps: HashMap<String, StepFacts> = HashMap::new();
-    let entries: Vec<StepEntries> = diesel::sql_query(
-        "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
-                COALESCE(array_agg(DISTINCT e.field_key) FILTER (WHERE c.id IS NULL), '{}') AS current_fields,
-                array_agg(DISTINCT e.recorded_by) AS recorders
-         FROM entries e LEFT JOIN entries c ON c.corrects_entry_id = e.id
-         WHERE e.batch_id = $1 GROUP BY e.step_key",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(batch_id)
-    .load(conn)?;
+    let entries: Vec<StepEntries> = match focus {
+        Focus::AllSteps => diesel::sql_query(
+            "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
+                    COALESCE(array_agg(DISTINCT e.field_key) FILTER (WHERE c.id IS NULL), '{}') AS current_fields,
+                    array_agg(DISTINCT e.recorded_by) AS recorders
+             FROM entries e LEFT JOIN entries c ON c.corrects_entry_id = e.id
+             WHERE e.batch_id = $1 GROUP BY e.step_key",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(batch_id)
+        .load(conn)?,
+        Focus::Recording { step, fields } => {
+            let mut keys = vec![(*step).to_string()];
+            if let Some(s) = mbr.step(step) {
+                keys.extend(s.hold_times.iter().map(|h| h.after.clone()));
+            }
+            diesel::sql_query(
+                "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
+                        COALESCE(array_agg(e.field_key) FILTER (
+                            WHERE e.step_key = $3 AND e.field_key = ANY($4)
+                              AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects_entry_id = e.id)
+                        ), '{}') AS current_fields,
+                        '{}'::uuid[] AS recorders
+                 FROM entries e
+                 WHERE e.batch_id = $1 AND e.step_key = ANY($2) GROUP BY e.step_key",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(batch_id)
+            .bind::<Array<Text>, _>(&keys)
+            .bind::<Text, _>(*step)
+            .bind::<Array<Text>, _>(*fields)
+            .load(conn)?
+        }
+    };
     for e in entries {
         let f = steps.entry(e.step_key).or_default();
         f.first_entry_at = Some(e.first_entry_at);

@@ -88,7 +88,12 @@ pub fn record(
     };
     let outcome = conn.transaction(|conn| {
         batches::lock(conn, batch_id)?;
-        let batch = facts::load_batch(conn, batch_id)?;
+        let fields: Vec<String> = inputs.iter().map(|(k, _)| k.clone()).collect();
+        let focus = facts::Focus::Recording {
+            step: &req.step_key,
+            fields: &fields,
+        };
+        let batch = facts::load_batch(conn, batch_id, &focus)?;
         let registry = facts::registry_for(conn, &registry_references(&batch, &command))?;
         let mut new_id = || crate::ids::at(now);
         match decide(&batch, &command, &registry, now, &mut new_id) {

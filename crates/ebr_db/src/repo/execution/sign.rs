@@ -36,7 +36,7 @@ pub fn sign_step(
 ) -> Result<SignatureManifest, DbError> {
     conn.transaction(|conn| {
         batches::lock(conn, batch_id)?;
-        let batch = facts::load_batch(conn, batch_id)?;
+        let batch = facts::load_batch(conn, batch_id, &facts::Focus::AllSteps)?;
         let step_entries: Vec<EntryRow> = entries::table
             .filter(entries::batch_id.eq(batch_id))
             .filter(entries::step_key.eq(step_key))
