@@ -81,44 +81,9 @@ pub fn append(
     draft: AuditDraft,
     now: DateTime<Utc>,
 ) -> Result<AuditEventRow, DbError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-        .bind::<Text, _>(chain)
-        .execute(conn)?;
-    let last: Option<(i64, String)> = audit_events::table
-        .filter(audit_events::chain.eq(chain))
-        .order(audit_events::seq.desc())
-        .select((audit_events::seq, audit_events::hash))
-        .first(conn)
-        .optional()?;
-    let (seq, prev_hash) = last.map_or((1, GENESIS_HASH.to_string()), |(s, h)| (s + 1, h));
-    let event = ChainedEvent {
-        chain: chain.to_string(),
-        seq,
-        occurred_at: to_stored_precision(now),
-        draft,
-        prev_hash,
-    };
-    let hash = event.hash();
-    let row = AuditEventRow {
-        id: crate::ids::at(now),
-        chain: event.chain,
-        seq: event.seq,
-        occurred_at: event.occurred_at,
-        actor: event.draft.actor,
-        action: event.draft.action,
-        entity_type: event.draft.entity_type,
-        entity_id: event.draft.entity_id,
-        old_value: event.draft.old_value,
-        new_value: event.draft.new_value,
-        reason: event.draft.reason,
-        record_hash: event.draft.record_hash,
-        prev_hash: event.prev_hash,
-        hash,
-    };
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(row)
+    append_all(conn, chain, vec![draft], now)?
+        .pop()
+        .ok_or_else(|| DbError::Integrity(format!("no audit event appended to {chain}")))
 }
 
 /// Appends `drafts` to `chain`, in order, at server time `now`: one lock,

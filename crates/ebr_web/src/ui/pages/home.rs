@@ -49,8 +49,7 @@ pub struct Worklist {
 fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_db::DbError> {
     let mut list = Worklist::default();
     for (row, status) in ebr_db::repo::batches::list(conn)? {
-        let terminal = matches!(status.as_str(), "released" | "rejected" | "aborted");
-        if terminal {
+        if status.is_terminal() {
             continue;
         }
         let s = execution::load(conn, row.id)?;
