@@ -29,16 +29,6 @@ pub enum DbError {
     /// A domain rule refused the change.
     #[error(transparent)]
     Domain(#[from] ebr_domain::DomainError),
-    /// A refused attempt that must still be recorded as an exception for
-    /// review (e.g. an expired lot scanned). Raised inside a transaction that
-    /// is rolled back; the caller records the exception on its own.
-    #[error("{error}")]
-    RefusedAttempt {
-        /// The rule that refused it.
-        error: ebr_domain::DomainError,
-        /// The exception to record.
-        exception: Box<crate::repo::exceptions::ExceptionDraft>,
-    },
 }
 
 impl From<r2d2_error::PoolError> for DbError {

@@ -3,10 +3,12 @@
 //! write. `ebr_db` locks, loads a [`Batch`], calls a command and applies its
 //! plan (every row with its audit event); it decides nothing itself.
 //!
-//! Recording a step's values ([`record`]) and signing a step ([`sign_step`])
-//! run on this path; correcting and the release commands still decide
-//! through the individual rule functions they call from `ebr_db`.
+//! Recording a step's values ([`record`]), correcting an entry
+//! ([`correct`]) and signing a step ([`sign_step`]) run on this path; the
+//! release commands still decide through the individual rule functions they
+//! call from `ebr_db`.
 
+mod correct;
 mod record;
 mod sign;
 
@@ -23,6 +25,7 @@ use crate::limits::Evaluation;
 use crate::mbr::MasterBatchRecord;
 use crate::DomainError;
 
+pub use correct::{correct, CorrectCommand, CorrectPlan, OriginalEntry, StepSignatureRef};
 pub use record::{record, registry_references, RecordCommand, RegistryReferences};
 pub use sign::{sign_step, SignStepCommand, SignStepPlan};
 

@@ -91,6 +91,112 @@ pub(crate) fn describe(value: &RecordedValue) -> String {
     }
 }
 
+/// Parses and evaluates one raw value for `field_key` of `step`, and checks
+/// the lot or instrument it names at `now` (R8, R37: a refused one leaves an
+/// exception). Returns the entry to write and the field's label.
+pub(super) fn prepare_entry(
+    step: &Step,
+    field_key: &str,
+    raw: &Value,
+    registry: &Registry,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<(PlannedEntry, String), Refusal> {
+    let field = step
+        .fields
+        .iter()
+        .find(|f| f.key == field_key)
+        .ok_or_else(|| DomainError::UnknownField {
+            step: step.key.clone(),
+            field: field_key.to_string(),
+        })?;
+    let value = parse_value(field, raw)?;
+    let evaluation = evaluate(field, &value)?;
+    let (mut lot, mut equipment) = (None, None);
+    match (&field.kind, &value) {
+        (FieldKind::Material { material }, RecordedValue::Material { lot_number }) => {
+            let key = (material.clone(), lot_number.clone());
+            let (id, found) = registry.lots.get(&key).ok_or_else(|| {
+                refused_scan(
+                    DomainError::LotUnknown(lot_number.clone()),
+                    ExceptionKind::MaterialRefused,
+                    step,
+                    field_key,
+                )
+            })?;
+            check_lot(material, found, now)
+                .map_err(|e| refused_scan(e, ExceptionKind::MaterialRefused, step, field_key))?;
+            lot = Some(*id);
+        }
+        (FieldKind::Equipment { equipment_type }, RecordedValue::Equipment { code }) => {
+            let (id, found) = registry.equipment.get(code).ok_or_else(|| {
+                refused_scan(
+                    DomainError::EquipmentUnknown(code.clone()),
+                    ExceptionKind::EquipmentRefused,
+                    step,
+                    field_key,
+                )
+            })?;
+            check_equipment(equipment_type, found, now)
+                .map_err(|e| refused_scan(e, ExceptionKind::EquipmentRefused, step, field_key))?;
+            equipment = Some(*id);
+        }
+        _ => {}
+    }
+    Ok((
+        PlannedEntry {
+            id: new_id(),
+            field_key: field_key.to_string(),
+            value,
+            evaluation,
+            lot,
+            equipment,
+        },
+        field.label.clone(),
+    ))
+}
+
+/// What an entry's evaluation calls for (R38): an alert exception, or an
+/// out-of-specification exception and a deviation owned by `person` (the
+/// value itself is always kept).
+pub(super) fn consequences(
+    step: &Step,
+    entry: &PlannedEntry,
+    label: &str,
+    person: Uuid,
+    exceptions: &mut Vec<PlannedException>,
+    deviations: &mut Vec<PlannedDeviation>,
+) {
+    let shown = describe(&entry.value);
+    let about = |kind, detail: String| PlannedException {
+        kind,
+        step_key: Some(step.key.clone()),
+        field_key: Some(entry.field_key.clone()),
+        entry_id: Some(entry.id),
+        detail,
+    };
+    match entry.evaluation {
+        Some(Evaluation::Alert) => exceptions.push(about(
+            ExceptionKind::Alert,
+            format!("{label} = {shown}: outside the alert range, within specification"),
+        )),
+        Some(Evaluation::OutOfSpecification) => {
+            let detail = format!("{label} = {shown}: out of specification");
+            deviations.push(PlannedDeviation {
+                source_entry_id: entry.id,
+                owner: person,
+                title: format!("Out of specification: {label} ({})", step.key),
+                description: format!(
+                    "{detail}. Opened automatically for entry {} of step {}.",
+                    entry.id, step.key
+                ),
+            });
+            exceptions.push(about(ExceptionKind::OutOfSpecification, detail));
+        }
+        _ => {}
+    }
+}
+
 /// Decides a recording of the current step's values at server time `now`:
 /// the batch accepts entries (planned or in progress), the step is current
 /// (R6), every field is the step's and has no value yet, the activity is not
@@ -147,90 +253,21 @@ pub fn record(
             }
             .into());
         }
-        let field = step
-            .fields
-            .iter()
-            .find(|f| f.key == *field_key)
-            .ok_or_else(|| DomainError::UnknownField {
-                step: step.key.clone(),
-                field: field_key.clone(),
-            })?;
-        let value = parse_value(field, raw)?;
-        let evaluation = evaluate(field, &value)?;
-        let (mut lot, mut equipment) = (None, None);
-        match (&field.kind, &value) {
-            (FieldKind::Material { material }, RecordedValue::Material { lot_number }) => {
-                let key = (material.clone(), lot_number.clone());
-                let (id, found) = registry.lots.get(&key).ok_or_else(|| {
-                    refused_scan(
-                        DomainError::LotUnknown(lot_number.clone()),
-                        ExceptionKind::MaterialRefused,
-                        step,
-                        field_key,
-                    )
-                })?;
-                check_lot(material, found, now).map_err(|e| {
-                    refused_scan(e, ExceptionKind::MaterialRefused, step, field_key)
-                })?;
-                lot = Some(*id);
-            }
-            (FieldKind::Equipment { equipment_type }, RecordedValue::Equipment { code }) => {
-                let (id, found) = registry.equipment.get(code).ok_or_else(|| {
-                    refused_scan(
-                        DomainError::EquipmentUnknown(code.clone()),
-                        ExceptionKind::EquipmentRefused,
-                        step,
-                        field_key,
-                    )
-                })?;
-                check_equipment(equipment_type, found, now).map_err(|e| {
-                    refused_scan(e, ExceptionKind::EquipmentRefused, step, field_key)
-                })?;
-                equipment = Some(*id);
-            }
-            _ => {}
-        }
-        labels.push(field.label.clone());
-        entries.push(PlannedEntry {
-            id: new_id(),
-            field_key: field_key.clone(),
-            value,
-            evaluation,
-            lot,
-            equipment,
-        });
+        let (entry, label) = prepare_entry(step, field_key, raw, registry, now, new_id)?;
+        labels.push(label);
+        entries.push(entry);
     }
     let mut exceptions = Vec::new();
     let mut deviations = Vec::new();
     for (entry, label) in entries.iter().zip(&labels) {
-        let shown = describe(&entry.value);
-        let about = |kind, detail: String| PlannedException {
-            kind,
-            step_key: Some(step.key.clone()),
-            field_key: Some(entry.field_key.clone()),
-            entry_id: Some(entry.id),
-            detail,
-        };
-        match entry.evaluation {
-            Some(Evaluation::Alert) => exceptions.push(about(
-                ExceptionKind::Alert,
-                format!("{label} = {shown}: outside the alert range, within specification"),
-            )),
-            Some(Evaluation::OutOfSpecification) => {
-                let detail = format!("{label} = {shown}: out of specification");
-                deviations.push(PlannedDeviation {
-                    source_entry_id: entry.id,
-                    owner: command.person,
-                    title: format!("Out of specification: {label} ({})", step.key),
-                    description: format!(
-                        "{detail}. Opened automatically for entry {} of step {}.",
-                        entry.id, step.key
-                    ),
-                });
-                exceptions.push(about(ExceptionKind::OutOfSpecification, detail));
-            }
-            _ => {}
-        }
+        consequences(
+            step,
+            entry,
+            label,
+            command.person,
+            &mut exceptions,
+            &mut deviations,
+        );
     }
     let whole_step = |kind, detail: String| PlannedException {
         kind,

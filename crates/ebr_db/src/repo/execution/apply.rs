@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
-use ebr_domain::batch::{Plan, PlannedException};
+use ebr_domain::batch::{CorrectPlan, Plan, PlannedEntry, PlannedException};
 use ebr_domain::execution::RecordedValue;
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use super::state::EntryRow;
 use crate::repo::audit::{self, batch_chain};
 use crate::repo::exceptions::{self, ExceptionDraft};
 use crate::repo::{batches, canonical, canonical_hash};
-use crate::schema::entries;
+use crate::schema::{entries, signature_supersessions};
 use crate::DbError;
 
 /// The exception draft of a planned exception, raised by `actor`.
@@ -27,6 +27,159 @@ pub(super) fn exception_draft(e: PlannedException, actor: &str) -> ExceptionDraf
         detail: e.detail,
         actor: actor.to_string(),
     }
+}
+
+/// The row of a planned entry (not late, not a correction).
+fn entry_row(
+    batch_id: Uuid,
+    step_key: &str,
+    e: &PlannedEntry,
+    activity_at: DateTime<Utc>,
+    person: Uuid,
+    now: DateTime<Utc>,
+) -> EntryRow {
+    EntryRow {
+        id: e.id,
+        batch_id,
+        step_key: step_key.to_string(),
+        field_key: e.field_key.clone(),
+        value: canonical(&e.value).unwrap_or_default(),
+        unit: match &e.value {
+            RecordedValue::Number { unit, .. } => Some(unit.clone()),
+            _ => None,
+        },
+        evaluation: e.evaluation.map(|ev| {
+            serde_json::to_value(ev)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }),
+        material_lot_id: e.lot,
+        equipment_id: e.equipment,
+        activity_at: to_stored_precision(activity_at),
+        recorded_at: to_stored_precision(now),
+        recorded_by: person,
+        late_reason: None,
+        corrects_entry_id: None,
+        correction_reason: None,
+    }
+}
+
+/// Writes the exceptions and deviations a plan raises, in order, each with
+/// its audit event.
+fn raise_all(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    planned: Vec<PlannedException>,
+    deviations: Vec<ebr_domain::batch::PlannedDeviation>,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Recorded,
+) -> Result<(), DbError> {
+    for e in planned {
+        out.exceptions.push(exceptions::raise(
+            conn,
+            batch_id,
+            &exception_draft(e, actor),
+            now,
+        )?);
+    }
+    for d in deviations {
+        out.deviations.push(exceptions::open_deviation(
+            conn,
+            batch_id,
+            Some(d.source_entry_id),
+            &d.title,
+            &d.description,
+            Some(d.owner),
+            "system:ebr",
+            now,
+        )?);
+    }
+    Ok(())
+}
+
+/// Writes a correction's plan: the correcting entry (naming the original,
+/// with the reason) and its audit event (old and new value), the
+/// exceptions and deviations, and each superseded signature with its audit
+/// event.
+pub(super) fn correct(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    plan: CorrectPlan,
+    original: &EntryRow,
+    person: Uuid,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Recorded, DbError> {
+    let row = EntryRow {
+        corrects_entry_id: Some(plan.corrects),
+        correction_reason: Some(plan.reason.clone()),
+        ..entry_row(
+            batch_id,
+            &plan.step_key,
+            &plan.entry,
+            plan.activity_at,
+            person,
+            now,
+        )
+    };
+    diesel::insert_into(entries::table)
+        .values(&row)
+        .execute(conn)?;
+    let chain = batch_chain(batch_id);
+    audit::append_all_locked(
+        conn,
+        &chain,
+        vec![AuditDraft {
+            actor: actor.to_string(),
+            action: "entry.corrected".into(),
+            entity_type: "entry".into(),
+            entity_id: row.id.to_string(),
+            old_value: Some(original.value.clone()),
+            new_value: Some(row.value.clone()),
+            reason: Some(plan.reason.clone()),
+            record_hash: Some(canonical_hash(&row)),
+        }],
+        now,
+    )?;
+    let mut out = Recorded::default();
+    raise_all(
+        conn,
+        batch_id,
+        plan.exceptions,
+        plan.deviations,
+        actor,
+        now,
+        &mut out,
+    )?;
+    for signature in plan.supersedes {
+        diesel::insert_into(signature_supersessions::table)
+            .values((
+                signature_supersessions::signature_id.eq(signature),
+                signature_supersessions::superseded_at.eq(to_stored_precision(now)),
+                signature_supersessions::by_entry_id.eq(row.id),
+                signature_supersessions::reason.eq(&plan.reason),
+            ))
+            .execute(conn)?;
+        audit::append_all_locked(
+            conn,
+            &chain,
+            vec![AuditDraft {
+                actor: actor.to_string(),
+                action: "signature.superseded".into(),
+                entity_type: "signature".into(),
+                entity_id: signature.to_string(),
+                old_value: None,
+                new_value: None,
+                reason: Some(format!("entry {} corrected: {}", original.id, plan.reason)),
+                record_hash: None,
+            }],
+            now,
+        )?;
+    }
+    out.entries.push(row);
+    Ok(out)
 }
 
 /// Writes a recording's plan: the entries in one insert and their audit
@@ -45,29 +198,8 @@ pub(super) fn record(
         .entries
         .iter()
         .map(|e| EntryRow {
-            id: e.id,
-            batch_id,
-            step_key: plan.step_key.clone(),
-            field_key: e.field_key.clone(),
-            value: canonical(&e.value).unwrap_or_default(),
-            unit: match &e.value {
-                RecordedValue::Number { unit, .. } => Some(unit.clone()),
-                _ => None,
-            },
-            evaluation: e.evaluation.map(|ev| {
-                serde_json::to_value(ev)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            }),
-            material_lot_id: e.lot,
-            equipment_id: e.equipment,
-            activity_at: to_stored_precision(plan.activity_at),
-            recorded_at: to_stored_precision(now),
-            recorded_by: person,
             late_reason: plan.late_reason.clone(),
-            corrects_entry_id: None,
-            correction_reason: None,
+            ..entry_row(batch_id, &plan.step_key, e, plan.activity_at, person, now)
         })
         .collect();
     diesel::insert_into(entries::table)
@@ -92,26 +224,15 @@ pub(super) fn record(
         entries: rows,
         ..Recorded::default()
     };
-    for e in plan.exceptions {
-        out.exceptions.push(exceptions::raise(
-            conn,
-            batch_id,
-            &exception_draft(e, actor),
-            now,
-        )?);
-    }
-    for d in plan.deviations {
-        out.deviations.push(exceptions::open_deviation(
-            conn,
-            batch_id,
-            Some(d.source_entry_id),
-            &d.title,
-            &d.description,
-            Some(d.owner),
-            "system:ebr",
-            now,
-        )?);
-    }
+    raise_all(
+        conn,
+        batch_id,
+        plan.exceptions,
+        plan.deviations,
+        actor,
+        now,
+        &mut out,
+    )?;
     if let Some((to, reason)) = plan.transition {
         batches::transition(conn, batch_id, to, actor, Some(&reason), now)?;
     }

@@ -1,27 +1,27 @@
-//! Correcting an entry (R23, R24, R34, R13).
+//! Correcting an entry (R13, R23, R24, R34): lock, load the batch and the
+//! entry once, let the domain decide ([`ebr_domain::batch::correct`]), apply
+//! its plan.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ebr_domain::audit::{to_stored_precision, AuditDraft};
-use ebr_domain::batch_state::BatchStatus;
-use ebr_domain::exception::ExceptionKind;
-use ebr_domain::DomainError;
+use ebr_domain::batch::{
+    correct as decide, registry_references, CorrectCommand, OriginalEntry, RecordCommand,
+    StepSignatureRef,
+};
+use ebr_domain::execution::RecordedValue;
+use ebr_domain::signature::SignatureMeaning;
 use uuid::Uuid;
 
-use super::common::{
-    consequences, describe, insert_entry, prepare, raise, with_refusals, CorrectionOf,
-};
-use super::record::ensure_open;
-use super::state::load;
-use super::Recorded;
-use crate::repo::audit::batch_chain;
-use crate::repo::{audit, batches, person_actor};
-use crate::schema::signature_supersessions;
+use super::state::{EntryRow, STEP_RECORD_TYPE};
+use super::{apply, facts, Recorded};
+use crate::repo::{batches, exceptions, person_actor};
+use crate::schema::{entries, signature_supersessions, signatures};
 use crate::DbError;
 
 /// Corrects an entry: a new entry naming the one it replaces, with a
 /// mandatory reason; the original stays. Correcting an entry of a signed step
 /// supersedes the step's signatures: it must be signed (and verified) again.
+/// A refused lot or instrument leaves only its exception.
 pub fn correct(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -31,119 +31,94 @@ pub fn correct(
     person: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Recorded, DbError> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(DomainError::CorrectionReasonRequired.into());
-    }
-    with_refusals(conn, batch_id, now, |conn| {
+    let actor = person_actor(person);
+    let outcome = conn.transaction(|conn| {
         batches::lock(conn, batch_id)?;
-        let state = load(conn, batch_id)?;
-        ensure_open(
-            &state,
-            &[
-                BatchStatus::InProgress,
-                BatchStatus::ManufacturingComplete,
-                BatchStatus::OnHold,
-            ],
-        )?;
-        let original = state
-            .entries
-            .iter()
-            .find(|e| e.id == entry_id)
-            .ok_or_else(|| DbError::NotFound(format!("entry {entry_id} of this batch")))?
-            .clone();
-        if state.is_corrected(original.id) {
-            return Err(DomainError::EntryAlreadyCorrected.into());
-        }
-        let step = state
-            .mbr
-            .step(&original.step_key)
-            .cloned()
-            .ok_or_else(|| DomainError::UnknownStep(original.step_key.clone()))?;
-        let actor = person_actor(person);
-        let p = prepare(conn, &step, &original.field_key, raw, &actor, now)?;
-        let correction = CorrectionOf {
-            entry: &original,
-            reason,
+        let row: EntryRow = entries::table
+            .filter(entries::id.eq(entry_id))
+            .filter(entries::batch_id.eq(batch_id))
+            .select(EntryRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| DbError::NotFound(format!("entry {entry_id} of this batch")))?;
+        let corrected: bool = diesel::select(diesel::dsl::exists(
+            entries::table.filter(entries::corrects_entry_id.eq(entry_id)),
+        ))
+        .get_result(conn)?;
+        let fields = vec![row.field_key.clone()];
+        let focus = facts::Focus::Recording {
+            step: &row.step_key,
+            fields: &fields,
         };
-        let row = insert_entry(
-            conn,
-            &state,
-            &step.key,
-            &p,
-            original.activity_at,
-            None,
-            Some(&correction),
+        let batch = facts::load_batch(conn, batch_id, &focus)?;
+        let current: Vec<(Uuid, String, String)> = signatures::table
+            .left_join(
+                signature_supersessions::table
+                    .on(signature_supersessions::signature_id.eq(signatures::id)),
+            )
+            .filter(signatures::record_type.eq(STEP_RECORD_TYPE))
+            .filter(signatures::record_id.eq(format!("{batch_id}/{}", row.step_key)))
+            .filter(signature_supersessions::signature_id.is_null())
+            .order((signatures::signed_at.asc(), signatures::id.asc()))
+            .select((
+                signatures::id,
+                signatures::meaning,
+                signatures::printed_name,
+            ))
+            .load(conn)?;
+        let current: Vec<StepSignatureRef> = current
+            .into_iter()
+            .filter_map(|(id, meaning, printed_name)| {
+                SignatureMeaning::ALL
+                    .into_iter()
+                    .find(|m| m.as_str() == meaning)
+                    .map(|meaning| StepSignatureRef {
+                        id,
+                        meaning,
+                        printed_name,
+                    })
+            })
+            .collect();
+        let original = OriginalEntry {
+            id: row.id,
+            step_key: row.step_key.clone(),
+            field_key: row.field_key.clone(),
+            value: serde_json::from_str::<RecordedValue>(&row.value).ok(),
+            stored: row.value.clone(),
+            activity_at: row.activity_at,
+            corrected,
+        };
+        let inputs = [(row.field_key.clone(), raw.clone())];
+        let as_recording = RecordCommand {
+            step_key: &row.step_key,
+            inputs: &inputs,
+            activity_at: None,
+            late_reason: None,
+            late_window: chrono::Duration::zero(),
             person,
-            &actor,
-            now,
-        )?;
-        let mut out = Recorded::default();
-        let detail = format!(
-            "{} corrected from {} to {}; reason: {reason}",
-            p.label,
-            shown(&original.value),
-            describe(&p.value)
-        );
-        out.exceptions.push(raise(
-            conn,
-            &state,
-            ExceptionKind::Correction,
-            &row,
-            &detail,
-            &actor,
-            now,
-        )?);
-        consequences(conn, &state, &row, &p, &actor, now, &mut out)?;
-        for signature in state
-            .signatures
-            .iter()
-            .filter(|s| s.step_key == step.key && s.superseded.is_none())
-        {
-            diesel::insert_into(signature_supersessions::table)
-                .values((
-                    signature_supersessions::signature_id.eq(signature.manifest.id),
-                    signature_supersessions::superseded_at.eq(to_stored_precision(now)),
-                    signature_supersessions::by_entry_id.eq(row.id),
-                    signature_supersessions::reason.eq(reason),
-                ))
-                .execute(conn)?;
-            audit::append(
-                conn,
-                &batch_chain(batch_id),
-                AuditDraft {
-                    actor: actor.clone(),
-                    action: "signature.superseded".into(),
-                    entity_type: "signature".into(),
-                    entity_id: signature.manifest.id.to_string(),
-                    old_value: None,
-                    new_value: None,
-                    reason: Some(format!("entry {} corrected: {reason}", original.id)),
-                    record_hash: None,
-                },
-                now,
-            )?;
-            let detail = format!(
-                "the {} signature of {} on step {} is superseded by a correction; the step must be signed again",
-                signature.manifest.meaning, signature.manifest.printed_name, step.key
-            );
-            out.exceptions.push(raise(
-                conn,
-                &state,
-                ExceptionKind::SignatureSuperseded,
-                &row,
-                &detail,
-                &actor,
-                now,
-            )?);
+        };
+        let registry = facts::registry_for(conn, &registry_references(&batch, &as_recording))?;
+        let command = CorrectCommand {
+            original: &original,
+            raw,
+            reason,
+            person,
+        };
+        let mut new_id = || crate::ids::at(now);
+        match decide(&batch, &command, &current, &registry, now, &mut new_id) {
+            Ok(plan) => apply::correct(conn, batch_id, plan, &row, person, &actor, now).map(Ok),
+            Err(refusal) => {
+                if let Some(exception) = refusal.exception {
+                    exceptions::raise(
+                        conn,
+                        batch_id,
+                        &apply::exception_draft(*exception, &actor),
+                        now,
+                    )?;
+                }
+                Ok(Err(refusal.error))
+            }
         }
-        out.entries.push(row);
-        Ok(out)
-    })
-}
-
-fn shown(canonical_value: &str) -> String {
-    serde_json::from_str::<ebr_domain::execution::RecordedValue>(canonical_value)
-        .map(|v| describe(&v))
-        .unwrap_or_else(|_| canonical_value.to_string())
+    })?;
+    outcome.map_err(DbError::Domain)
 }

@@ -3,7 +3,6 @@
 //! exceptions, deviations, status moves and audit events commit together.
 
 mod apply;
-mod common;
 mod correct;
 mod facts;
 mod record;

@@ -3,12 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use ebr_domain::batch::{record as decide, registry_references, RecordCommand};
-use ebr_domain::batch_state::BatchStatus;
-use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::state::{BatchState, EntryRow};
+use super::state::EntryRow;
 use super::{apply, facts};
 use crate::repo::exceptions::{self, DeviationRow, ExceptionRow};
 use crate::repo::{batches, person_actor};
@@ -45,17 +43,6 @@ pub struct Recorded {
     pub exceptions: Vec<ExceptionRow>,
     /// The deviations opened.
     pub deviations: Vec<DeviationRow>,
-}
-
-pub(super) fn ensure_open(state: &BatchState, allowed: &[BatchStatus]) -> Result<(), DbError> {
-    let status = state.lifecycle.status();
-    if !allowed.contains(&status) {
-        return Err(DomainError::BatchClosed {
-            status: status.as_str().into(),
-        }
-        .into());
-    }
-    Ok(())
 }
 
 /// Records values of the current step (R6): lock the batch, load it once
