@@ -1,9 +1,11 @@
 -- pgbench script: the SQL of one unsigned entry, statement for statement.
 --
--- Captured with log_statement = 'all' from `POST /api/v1/batches/{id}/steps/
--- b0-entries/entries` recording one in-limits number (ebr 0.1.0, 2026-11-25):
--- the session check (autocommit, as the server runs it), then the recording
--- transaction (batch lock, state load, entry insert, audit append). The
+-- The statements `POST /api/v1/batches/{id}/steps/b0-entries/entries` runs to
+-- record one in-limits number on the batch command path (2026-12-02; the
+-- same 13 statements PostgreSQL's log shows, see the README): the session
+-- check (autocommit, as the server runs it), then the recording transaction
+-- (batch lock, the batch with its status and MBR, the facts of the recorded
+-- field, the step signatures, the entry insert, the audit append). The
 -- server also hashes, evaluates limits and serialises JSON between these
 -- statements; pgbench does none of that, which is the point: this is the
 -- database's own limit for the same work. Hash values are random hex here.
@@ -22,36 +24,21 @@ SELECT s.id AS session_id, s.token_sha256 AS token, s.person_id AS person_id
 \set ready 1
 \endif
 
--- The session check (request guard), one statement at a time.
+-- The session check (request guard): the session and its person in one
+-- statement, then the activity update.
 SELECT 1;
-SELECT "sessions"."id", "sessions"."person_id", "sessions"."created_at", "sessions"."last_seen_at", "sessions"."expires_at", "sessions"."signing_continuous" FROM "sessions" WHERE (("sessions"."token_sha256" = :token) AND ("sessions"."ended_at" IS NULL)) LIMIT 1;
-SELECT "people"."id", "people"."username", "people"."full_name", "people"."created_at", "people"."created_by" FROM "people" WHERE ("people"."id" = :person_id) LIMIT 1;
-SELECT "role_changes"."role", "role_changes"."granted" FROM "role_changes" WHERE ("role_changes"."person_id" = :person_id) ORDER BY "role_changes"."occurred_at" ASC, "role_changes"."id" ASC;
-SELECT COUNT(*) FROM "account_events" WHERE (("account_events"."person_id" = :person_id) AND ("account_events"."kind" = 'deactivated'));
-SELECT "password_credentials"."phc", "password_credentials"."temporary", "password_credentials"."set_at" FROM "password_credentials" WHERE ("password_credentials"."person_id" = :person_id) ORDER BY "password_credentials"."set_at" DESC, "password_credentials"."id" DESC LIMIT 1;
-SELECT COUNT(*) FROM "signature_acknowledgments" WHERE ("signature_acknowledgments"."person_id" = :person_id);
-SELECT COUNT(*) FROM "identity_verifications" WHERE ("identity_verifications"."person_id" = :person_id);
-SELECT "auth_attempts"."occurred_at", "auth_attempts"."id" FROM "auth_attempts" WHERE (("auth_attempts"."person_id" = :person_id) AND ("auth_attempts"."succeeded" = true)) ORDER BY "auth_attempts"."occurred_at" DESC, "auth_attempts"."id" DESC LIMIT 1;
-SELECT "account_events"."occurred_at", "account_events"."id" FROM "account_events" WHERE (("account_events"."person_id" = :person_id) AND ("account_events"."kind" = 'unlocked')) ORDER BY "account_events"."occurred_at" DESC, "account_events"."id" DESC LIMIT 1;
-SELECT COUNT(*) FROM "auth_attempts" WHERE ((("auth_attempts"."person_id" = :person_id) AND ("auth_attempts"."succeeded" = false)) AND (("auth_attempts"."occurred_at" > now() - interval '15 minutes') OR (("auth_attempts"."occurred_at" = now()) AND ("auth_attempts"."id" > :person_id))));
+SELECT s.id AS session_id, s.person_id AS session_person_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at, s.signing_continuous AS session_signing_continuous, p.id, p.username, p.full_name, p.created_at, p.created_by, COALESCE((SELECT array_agg(rc.role ORDER BY rc.occurred_at, rc.id) FROM role_changes rc WHERE rc.person_id = p.id), '{}') AS role_names, COALESCE((SELECT array_agg(rc.granted ORDER BY rc.occurred_at, rc.id) FROM role_changes rc WHERE rc.person_id = p.id), '{}') AS role_granted, EXISTS (SELECT 1 FROM account_events ae WHERE ae.person_id = p.id AND ae.kind = 'deactivated') AS deactivated, EXISTS (SELECT 1 FROM signature_acknowledgments sa WHERE sa.person_id = p.id) AS acknowledged, EXISTS (SELECT 1 FROM identity_verifications iv WHERE iv.person_id = p.id) AS identity_verified, c.temporary AS password_temporary, c.set_at AS password_set_at, (SELECT count(*) FROM auth_attempts f WHERE f.person_id = p.id AND NOT f.succeeded AND (f.occurred_at, f.id) > COALESCE(GREATEST( (SELECT (s.occurred_at, s.id) FROM auth_attempts s WHERE s.person_id = p.id AND s.succeeded ORDER BY s.occurred_at DESC, s.id DESC LIMIT 1), (SELECT (u.occurred_at, u.id) FROM account_events u WHERE u.person_id = p.id AND u.kind = 'unlocked' ORDER BY u.occurred_at DESC, u.id DESC LIMIT 1) ), ('-infinity'::timestamptz, '00000000-0000-0000-0000-000000000000'::uuid)) ) AS consecutive_failures FROM sessions s JOIN people p ON p.id = s.person_id LEFT JOIN LATERAL ( SELECT pc.temporary, pc.set_at FROM password_credentials pc WHERE pc.person_id = p.id ORDER BY pc.set_at DESC, pc.id DESC LIMIT 1 ) c ON true WHERE s.token_sha256 = :token AND s.ended_at IS NULL LIMIT 1;
 UPDATE "sessions" SET "last_seen_at" = now(), "signing_continuous" = false WHERE ("sessions"."id" = :session_id);
 
 -- The recording transaction.
 SELECT 1;
 BEGIN;
 SELECT pg_advisory_xact_lock(hashtextextended('batch:' || :batch_id, 7));
-SELECT "batches"."id", "batches"."batch_number", "batches"."mbr_version_id", "batches"."mbr_content_sha256", "batches"."product_code", "batches"."wcb_lot_id", "batches"."wcb_vial", "batches"."created_at", "batches"."created_by" FROM "batches" WHERE ("batches"."id" = :batch_id) LIMIT 1;
-SELECT "batch_status_events"."status" FROM "batch_status_events" WHERE ("batch_status_events"."batch_id" = :batch_id) ORDER BY "batch_status_events"."occurred_at" ASC, "batch_status_events"."id" ASC;
-SELECT "mbr_versions"."id", "mbr_versions"."code", "mbr_versions"."version", "mbr_versions"."title", "mbr_versions"."product_code", "mbr_versions"."content_sha256", "mbr_versions"."created_at", "mbr_versions"."created_by", "mbr_versions"."content" FROM "mbr_versions" WHERE ("mbr_versions"."id" = :mbr_id) LIMIT 1;
-SELECT "entries"."id", "entries"."batch_id", "entries"."step_key", "entries"."field_key", "entries"."value", "entries"."unit", "entries"."evaluation", "entries"."material_lot_id", "entries"."equipment_id", "entries"."activity_at", "entries"."recorded_at", "entries"."recorded_by", "entries"."late_reason", "entries"."corrects_entry_id", "entries"."correction_reason" FROM "entries" WHERE ("entries"."batch_id" = :batch_id) ORDER BY "entries"."recorded_at" ASC, "entries"."id" ASC;
-SELECT coalesce(array_agg("signatures"."id")::text, '{}') AS sig_ids FROM "signatures" WHERE (("signatures"."record_type" = 'batch_step') AND ("signatures"."record_id" LIKE :batch_id || '/%')) \gset
-SELECT "signature_supersessions"."signature_id", "signature_supersessions"."superseded_at", "signature_supersessions"."by_entry_id", "signature_supersessions"."reason" FROM "signature_supersessions" WHERE ("signature_supersessions"."signature_id" = ANY(:sig_ids::uuid[]));
-SELECT "signatures"."id", "signatures"."signer_id", "signatures"."printed_name", "signatures"."signed_at", "signatures"."meaning", "signatures"."comment", "signatures"."record_type", "signatures"."record_id", "signatures"."record_version", "signatures"."record_hash" FROM "signatures" WHERE ("signatures"."id" = ANY(:sig_ids::uuid[])) ORDER BY "signatures"."signed_at" ASC, "signatures"."id" ASC;
-SELECT "batch_exceptions"."id", "batch_exceptions"."batch_id", "batch_exceptions"."kind", "batch_exceptions"."severity", "batch_exceptions"."step_key", "batch_exceptions"."field_key", "batch_exceptions"."entry_id", "batch_exceptions"."detail", "batch_exceptions"."occurred_at", "batch_exceptions"."actor" FROM "batch_exceptions" WHERE ("batch_exceptions"."batch_id" = :batch_id) ORDER BY "batch_exceptions"."occurred_at" ASC, "batch_exceptions"."id" ASC;
-SELECT "deviations"."id", "deviations"."batch_id", "deviations"."source_entry_id", "deviations"."title", "deviations"."description", "deviations"."opened_at", "deviations"."opened_by" FROM "deviations" WHERE ("deviations"."batch_id" = :batch_id) ORDER BY "deviations"."opened_at" ASC, "deviations"."id" ASC;
+SELECT b.mbr_version_id, b.mbr_content_sha256, b.batch_number, COALESCE((SELECT array_agg(e.status ORDER BY e.occurred_at, e.id) FROM batch_status_events e WHERE e.batch_id = b.id), '{}') AS statuses, v.content FROM batches b JOIN mbr_versions v ON v.id = b.mbr_version_id WHERE b.id = :batch_id;
+SELECT k.step_key, (SELECT min(f.recorded_at) FROM entries f WHERE f.batch_id = :batch_id AND f.step_key = k.step_key) AS first_entry_at, COALESCE((SELECT array_agg(e.field_key) FROM entries e WHERE e.batch_id = :batch_id AND e.step_key = k.step_key AND k.step_key = 'b0-entries' AND e.field_key = ANY(ARRAY['pgbench']) AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects_entry_id = e.id) ), '{}') AS current_fields, '{}'::uuid[] AS recorders FROM unnest(ARRAY['b0-entries']) AS k(step_key) WHERE EXISTS (SELECT 1 FROM entries x WHERE x.batch_id = :batch_id AND x.step_key = k.step_key);
+SELECT substr(s.record_id, length((:batch_id || '/')) + 1) AS step_key, s.meaning, s.signer_id, s.signed_at, (ss.signature_id IS NOT NULL) AS superseded FROM signatures s LEFT JOIN signature_supersessions ss ON ss.signature_id = s.id WHERE s.record_type = 'batch_step' AND s.record_id LIKE (:batch_id || '/') || '%' ORDER BY s.signed_at, s.id;
 SELECT gen_random_uuid() AS entry_id \gset
-INSERT INTO "entries" ("id", "batch_id", "step_key", "field_key", "value", "unit", "evaluation", "material_lot_id", "equipment_id", "activity_at", "recorded_at", "recorded_by", "late_reason", "corrects_entry_id", "correction_reason") VALUES (:entry_id, :batch_id, 'b0-entries', 'pgbench', '{"kind":"number","unit":"%","value":"42.5"}', '%', 'within_specification', DEFAULT, DEFAULT, now(), now(), :person_id, DEFAULT, DEFAULT, DEFAULT);
-SELECT pg_advisory_xact_lock(hashtextextended('batch:' || :batch_id, 7));
+INSERT INTO "entries" ("id", "batch_id", "step_key", "field_key", "value", "unit", "evaluation", "material_lot_id", "equipment_id", "activity_at", "recorded_at", "recorded_by", "late_reason", "corrects_entry_id", "correction_reason") VALUES (:entry_id, :batch_id, 'b0-entries', 'pgbench', '{"as_typed":"42.5","kind":"number","unit":"%","value":"42.5"}', '%', 'within_specification', DEFAULT, DEFAULT, now(), now(), :person_id, DEFAULT, DEFAULT, DEFAULT);
 SELECT "audit_events"."seq" AS head_seq, "audit_events"."hash" AS head_hash FROM "audit_events" WHERE ("audit_events"."chain" = 'batch:' || :batch_id) ORDER BY "audit_events"."seq" DESC LIMIT 1 \gset
-INSERT INTO "audit_events" ("id", "chain", "seq", "occurred_at", "actor", "action", "entity_type", "entity_id", "old_value", "new_value", "reason", "record_hash", "prev_hash", "hash") VALUES (gen_random_uuid(), 'batch:' || :batch_id, :head_seq + 1, now(), 'person:' || :person_id, 'entry.recorded', 'entry', :entry_id, DEFAULT, '{"kind":"number","unit":"%","value":"42.5"}', DEFAULT, md5(random()::text) || md5(random()::text), :head_hash, md5(random()::text) || md5(random()::text));
+INSERT INTO "audit_events" ("id", "chain", "seq", "occurred_at", "actor", "action", "entity_type", "entity_id", "old_value", "new_value", "reason", "record_hash", "prev_hash", "hash") VALUES (gen_random_uuid(), 'batch:' || :batch_id, :head_seq + 1, now(), 'person:' || :person_id, 'entry.recorded', 'entry', :entry_id, DEFAULT, '{"as_typed":"42.5","kind":"number","unit":"%","value":"42.5"}', DEFAULT, md5(random()::text) || md5(random()::text), :head_hash, md5(random()::text) || md5(random()::text));
 COMMIT;

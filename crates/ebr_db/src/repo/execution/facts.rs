@@ -155,14 +155,17 @@ pub(super) fn load_batch(
                 keys.extend(s.hold_times.iter().map(|h| h.after.clone()));
             }
             diesel::sql_query(
-                "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
-                        COALESCE(array_agg(e.field_key) FILTER (
-                            WHERE e.step_key = $3 AND e.field_key = ANY($4)
-                              AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects_entry_id = e.id)
+                "SELECT k.step_key,
+                        (SELECT min(f.recorded_at) FROM entries f
+                          WHERE f.batch_id = $1 AND f.step_key = k.step_key) AS first_entry_at,
+                        COALESCE((SELECT array_agg(e.field_key) FROM entries e
+                          WHERE e.batch_id = $1 AND e.step_key = k.step_key AND k.step_key = $3
+                            AND e.field_key = ANY($4)
+                            AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects_entry_id = e.id)
                         ), '{}') AS current_fields,
                         '{}'::uuid[] AS recorders
-                 FROM entries e
-                 WHERE e.batch_id = $1 AND e.step_key = ANY($2) GROUP BY e.step_key",
+                 FROM unnest($2::text[]) AS k(step_key)
+                 WHERE EXISTS (SELECT 1 FROM entries x WHERE x.batch_id = $1 AND x.step_key = k.step_key)",
             )
             .bind::<diesel::sql_types::Uuid, _>(batch_id)
             .bind::<Array<Text>, _>(&keys)

@@ -1,0 +1,1 @@
+DROP INDEX entries_step_time_idx;
