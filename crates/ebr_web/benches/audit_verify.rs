@@ -74,22 +74,7 @@ fn main() {
             };
             let hash = event.hash();
             prev_hash.clone_from(&hash);
-            pending.push(AuditEventRow {
-                id: ebr_db::ids::at(start),
-                chain: event.chain,
-                seq: event.seq,
-                occurred_at: event.occurred_at,
-                actor: event.draft.actor,
-                action: event.draft.action,
-                entity_type: event.draft.entity_type,
-                entity_id: event.draft.entity_id,
-                old_value: event.draft.old_value,
-                new_value: event.draft.new_value,
-                reason: event.draft.reason,
-                record_hash: event.draft.record_hash,
-                prev_hash: event.prev_hash,
-                hash,
-            });
+            pending.push(AuditEventRow::of(ebr_db::ids::at(start), event, hash));
             if pending.len() == ROWS_PER_INSERT {
                 written += insert(&mut conn, &mut pending);
             }

@@ -44,6 +44,27 @@ pub struct AuditEventRow {
 }
 
 impl AuditEventRow {
+    /// The row that stores `event` under `id`, with `hash`, the event's own
+    /// hash ([`ChainedEvent::hash`]).
+    pub fn of(id: Uuid, event: ChainedEvent, hash: String) -> AuditEventRow {
+        AuditEventRow {
+            id,
+            chain: event.chain,
+            seq: event.seq,
+            occurred_at: event.occurred_at,
+            actor: event.draft.actor,
+            action: event.draft.action,
+            entity_type: event.draft.entity_type,
+            entity_id: event.draft.entity_id,
+            old_value: event.draft.old_value,
+            new_value: event.draft.new_value,
+            reason: event.draft.reason,
+            record_hash: event.draft.record_hash,
+            prev_hash: event.prev_hash,
+            hash,
+        }
+    }
+
     /// The domain view of the event, for recomputing its hash.
     pub fn to_chained(&self) -> ChainedEvent {
         ChainedEvent {
@@ -135,22 +156,7 @@ pub fn append_all_locked(
         let hash = event.hash();
         prev_hash.clone_from(&hash);
         seq += 1;
-        rows.push(AuditEventRow {
-            id: crate::ids::at(now),
-            chain: event.chain,
-            seq: event.seq,
-            occurred_at: event.occurred_at,
-            actor: event.draft.actor,
-            action: event.draft.action,
-            entity_type: event.draft.entity_type,
-            entity_id: event.draft.entity_id,
-            old_value: event.draft.old_value,
-            new_value: event.draft.new_value,
-            reason: event.draft.reason,
-            record_hash: event.draft.record_hash,
-            prev_hash: event.prev_hash,
-            hash,
-        });
+        rows.push(AuditEventRow::of(crate::ids::at(now), event, hash));
     }
     diesel::insert_into(audit_events::table)
         .values(&rows)

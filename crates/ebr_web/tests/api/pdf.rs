@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use crate::batch_helpers::{reference, Floor};
 use crate::helpers::PASSWORD;
 
-fn pdftotext(pdf: &[u8], args: &[&str]) -> String {
+/// The text poppler extracts from `pdf` with `args` (e.g. `-raw`).
+pub(crate) fn pdftotext(pdf: &[u8], args: &[&str]) -> String {
     let path = std::env::temp_dir().join(format!("ebr-{}.pdf", uuid::Uuid::new_v4()));
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdftotext")

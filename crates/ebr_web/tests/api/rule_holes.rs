@@ -282,14 +282,7 @@ async fn r34_numbers_are_kept_as_typed_and_over_precise_ones_refused() {
         .bytes()
         .await
         .unwrap();
-    let path = std::env::temp_dir().join(format!("ebr-r34-{batch}.pdf"));
-    std::fs::write(&path, &pdf).unwrap();
-    let text = std::process::Command::new("pdftotext")
-        .args(["-raw", path.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = crate::pdf::pdftotext(&pdf, &["-raw"]);
     assert!(
         text.contains("37.0 °C"),
         "the PDF prints the value as typed"
