@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod pool;
 pub mod repo;
 pub mod schema;
+pub mod tx;
 
 pub use diesel::pg::PgConnection;
 pub use error::DbError;

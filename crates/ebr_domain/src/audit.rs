@@ -86,6 +86,48 @@ impl ChainedEvent {
     }
 }
 
+/// The newest event of a chain, as read under the chain's lock: the next
+/// event is `seq + 1` and chains onto `hash`. An empty chain's head is
+/// sequence 0 with the [`GENESIS_HASH`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    /// The sequence number of the newest event (0: none yet).
+    pub seq: i64,
+    /// The hash of the newest event ([`GENESIS_HASH`] when none).
+    pub hash: String,
+}
+
+impl ChainHead {
+    /// The head of a chain without events.
+    pub fn genesis() -> ChainHead {
+        ChainHead {
+            seq: 0,
+            hash: GENESIS_HASH.to_string(),
+        }
+    }
+
+    /// Places `draft` after this head at `occurred_at` and moves the head onto
+    /// it: the event and its hash, ready to store.
+    pub fn place(
+        &mut self,
+        chain: &str,
+        draft: AuditDraft,
+        occurred_at: DateTime<Utc>,
+    ) -> (ChainedEvent, String) {
+        let event = ChainedEvent {
+            chain: chain.to_string(),
+            seq: self.seq + 1,
+            occurred_at: to_stored_precision(occurred_at),
+            draft,
+            prev_hash: self.hash.clone(),
+        };
+        let hash = event.hash();
+        self.seq = event.seq;
+        self.hash.clone_from(&hash);
+        (event, hash)
+    }
+}
+
 /// The first thing wrong in a chain, as found by [`verify_chain`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainBreak {

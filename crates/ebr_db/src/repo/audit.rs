@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use ebr_domain::audit::{to_stored_precision, AuditDraft, ChainedEvent, GENESIS_HASH};
+use ebr_domain::audit::{AuditDraft, ChainHead, ChainedEvent};
 use uuid::Uuid;
 
 use crate::schema::audit_events;
@@ -137,27 +137,42 @@ pub fn append_all_locked(
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
+    let mut head = head(conn, chain)?;
+    append_after(conn, chain, &mut head, drafts, now)
+}
+
+/// The newest event of `chain` (its genesis head when it has none). Read it
+/// under the chain's lock: it stays the head until this transaction ends.
+pub fn head(conn: &mut PgConnection, chain: &str) -> Result<ChainHead, DbError> {
     let last: Option<(i64, String)> = audit_events::table
         .filter(audit_events::chain.eq(chain))
         .order(audit_events::seq.desc())
         .select((audit_events::seq, audit_events::hash))
         .first(conn)
         .optional()?;
-    let (mut seq, mut prev_hash) = last.map_or((1, GENESIS_HASH.to_string()), |(s, h)| (s + 1, h));
-    let mut rows = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let event = ChainedEvent {
-            chain: chain.to_string(),
-            seq,
-            occurred_at: to_stored_precision(now),
-            draft,
-            prev_hash: prev_hash.clone(),
-        };
-        let hash = event.hash();
-        prev_hash.clone_from(&hash);
-        seq += 1;
-        rows.push(AuditEventRow::of(crate::ids::at(now), event, hash));
+    Ok(last.map_or_else(ChainHead::genesis, |(seq, hash)| ChainHead { seq, hash }))
+}
+
+/// Appends `drafts` to `chain` after `head`, which the caller read under the
+/// chain's lock it still holds (e.g. with the batch it loaded), in one insert
+/// and without reading the chain again; `head` moves onto the last event.
+pub fn append_after(
+    conn: &mut PgConnection,
+    chain: &str,
+    head: &mut ChainHead,
+    drafts: Vec<AuditDraft>,
+    now: DateTime<Utc>,
+) -> Result<Vec<AuditEventRow>, DbError> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
     }
+    let rows: Vec<AuditEventRow> = drafts
+        .into_iter()
+        .map(|draft| {
+            let (event, hash) = head.place(chain, draft, now);
+            AuditEventRow::of(crate::ids::at(now), event, hash)
+        })
+        .collect();
     diesel::insert_into(audit_events::table)
         .values(&rows)
         .execute(conn)?;

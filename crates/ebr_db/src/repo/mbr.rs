@@ -339,7 +339,7 @@ pub fn approve(
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Approval, DbError> {
-    conn.transaction(|conn| {
+    crate::tx::atomic(conn, |conn| {
         let (row, _) = load(conn, version_id)?;
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
             .bind::<Text, _>(&row.code)

@@ -312,7 +312,7 @@ pub(crate) const PERSON_FACTS_COLUMNS: &str = "
 /// The newest credential of `p`, joined as `c`.
 pub(crate) const NEWEST_CREDENTIAL_JOIN: &str = "
 LEFT JOIN LATERAL (
-  SELECT pc.temporary, pc.set_at FROM password_credentials pc WHERE pc.person_id = p.id
+  SELECT pc.temporary, pc.set_at, pc.phc FROM password_credentials pc WHERE pc.person_id = p.id
   ORDER BY pc.set_at DESC, pc.id DESC LIMIT 1
 ) c ON true";
 
@@ -423,7 +423,7 @@ pub fn record_attempt(
     succeeded: bool,
     now: DateTime<Utc>,
 ) -> Result<AttemptOutcome, DbError> {
-    conn.transaction(|conn| {
+    crate::tx::atomic(conn, |conn| {
         // Only a failure can lock: a success needs no count.
         let before = match person {
             Some(id) if !succeeded => consecutive_failures(conn, id)?,

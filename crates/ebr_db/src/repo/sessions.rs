@@ -111,6 +111,8 @@ struct SessionColumns {
     session_expires_at: DateTime<Utc>,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     session_signing_continuous: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    credential_phc: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -121,17 +123,30 @@ struct SessionWithPerson {
     person: crate::repo::people::PersonFacts,
 }
 
+/// An open session, its person and the person's newest password hash (no
+/// `Debug`: the hash is never printed).
+pub struct OpenSession {
+    /// The session.
+    pub session: SessionRow,
+    /// Everything known about its person.
+    pub person: crate::repo::people::PersonState,
+    /// The person's newest password hash (PHC string), for re-verifying a
+    /// signature without another query; `None` when no password was set.
+    pub credential_phc: Option<String>,
+}
+
 /// The open session with this token and everything known about its person,
 /// in one statement (it runs on every authenticated request).
 pub fn find_open_with_person(
     conn: &mut PgConnection,
     token_sha256: &str,
-) -> Result<Option<(SessionRow, crate::repo::people::PersonState)>, DbError> {
+) -> Result<Option<OpenSession>, DbError> {
     use crate::repo::people::{NEWEST_CREDENTIAL_JOIN, PERSON_FACTS_COLUMNS};
     let sql = format!(
         "SELECT s.id AS session_id, s.person_id AS session_person_id, s.created_at AS session_created_at,
                 s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at,
-                s.signing_continuous AS session_signing_continuous, {PERSON_FACTS_COLUMNS}
+                s.signing_continuous AS session_signing_continuous, c.phc AS credential_phc,
+                {PERSON_FACTS_COLUMNS}
          FROM sessions s JOIN people p ON p.id = s.person_id {NEWEST_CREDENTIAL_JOIN}
          WHERE s.token_sha256 = $1 AND s.ended_at IS NULL LIMIT 1"
     );
@@ -151,7 +166,11 @@ pub fn find_open_with_person(
         expires_at: s.session_expires_at,
         signing_continuous: s.session_signing_continuous,
     };
-    Ok(Some((session, found.person.into_state()?)))
+    Ok(Some(OpenSession {
+        session,
+        person: found.person.into_state()?,
+        credential_phc: s.credential_phc,
+    }))
 }
 
 /// Records activity; `continuous` is the session's signing period after this

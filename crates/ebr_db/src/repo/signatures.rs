@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ebr_domain::audit::AuditDraft;
+use ebr_domain::audit::{AuditDraft, ChainHead};
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning};
 use uuid::Uuid;
 
@@ -57,6 +57,31 @@ pub fn insert(
     manifest: &SignatureManifest,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    let draft = insert_row(conn, manifest)?;
+    audit::append(conn, chain, draft, now)?;
+    Ok(())
+}
+
+/// [`insert`] for a caller holding the chain's lock that read its `head`
+/// under it (a batch command): the audit event chains on without another
+/// lock or read, and `head` moves onto it.
+pub fn insert_after(
+    conn: &mut PgConnection,
+    chain: &str,
+    head: &mut ChainHead,
+    manifest: &SignatureManifest,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let draft = insert_row(conn, manifest)?;
+    audit::append_after(conn, chain, head, vec![draft], now)?;
+    Ok(())
+}
+
+/// Inserts the signature row; returns the audit event that must go with it.
+fn insert_row(
+    conn: &mut PgConnection,
+    manifest: &SignatureManifest,
+) -> Result<AuditDraft, DbError> {
     let signed_at = ebr_domain::audit::to_stored_precision(manifest.signed_at);
     let mut stored = manifest.clone();
     stored.signed_at = signed_at;
@@ -74,22 +99,16 @@ pub fn insert(
             record_hash: stored.record_hash.clone(),
         })
         .execute(conn)?;
-    audit::append(
-        conn,
-        chain,
-        AuditDraft {
-            actor: person_actor(stored.signer_id),
-            action: "signature.created".into(),
-            entity_type: "signature".into(),
-            entity_id: stored.id.to_string(),
-            old_value: None,
-            new_value: canonical(&stored),
-            reason: None,
-            record_hash: Some(stored.hash()),
-        },
-        now,
-    )?;
-    Ok(())
+    Ok(AuditDraft {
+        actor: person_actor(stored.signer_id),
+        action: "signature.created".into(),
+        entity_type: "signature".into(),
+        entity_id: stored.id.to_string(),
+        old_value: None,
+        new_value: canonical(&stored),
+        reason: None,
+        record_hash: Some(stored.hash()),
+    })
 }
 
 /// Signatures on one record, oldest first.

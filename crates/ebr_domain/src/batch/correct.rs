@@ -198,6 +198,7 @@ mod tests {
                     .unwrap(),
             ),
             steps: HashMap::new(),
+            audit_head: crate::audit::ChainHead::genesis(),
         };
         let original = OriginalEntry {
             id: Uuid::from_u128(5),

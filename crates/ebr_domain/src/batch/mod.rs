@@ -18,6 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::audit::ChainHead;
 use crate::batch_state::BatchStatus;
 use crate::exception::ExceptionKind;
 use crate::execution::{EquipmentFacts, LotFacts, RecordedValue, StepFacts};
@@ -45,6 +46,10 @@ pub struct Batch {
     pub mbr: Arc<MasterBatchRecord>,
     /// The facts of each step with anything recorded, by step key.
     pub steps: HashMap<String, StepFacts>,
+    /// The newest event of the batch's audit chain when it was loaded (under
+    /// the batch lock): what a batch signature covers, and where the
+    /// command's own events are chained on.
+    pub audit_head: ChainHead,
 }
 
 /// The registry items a command's values name, as found at the time of use

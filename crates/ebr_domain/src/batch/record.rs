@@ -345,6 +345,7 @@ mod tests {
             status,
             mbr: Arc::new(mbr()),
             steps: HashMap::new(),
+            audit_head: crate::audit::ChainHead::genesis(),
         }
     }
 

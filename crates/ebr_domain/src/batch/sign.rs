@@ -147,6 +147,7 @@ mod tests {
                     .unwrap(),
             ),
             steps,
+            audit_head: crate::audit::ChainHead::genesis(),
         }
     }
 

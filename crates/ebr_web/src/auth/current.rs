@@ -20,6 +20,23 @@ pub struct Authenticated {
     pub continuous_signing: bool,
     /// The password is temporary or expired and must be changed first.
     pub must_change_password: bool,
+    /// The person's password hash as loaded with the session: a signature
+    /// re-verifies the password against it without another query.
+    pub credential: StoredCredential,
+}
+
+/// A stored password hash (PHC string); its `Debug` never prints it.
+#[derive(Clone, Default)]
+pub struct StoredCredential(pub Option<String>);
+
+impl std::fmt::Debug for StoredCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "StoredCredential(..)"
+        } else {
+            "StoredCredential(none)"
+        })
+    }
 }
 
 impl FromRequest for Authenticated {

@@ -7,7 +7,7 @@ use ebr_domain::identity::password_expired;
 use ebr_domain::signature::idle_lock_reached;
 use sha2::{Digest, Sha256};
 
-use crate::auth::current::Authenticated;
+use crate::auth::current::{Authenticated, StoredCredential};
 use crate::blocking;
 use crate::config::SecuritySettings;
 use crate::error::ApiError;
@@ -74,7 +74,7 @@ pub async fn authenticate(
     let settings = state.security.clone();
     let hash = token_hash(&token);
     blocking::db(&state.pool, move |conn| {
-        let Some((session, person)) = sessions::find_open_with_person(conn, &hash)? else {
+        let Some(sessions::OpenSession { session, person, credential_phc }) = sessions::find_open_with_person(conn, &hash)? else {
             return Ok(Err(unauthorized("session_invalid", "your session has ended; log in again")));
         };
         if now >= session.expires_at {
@@ -108,6 +108,7 @@ pub async fn authenticate(
             person,
             continuous_signing: continuous,
             must_change_password: must_change,
+            credential: StoredCredential(credential_phc),
         }))
     })
     .await?

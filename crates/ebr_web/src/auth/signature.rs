@@ -58,10 +58,11 @@ async fn refuse(state: &AppState, who: &Authenticated, record: &str, error: ApiE
     error
 }
 
-/// Runs the ceremony for a signature on `record` (a description such as
-/// `mbr_version:<id>` used in audit events). On success the caller performs
-/// the signed action and stores the signature in one transaction.
-pub async fn verify_signer(
+/// Checks what a signer must have before a password is asked for: a valid
+/// password, the username when the continuous signing period is broken, the
+/// acknowledged accountability statement and a verified identity. A refusal
+/// is audited against `record` (a description such as `mbr_version:<id>`).
+async fn check_signer(
     state: &AppState,
     who: &Authenticated,
     request: &SignatureRequest,
@@ -96,42 +97,77 @@ pub async fn verify_signer(
         };
         return Err(refuse(state, who, record, e).await);
     }
-    let id = person.person.id;
-    let username = person.person.username.clone();
-    let session_id = who.session.id;
-    let password = request.password.clone();
+    Ok(())
+}
+
+/// Whether the password matches the hash loaded with the session. argon2
+/// runs on its own thread; no database connection is held meanwhile.
+async fn password_matches(who: &Authenticated, password: &str) -> Result<bool, ApiError> {
+    let phc = who.credential.0.clone().unwrap_or_default();
+    let password = password.to_string();
+    actix_web::web::block(move || password::verify(&password, &phc))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("password check failed: {e}")))
+}
+
+/// A wrong password: the failure is stored and audited and counts toward the
+/// lockout (the person's sessions end when it locks). Nothing is signed.
+async fn password_refused(state: &AppState, who: &Authenticated) -> ApiError {
+    let id = who.person.person.id;
+    let username = who.person.person.username.clone();
     let now = state.clock.now();
-    let outcome = blocking::db(&state.pool, move |conn| {
-        let phc = people::credential(conn, id)?
-            .map(|c| c.phc)
-            .unwrap_or_default();
-        let correct = password::verify(&password, &phc);
-        let attempt = people::record_attempt(conn, Some(id), &username, "signature", correct, now)?;
-        if correct {
-            sessions::set_signing_continuous(conn, session_id, true)?;
-        } else if attempt.locked_now {
+    let locked = blocking::db(&state.pool, move |conn| {
+        let attempt = people::record_attempt(conn, Some(id), &username, "signature", false, now)?;
+        if attempt.locked_now {
             sessions::end_all_for(conn, id, "locked", now)?;
         }
-        Ok((correct, attempt.locked_now))
+        Ok(attempt.locked_now)
     })
-    .await?;
-    if !outcome.0 {
-        state.metrics.signature_failed();
-    }
-    if outcome.1 {
-        state.metrics.account_locked();
-    }
-    match outcome {
-        (true, _) => Ok(()),
-        (false, true) => Err(ApiError::Unauthorized {
-            code: "account_locked",
-            detail: "password incorrect; the account is now locked after repeated failures and an administrator must unlock it. Nothing was signed.".into(),
-        }),
-        (false, false) => Err(ApiError::Unauthorized {
+    .await;
+    state.metrics.signature_failed();
+    match locked {
+        Err(e) => e,
+        Ok(true) => {
+            state.metrics.account_locked();
+            ApiError::Unauthorized {
+                code: "account_locked",
+                detail: "password incorrect; the account is now locked after repeated failures and an administrator must unlock it. Nothing was signed.".into(),
+            }
+        }
+        Ok(false) => ApiError::Unauthorized {
             code: "password_incorrect",
             detail: "password incorrect; nothing was signed".into(),
-        }),
+        },
     }
+}
+
+/// Stores a successful password check (it ends the run of failures) and
+/// keeps the continuous signing period open (password-only signing next).
+fn password_accepted(
+    conn: &mut ebr_db::PgConnection,
+    who: &Verified,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ebr_db::DbError> {
+    people::record_attempt(
+        conn,
+        Some(who.person),
+        &who.username,
+        "signature",
+        true,
+        now,
+    )?;
+    if !who.continuous {
+        sessions::set_signing_continuous(conn, who.session, true)?;
+    }
+    Ok(())
+}
+
+/// Whose password was just verified, for storing the successful check.
+struct Verified {
+    person: uuid::Uuid,
+    username: String,
+    session: uuid::Uuid,
+    continuous: bool,
 }
 
 /// What a signature is put on, for the ceremony and its audit events.
@@ -169,8 +205,10 @@ pub struct Signer {
 /// The one signature ceremony of every signing route: the meaning must apply
 /// to the record and the signer hold its role (checked before a password is
 /// asked for; a refusal is audited on the record's chain), then the
-/// credentials are re-verified ([`verify_signer`]), then `apply` performs
-/// the signed action in one transaction; a rule refusing it is audited too.
+/// credentials are re-verified against the hash loaded with the session
+/// (argon2 holds no database connection), then `apply` performs the signed
+/// action in one transaction with the stored successful check; a rule
+/// refusing it is audited too.
 pub async fn sign<T, F>(
     state: &AppState,
     who: &Authenticated,
@@ -196,15 +234,42 @@ where
         allowed,
     )
     .await?;
-    verify_signer(state, who, &request, &target.record).await?;
+    check_signer(state, who, &request, &target.record).await?;
+    if !password_matches(who, &request.password).await? {
+        return Err(password_refused(state, who).await);
+    }
+    let now = state.clock.now();
     let signer = Signer {
         id: who.person.person.id,
         printed_name: who.person.person.full_name.clone(),
         meaning: request.meaning,
         comment: request.comment.clone().filter(|c| !c.trim().is_empty()),
-        now: state.clock.now(),
+        now,
     };
-    let result = blocking::db(&state.pool, move |conn| apply(conn, signer)).await;
+    let verified = Verified {
+        person: who.person.person.id,
+        username: who.person.person.username.clone(),
+        session: who.session.id,
+        continuous: who.continuous_signing,
+    };
+    // The successful check and the signed action commit together; when a
+    // rule refuses the action, the check is still stored on its own.
+    let result = blocking::db(&state.pool, move |conn| {
+        let done = ebr_db::tx::atomic(conn, |conn| {
+            password_accepted(conn, &verified, now)?;
+            apply(conn, signer)
+        });
+        if matches!(
+            done,
+            Err(ebr_db::DbError::Domain(_)
+                | ebr_db::DbError::Blocked { .. }
+                | ebr_db::DbError::NotFound(_))
+        ) {
+            password_accepted(conn, &verified, now)?;
+        }
+        done
+    })
+    .await;
     crate::routes::audited(
         state,
         &target.chain,

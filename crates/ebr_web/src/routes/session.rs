@@ -9,7 +9,7 @@ use ebr_domain::signature::{components_required, Components};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::current::Authenticated;
+use crate::auth::current::{Authenticated, StoredCredential};
 use crate::auth::password;
 use crate::auth::session::{cookie, new_token, removal_cookie, token_hash};
 use crate::auth::signature::{statement_sha256, ACCOUNTABILITY_STATEMENT};
@@ -136,6 +136,7 @@ pub async fn login(
             person,
             continuous_signing: false,
             must_change_password: must_change,
+            credential: StoredCredential(Some(phc.clone())),
         })))
     })
     .await?;

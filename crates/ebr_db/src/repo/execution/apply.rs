@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ebr_domain::audit::{to_stored_precision, AuditDraft};
+use ebr_domain::audit::{to_stored_precision, AuditDraft, ChainHead};
 use ebr_domain::batch::{CorrectPlan, Plan, PlannedEntry, PlannedException};
 use ebr_domain::execution::RecordedValue;
 use uuid::Uuid;
@@ -185,10 +185,12 @@ pub(super) fn correct(
 /// Writes a recording's plan: the entries in one insert and their audit
 /// events in one append (each carrying its entry's hash), then the
 /// exceptions, the deviations and the batch's status move, each with its
-/// audit event.
+/// audit event. `head` is the batch chain's head read with the batch under
+/// the lock the caller holds.
 pub(super) fn record(
     conn: &mut PgConnection,
     batch_id: Uuid,
+    head: &mut ChainHead,
     plan: Plan,
     person: Uuid,
     actor: &str,
@@ -219,7 +221,7 @@ pub(super) fn record(
         })
         .collect();
     // The caller holds the batch lock, the same key as the chain's.
-    audit::append_all_locked(conn, &batch_chain(batch_id), drafts, now)?;
+    audit::append_after(conn, &batch_chain(batch_id), head, drafts, now)?;
     let mut out = Recorded {
         entries: rows,
         ..Recorded::default()

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz};
+use ebr_domain::audit::{ChainHead, GENESIS_HASH};
 use ebr_domain::batch::{Batch, Registry, RegistryReferences};
 use ebr_domain::batch_state::{BatchLifecycle, BatchStatus};
 use ebr_domain::canonical::sha256_hex;
@@ -18,6 +19,7 @@ use ebr_domain::signature::SignatureMeaning;
 use uuid::Uuid;
 
 use super::state::STEP_RECORD_TYPE;
+use crate::repo::audit::batch_chain;
 use crate::repo::registry;
 use crate::DbError;
 
@@ -33,6 +35,10 @@ struct BatchHead {
     statuses: Vec<String>,
     #[diesel(sql_type = Text)]
     content: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    head_seq: i64,
+    #[diesel(sql_type = Text)]
+    head_hash: String,
 }
 
 #[derive(QueryableByName)]
@@ -100,8 +106,8 @@ pub(super) enum Focus<'a> {
 }
 
 /// The batch with its status, its pinned MBR (content hash checked) and the
-/// entry facts `focus` asks for, plus every step's signatures: three
-/// statements.
+/// entry facts `focus` asks for, every step's signatures and the head of its
+/// audit chain: three statements.
 pub(super) fn load_batch(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -111,11 +117,16 @@ pub(super) fn load_batch(
         "SELECT b.mbr_version_id, b.mbr_content_sha256, b.batch_number,
                 COALESCE((SELECT array_agg(e.status ORDER BY e.occurred_at, e.id)
                           FROM batch_status_events e WHERE e.batch_id = b.id), '{}') AS statuses,
-                v.content
+                v.content,
+                COALESCE(a.seq, 0) AS head_seq, COALESCE(a.hash, $3) AS head_hash
          FROM batches b JOIN mbr_versions v ON v.id = b.mbr_version_id
+         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events
+                            WHERE chain = $2 ORDER BY seq DESC LIMIT 1) a ON true
          WHERE b.id = $1",
     )
     .bind::<diesel::sql_types::Uuid, _>(batch_id)
+    .bind::<Text, _>(batch_chain(batch_id))
+    .bind::<Text, _>(GENESIS_HASH)
     .get_result(conn)
     .optional()?
     .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
@@ -217,6 +228,10 @@ pub(super) fn load_batch(
         status,
         mbr,
         steps,
+        audit_head: ChainHead {
+            seq: head.head_seq,
+            hash: head.head_hash,
+        },
     })
 }
 

@@ -84,7 +84,10 @@ pub fn record(
         let registry = facts::registry_for(conn, &registry_references(&batch, &command))?;
         let mut new_id = || crate::ids::at(now);
         match decide(&batch, &command, &registry, now, &mut new_id) {
-            Ok(plan) => apply::record(conn, batch_id, plan, person, &actor, now).map(Ok),
+            Ok(plan) => {
+                let mut head = batch.audit_head.clone();
+                apply::record(conn, batch_id, &mut head, plan, person, &actor, now).map(Ok)
+            }
             Err(refusal) => {
                 if let Some(exception) = refusal.exception {
                     exceptions::raise(

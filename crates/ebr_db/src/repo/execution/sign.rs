@@ -34,7 +34,7 @@ pub fn sign_step(
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
-    conn.transaction(|conn| {
+    crate::tx::atomic(conn, |conn| {
         batches::lock(conn, batch_id)?;
         let batch = facts::load_batch(conn, batch_id, &facts::Focus::AllSteps)?;
         let step_entries: Vec<EntryRow> = entries::table
@@ -59,7 +59,8 @@ pub fn sign_step(
         };
         let plan =
             ebr_domain::batch::sign_step(&batch, &command, &record, crate::ids::at(now), now)?;
-        signatures::insert(conn, &batch_chain(batch_id), &plan.manifest, now)?;
+        let mut head = batch.audit_head.clone();
+        signatures::insert_after(conn, &batch_chain(batch_id), &mut head, &plan.manifest, now)?;
         if let Some(field) = &plan.issue_vials_from {
             let state = load(conn, batch_id)?;
             crate::repo::release::lineage::issue_vials(conn, &state, step_key, field, now)?;

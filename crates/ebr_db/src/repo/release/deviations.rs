@@ -343,7 +343,7 @@ pub fn close(
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(DeviationState, SignatureManifest), DbError> {
-    conn.transaction(|conn| {
+    crate::tx::atomic(conn, |conn| {
         lock_batch_of(conn, id)?;
         let current = state(conn, id)?;
         current.facts().check_closable(closer)?;

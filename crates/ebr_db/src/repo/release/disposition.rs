@@ -146,7 +146,7 @@ pub fn sign(
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
-    conn.transaction(|conn| {
+    crate::tx::atomic(conn, |conn| {
         batches::lock(conn, batch_id)?;
         let (state, findings) = gate(conn, batch_id)?;
         let status = state.lifecycle.status();

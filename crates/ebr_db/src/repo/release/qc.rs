@@ -287,7 +287,7 @@ pub fn review(
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
-    conn.transaction(|conn| {
+    crate::tx::atomic(conn, |conn| {
         lock_batch_of(conn, id)?;
         let current = result(conn, id)?;
         check_qc_reviewable(current.facts(), reviewer)?;
