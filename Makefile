@@ -47,12 +47,21 @@ screenshots: build-deps browser-deps test-db-up ## Screenshots of the tablet scr
 	@echo "screenshots:"; ls -1 .screenshots/*.png
 
 .PHONY: bench
-bench: build-deps test-db-up ## Measure everything and print one table (release build; private databases; ~10 min)
+bench: build-deps test-db-up $(BASELINE_BIN) ## Measure everything and print one table (release build; private databases; ~12 min, +8 min once for the baseline build)
 	@rm -rf target/bench-results
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench pdf
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench audit_verify
 	@$(MAKE) --no-print-directory prod-bin
-	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' cargo bench -p ebr_evidence --bench system
+	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' EBR_BASELINE_BIN='$(BASELINE_BIN)' cargo bench -p ebr_evidence --bench system
+
+# The server the system bench compares throughput against in the same run:
+# the last commit before the batch command path (built once, kept in
+# target/baseline; needs the clone's history).
+BASELINE_COMMIT := 9ae47d2
+BASELINE_BIN := $(CURDIR)/target/baseline/ebr-$(BASELINE_COMMIT)
+
+$(BASELINE_BIN):
+	@scripts/build-baseline.sh $(BASELINE_COMMIT) $@
 
 # The server under measurement: a release build made on its own, so it hashes
 # with the production argon2 parameters (`cargo bench`/`cargo test` builds of

@@ -20,12 +20,6 @@ pub enum DbError {
     /// Stored data contradicts itself (a hash or stored value does not read back).
     #[error("stored data is inconsistent: {0}")]
     Integrity(String),
-    /// Release is blocked by these findings (all of them, R38).
-    #[error("release is blocked by {} finding(s)", findings.len())]
-    Blocked {
-        /// Every finding.
-        findings: Vec<ebr_domain::release::Finding>,
-    },
     /// A domain rule refused the change.
     #[error(transparent)]
     Domain(#[from] ebr_domain::DomainError),

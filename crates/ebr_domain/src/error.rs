@@ -290,6 +290,12 @@ pub enum DomainError {
     /// A rejection needs its reason.
     #[error("a rejection needs a reason (the signature comment)")]
     RejectionReasonRequired,
+    /// Release is blocked by these findings (all of them, R38).
+    #[error("release is blocked by {} finding(s): {}", findings.len(), findings.iter().map(|f| f.code).collect::<Vec<_>>().join(", "))]
+    ReleaseBlocked {
+        /// Every finding that blocks release.
+        findings: Vec<crate::release::Finding>,
+    },
     /// A lot needs its material code and lot number.
     #[error("a lot needs a material code and a lot number")]
     LotIdentityRequired,
@@ -428,6 +434,7 @@ impl DomainError {
             Self::DeviationTextRequired => "deviation_text_required",
             Self::NoValues => "no_values",
             Self::RejectionReasonRequired => "rejection_reason_required",
+            Self::ReleaseBlocked { .. } => "release_blocked",
             Self::LotIdentityRequired => "lot_identity_required",
             Self::LotExists { .. } => "lot_exists",
             Self::EquipmentIdentityRequired => "equipment_identity_required",

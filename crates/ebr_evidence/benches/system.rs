@@ -12,7 +12,12 @@
 //! - the SQL statements of one request (recording a four-field step, signing
 //!   a step), counted from PostgreSQL's own statement log;
 //! - entry latency in an empty batch and in one with 1,000 entries;
-//! - the server's peak RSS over the whole run.
+//! - the server's peak RSS over the whole run;
+//! - when `EBR_BASELINE_BIN` names the server of an earlier commit (`make
+//!   bench` builds the one before the batch command path), unsigned-entry
+//!   throughput at 16 clients on that server, on its own database migrated
+//!   and seeded by it, measured between two runs of this commit's: the
+//!   ratio compares figures of the same run on the same machine.
 //!
 //! Then it prints one table with these rows and those the PDF and audit-verify
 //! benchmarks saved earlier in the same `make bench` run.
@@ -108,6 +113,20 @@ async fn measure(bin: &Path, db: &TestDatabase) -> Vec<Row> {
         let (count, latencies, secs) = unsigned_entries(&sessions[..clients], queue.clone()).await;
         http.push((clients, count as f64 / secs, latencies));
     }
+    let baseline = match std::env::var_os("EBR_BASELINE_BIN") {
+        Some(path) => {
+            let tps = baseline_throughput(Path::new(&path)).await;
+            eprintln!("bench: unsigned entries, 16 client(s) again on this commit");
+            let more = floor
+                .issue_many("BR-BENCH-F", ENTRY_BATCHES / 2)
+                .await
+                .unwrap();
+            let again = Arc::new(Mutex::new(more.into_iter().collect::<VecDeque<_>>()));
+            let (count, _, secs) = unsigned_entries(&sessions[..16], again).await;
+            Some((PathBuf::from(path), tps, count as f64 / secs))
+        }
+        None => None,
+    };
     eprintln!("bench: pgbench with the same statements");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/unsigned_entry.pgbench.sql");
     for (clients, tps, latencies) in &http {
@@ -126,6 +145,27 @@ async fn measure(bin: &Path, db: &TestDatabase) -> Vec<Row> {
             Row::info(measure, result)
         });
     }
+
+    rows.push(match baseline {
+        Some((path, baseline_tps, again)) => {
+            let now = http.last().map_or(0.0, |(_, tps, _)| *tps).min(again);
+            let ratio = now / baseline_tps;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            Row::new(
+                "unsigned step entry, 16 clients: this commit against the baseline server, same run",
+                format!("{now:.0} entries/s (the lower of two runs) vs {baseline_tps:.0} entries/s ({name}): {ratio:.2}×"),
+                "≥ 1.5×",
+                ratio >= 1.5,
+            )
+        }
+        None => Row::info(
+            "unsigned step entry, 16 clients: this commit against the baseline server, same run",
+            "not measured: EBR_BASELINE_BIN not set (`make bench` sets it)",
+        ),
+    });
 
     eprintln!("bench: signed entries");
     let (signing, argon2_ms) = signed_entries(&floor, &server).await;
@@ -316,6 +356,42 @@ async fn statements_per_request(bin: &Path, db: &TestDatabase, floor: &Floor) ->
         "≤ 12 / ≤ 16",
         record <= 12 && sign <= 16,
     )
+}
+
+/// Unsigned-entry throughput at 16 clients on the server `bin` of an
+/// earlier commit, on a database of its own that it migrated and seeded.
+async fn baseline_throughput(bin: &Path) -> f64 {
+    eprintln!(
+        "bench: baseline server {}: seeding its own database",
+        bin.display()
+    );
+    let db = TestDatabase::empty();
+    floor::seed(bin, db.url()).unwrap();
+    let server = Server::start(bin, db.url(), "bench-baseline")
+        .await
+        .unwrap();
+    let floor = Floor::prepare(&server.base()).await.unwrap();
+    let batches = floor
+        .issue_many("BR-BASE-E", ENTRY_BATCHES / 2)
+        .await
+        .unwrap();
+    let queue = Arc::new(Mutex::new(batches.into_iter().collect::<VecDeque<_>>()));
+    let mut sessions = Vec::new();
+    for i in 0..16 {
+        let name = if i % 2 == 0 {
+            "zhang.wei"
+        } else {
+            "maria.garcia"
+        };
+        sessions.push(
+            Operator::login(&server.base(), name, DEMO_PASSWORD)
+                .await
+                .unwrap(),
+        );
+    }
+    eprintln!("bench: unsigned entries, 16 client(s), {SECONDS_PER_LEVEL} s, baseline server");
+    let (count, _, secs) = unsigned_entries(&sessions, queue).await;
+    count as f64 / secs
 }
 
 /// Each client records one field per request, batch after batch, for the set time.

@@ -126,6 +126,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | FieldAlreadyRecorded { .. }
         | EntryAlreadyCorrected
         | BatchClosed { .. }
+        | ReleaseBlocked { .. }
         | StepNotPerformed(_)
         | MbrNotEffective { .. }
         | DeviationClosed
@@ -214,7 +215,6 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => e.rule(),
-            ApiError::Db(DbError::Blocked { .. }) => "release_blocked",
             ApiError::Unauthorized { code, .. }
             | ApiError::Forbidden { code, .. }
             | ApiError::Invalid { code, .. }
@@ -243,7 +243,8 @@ impl ApiError {
         };
         let problems = match self {
             ApiError::Invalid { problems, .. } => problems.clone(),
-            ApiError::Db(DbError::Blocked { findings }) => findings
+            ApiError::Domain(DomainError::ReleaseBlocked { findings })
+            | ApiError::Db(DbError::Domain(DomainError::ReleaseBlocked { findings })) => findings
                 .iter()
                 .map(|f| ProblemItem {
                     code: Some(f.code.to_string()),
@@ -268,7 +269,6 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Domain(e) | ApiError::Db(DbError::Domain(e)) => domain_status(e),
-            ApiError::Db(DbError::Blocked { .. }) => StatusCode::CONFLICT,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -4,13 +4,20 @@
 //! plan (every row with its audit event); it decides nothing itself.
 //!
 //! Recording a step's values ([`record`]), correcting an entry
-//! ([`correct`]) and signing a step ([`sign_step`]) run on this path; the
-//! release commands still decide through the individual rule functions they
-//! call from `ebr_db`.
+//! ([`correct`]) and signing a step ([`sign_step`]) take the loaded
+//! [`Batch`]; the release commands take the facts they need, loaded under
+//! the same lock: recording and invalidating a QC result
+//! ([`record_qc_result`], [`invalidate_qc_result`]), signing the batch
+//! ([`sign_batch`]), issuing vials ([`vial_serials`]); the deviation
+//! lifecycle decides in [`crate::release::DeviationFacts::revise`] and
+//! [`crate::release::DeviationFacts::close`].
 
 mod correct;
+mod disposition;
+mod qc;
 mod record;
 mod sign;
+mod vials;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,8 +34,14 @@ use crate::mbr::MasterBatchRecord;
 use crate::DomainError;
 
 pub use correct::{correct, CorrectCommand, CorrectPlan, OriginalEntry, StepSignatureRef};
+pub use disposition::{sign_batch, DispositionCommand, DispositionFacts, DispositionPlan};
+pub use qc::{
+    invalidate_qc_result, record_qc_result, InvalidationPlan, QcBatchFacts, QcDeviation,
+    RecordQcCommand, RecordQcPlan,
+};
 pub use record::{record, registry_references, RecordCommand, RegistryReferences};
 pub use sign::{sign_step, SignStepCommand, SignStepPlan};
+pub use vials::{check_lineage, vial_serials};
 
 /// What is known about a batch when a command is decided: its status, its
 /// pinned MBR, and the facts of every step that has anything recorded.

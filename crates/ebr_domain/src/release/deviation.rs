@@ -51,6 +51,8 @@ pub enum Classification {
 /// The current revision of a deviation, as the rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviationFacts {
+    /// The number of its newest revision (0: none yet).
+    pub revision: i32,
     /// Status.
     pub status: DeviationStatus,
     /// Owner (who investigates).
@@ -124,6 +126,33 @@ pub fn involved_people(opener: Option<Uuid>, revisions: &[RevisionFacts]) -> BTr
     involved
 }
 
+/// R38: a deviation is opened with a title and a description, on any batch
+/// that is not aborted (also after release: it annotates the record, R40).
+pub fn check_openable(
+    batch: crate::batch_state::BatchStatus,
+    title: &str,
+    description: &str,
+) -> Result<(), DomainError> {
+    if title.trim().is_empty() || description.trim().is_empty() {
+        return Err(DomainError::DeviationTextRequired);
+    }
+    if batch == crate::batch_state::BatchStatus::Aborted {
+        return Err(DomainError::BatchClosed {
+            status: batch.as_str().into(),
+        });
+    }
+    Ok(())
+}
+
+/// The revision a change writes: its number and the status after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevisionPlan {
+    /// The new revision's number (the newest plus one).
+    pub revision: i32,
+    /// The status after it.
+    pub status: DeviationStatus,
+}
+
 impl DeviationFacts {
     /// A revision may change fields and move open → under investigation; a
     /// closed deviation never changes again.
@@ -132,6 +161,35 @@ impl DeviationFacts {
             return Err(DomainError::DeviationClosed);
         }
         Ok(())
+    }
+
+    /// Decides a revision based on revision `base` (see
+    /// [`check_base_revision`]), optionally starting the investigation.
+    pub fn revise(
+        &self,
+        base: Option<i32>,
+        start_investigation: bool,
+    ) -> Result<RevisionPlan, DomainError> {
+        self.check_revisable()?;
+        check_base_revision(self.revision, base)?;
+        Ok(RevisionPlan {
+            revision: self.revision + 1,
+            status: if start_investigation {
+                DeviationStatus::UnderInvestigation
+            } else {
+                self.status
+            },
+        })
+    }
+
+    /// Decides closing by `closer` ([`Self::check_closable`]): the closing
+    /// revision.
+    pub fn close(&self, closer: Uuid) -> Result<RevisionPlan, DomainError> {
+        self.check_closable(closer)?;
+        Ok(RevisionPlan {
+            revision: self.revision + 1,
+            status: DeviationStatus::Closed,
+        })
     }
 
     /// Closing (R44): not by anyone who ever owned, opened or investigated
@@ -164,11 +222,13 @@ impl DeviationFacts {
 mod tests {
     use super::*;
 
-    /// R44: the owner cannot close; closing needs a complete investigation.
+    /// R44: the owner cannot close; closing needs a complete investigation;
+    /// a revision based on a stale read is refused.
     #[test]
     fn r44_owner_cannot_close_and_closing_needs_the_investigation() {
         let owner = Uuid::from_u128(1);
         let mut d = DeviationFacts {
+            revision: 1,
             status: DeviationStatus::UnderInvestigation,
             owner: Some(owner),
             classification: None,
@@ -190,7 +250,23 @@ mod tests {
             "deviation_owner_cannot_close"
         );
         assert!(d.check_closable(Uuid::from_u128(2)).is_ok());
+        assert_eq!(
+            d.close(Uuid::from_u128(2)).unwrap(),
+            RevisionPlan {
+                revision: 2,
+                status: DeviationStatus::Closed
+            }
+        );
+        assert_eq!(
+            d.revise(Some(0), false).unwrap_err().rule(),
+            "deviation_revision_stale"
+        );
+        assert_eq!(d.revise(Some(1), true).unwrap().revision, 2);
         d.status = DeviationStatus::Closed;
+        assert_eq!(
+            d.revise(None, false).unwrap_err().rule(),
+            "deviation_closed"
+        );
         assert_eq!(d.check_revisable().unwrap_err().rule(), "deviation_closed");
     }
 
@@ -233,6 +309,7 @@ mod tests {
         assert!(check_base_revision(5, Some(5)).is_ok());
         assert!(check_base_revision(5, None).is_ok());
         let d = DeviationFacts {
+            revision: 1,
             status: UnderInvestigation,
             owner: Some(Uuid::from_u128(3)),
             classification: Some(Classification::Minor),

@@ -6,8 +6,8 @@ mod gate;
 mod qc;
 
 pub use deviation::{
-    check_base_revision, involved_people, Classification, DeviationFacts, DeviationStatus,
-    RevisionFacts,
+    check_base_revision, check_openable, involved_people, Classification, DeviationFacts,
+    DeviationStatus, RevisionFacts, RevisionPlan,
 };
 pub use gate::{release_findings, Finding, GateInput, QcFacts, ReviewFacts};
 pub use qc::{

@@ -261,9 +261,7 @@ where
         });
         if matches!(
             done,
-            Err(ebr_db::DbError::Domain(_)
-                | ebr_db::DbError::Blocked { .. }
-                | ebr_db::DbError::NotFound(_))
+            Err(ebr_db::DbError::Domain(_) | ebr_db::DbError::NotFound(_))
         ) {
             password_accepted(conn, &verified, now)?;
         }

@@ -4,11 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::release::{
-    check_base_revision, involved_people, Classification, DeviationFacts, DeviationStatus,
-    RevisionFacts,
+    check_openable, involved_people, Classification, DeviationFacts, DeviationStatus, RevisionFacts,
 };
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
-use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -98,6 +96,7 @@ impl DeviationState {
     pub fn facts(&self) -> DeviationFacts {
         let c = self.current();
         DeviationFacts {
+            revision: c.map_or(0, |r| r.revision),
             status: self.status(),
             owner: c.and_then(|r| r.owner_id),
             classification: c
@@ -255,18 +254,10 @@ pub fn open(
     owner: Uuid,
     now: DateTime<Utc>,
 ) -> Result<DeviationState, DbError> {
-    if title.trim().is_empty() || description.trim().is_empty() {
-        return Err(DomainError::DeviationTextRequired.into());
-    }
     conn.transaction(|conn| {
         batches::lock(conn, batch_id)?;
         let status = batches::lifecycle(conn, batch_id)?.status();
-        if status == ebr_domain::batch_state::BatchStatus::Aborted {
-            return Err(DomainError::BatchClosed {
-                status: status.as_str().into(),
-            }
-            .into());
-        }
+        check_openable(status, title, description)?;
         let actor = person_actor(owner);
         let row = crate::repo::exceptions::open_deviation(
             conn,
@@ -309,23 +300,15 @@ pub fn revise(
     conn.transaction(|conn| {
         lock_batch_of(conn, id)?;
         let current = state(conn, id)?;
-        current.facts().check_revisable()?;
-        check_base_revision(
-            current.current().map_or(0, |r| r.revision),
-            draft.base_revision,
-        )?;
-        let status = if start_investigation {
-            DeviationStatus::UnderInvestigation
-        } else {
-            current.status()
-        };
-        let next = current.current().map_or(1, |r| r.revision + 1);
+        let plan = current
+            .facts()
+            .revise(draft.base_revision, start_investigation)?;
         insert_revision(
             conn,
             &current.row,
             draft,
-            next,
-            status,
+            plan.revision,
+            plan.status,
             &person_actor(person),
             now,
         )?;
@@ -346,7 +329,7 @@ pub fn close(
     crate::tx::atomic(conn, |conn| {
         lock_batch_of(conn, id)?;
         let current = state(conn, id)?;
-        current.facts().check_closable(closer)?;
+        let plan = current.facts().close(closer)?;
         let record = current.signed_record();
         let manifest = SignatureManifest::new(
             crate::ids::at(now),
@@ -358,13 +341,12 @@ pub fn close(
             now,
         );
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
-        let next = current.current().map_or(1, |r| r.revision + 1);
         insert_revision(
             conn,
             &current.row,
             &RevisionDraft::default(),
-            next,
-            DeviationStatus::Closed,
+            plan.revision,
+            plan.status,
             &person_actor(closer),
             now,
         )?;

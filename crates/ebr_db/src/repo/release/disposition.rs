@@ -4,11 +4,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::AuditDraft;
-use ebr_domain::batch_state::BatchStatus;
-use ebr_domain::duties::{check_releaser, check_reviewer};
+use ebr_domain::batch::{sign_batch, DispositionCommand, DispositionFacts};
 use ebr_domain::release::{release_findings, Finding, GateInput, ReviewFacts};
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
-use ebr_domain::DomainError;
 use uuid::Uuid;
 
 use super::{deviations, qc};
@@ -131,12 +129,11 @@ pub fn batch_record_at(
     }))
 }
 
-/// Signs the batch: `reviewed` (QA, took no part; moves it under review),
-/// `released` (release authority, took no part and did not review, only with
-/// no finding) or `rejected` (release authority, with a reason, always
-/// possible before disposition). Released and rejected are terminal (R39).
-/// The caller checked the role and verified the credentials.
-#[allow(clippy::too_many_arguments)]
+/// Signs the batch (`reviewed`, `released` or `rejected`): lock, load the
+/// gate's facts once, let the domain decide
+/// ([`ebr_domain::batch::sign_batch`]), then store the signature over the
+/// audit head, the status moves and the disposition event. The caller
+/// checked the role and verified the credentials.
 pub fn sign(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -149,63 +146,22 @@ pub fn sign(
     crate::tx::atomic(conn, |conn| {
         batches::lock(conn, batch_id)?;
         let (state, findings) = gate(conn, batch_id)?;
-        let status = state.lifecycle.status();
-        if status.is_terminal() {
-            return Err(DomainError::BatchClosed {
-                status: status.as_str().into(),
-            }
-            .into());
-        }
-        let doers = participants(&state);
-        match meaning {
-            SignatureMeaning::Reviewed => {
-                if !matches!(
-                    status,
-                    BatchStatus::ManufacturingComplete | BatchStatus::UnderReview
-                ) {
-                    return Err(DomainError::IllegalBatchTransition {
-                        from: status,
-                        to: BatchStatus::UnderReview,
-                    }
-                    .into());
-                }
-                check_reviewer(&doers, signer)?;
-            }
-            SignatureMeaning::Released => {
-                let mut excluded = doers.clone();
-                excluded.extend(
-                    batch_signatures(conn, batch_id)?
-                        .iter()
-                        .filter(|s| s.meaning == SignatureMeaning::Reviewed)
-                        .map(|s| s.signer_id),
-                );
-                check_releaser(&excluded, signer)?;
-                if !findings.is_empty() {
-                    return Err(DbError::Blocked { findings });
-                }
-            }
-            SignatureMeaning::Rejected => {
-                if comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    return Err(DomainError::RejectionReasonRequired.into());
-                }
-                let mut excluded = doers.clone();
-                excluded.extend(
-                    batch_signatures(conn, batch_id)?
-                        .iter()
-                        .filter(|s| s.meaning == SignatureMeaning::Reviewed)
-                        .map(|s| s.signer_id),
-                );
-                check_releaser(&excluded, signer)?;
-                state.lifecycle.transition_to(BatchStatus::Rejected)?;
-            }
-            other => {
-                return Err(DomainError::MeaningNotAllowed {
-                    meaning: other.as_str().into(),
-                    record: "batch".into(),
-                }
-                .into())
-            }
-        }
+        let facts = DispositionFacts {
+            lifecycle: state.lifecycle,
+            participants: participants(&state),
+            reviewers: batch_signatures(conn, batch_id)?
+                .iter()
+                .filter(|s| s.meaning == SignatureMeaning::Reviewed)
+                .map(|s| s.signer_id)
+                .collect(),
+            findings,
+        };
+        let command = DispositionCommand {
+            meaning,
+            signer,
+            comment: comment.as_deref(),
+        };
+        let plan = sign_batch(&facts, &command)?;
         let chain = batch_chain(batch_id);
         let head: i64 = audit_events::table
             .filter(audit_events::chain.eq(&chain))
@@ -225,55 +181,15 @@ pub fn sign(
         );
         signatures::insert(conn, &chain, &manifest, now)?;
         let actor = person_actor(signer);
-        match meaning {
-            SignatureMeaning::Reviewed if status == BatchStatus::ManufacturingComplete => {
-                batches::transition(
-                    conn,
-                    batch_id,
-                    BatchStatus::UnderReview,
-                    &actor,
-                    Some("QA review signed"),
-                    now,
-                )?;
-            }
-            SignatureMeaning::Released => {
-                if status == BatchStatus::ManufacturingComplete {
-                    batches::transition(
-                        conn,
-                        batch_id,
-                        BatchStatus::UnderReview,
-                        &actor,
-                        None,
-                        now,
-                    )?;
-                }
-                batches::transition(
-                    conn,
-                    batch_id,
-                    BatchStatus::Released,
-                    &actor,
-                    Some("released by the release authority"),
-                    now,
-                )?;
-            }
-            SignatureMeaning::Rejected => {
-                batches::transition(
-                    conn,
-                    batch_id,
-                    BatchStatus::Rejected,
-                    &actor,
-                    comment.as_deref(),
-                    now,
-                )?;
-            }
-            _ => {}
+        for (to, reason) in &plan.transitions {
+            batches::transition(conn, batch_id, *to, &actor, reason.as_deref(), now)?;
         }
         audit::append(
             conn,
             &chain,
             AuditDraft {
                 actor,
-                action: format!("batch.disposition.{}", meaning.as_str()),
+                action: plan.action,
                 entity_type: "batch".into(),
                 entity_id: batch_id.to_string(),
                 old_value: None,

@@ -55,22 +55,14 @@ pub fn record(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<CellBankLineage, DbError> {
-    if [donor_id, ipsc_line, mcb_lot]
-        .iter()
-        .any(|s| s.trim().is_empty())
-    {
-        return Err(ebr_domain::DomainError::LineageIncomplete.into());
-    }
     conn.transaction(|conn| {
         registry::lot(conn, lot_id)?;
-        if cell_bank_lineage::table
+        let recorded = cell_bank_lineage::table
             .find(lot_id)
             .count()
             .get_result::<i64>(conn)?
-            > 0
-        {
-            return Err(ebr_domain::DomainError::LineageExists.into());
-        }
+            > 0;
+        ebr_domain::batch::check_lineage(donor_id, ipsc_line, mcb_lot, recorded)?;
         let row = CellBankLineage {
             wcb_lot_id: lot_id,
             donor_id: donor_id.trim().into(),
@@ -120,22 +112,17 @@ pub fn issue_vials(
     }
     let count = state
         .current_entry(step, field)
-        .and_then(|e| serde_json::from_str::<ebr_domain::execution::RecordedValue>(&e.value).ok())
-        .and_then(|v| match v {
-            ebr_domain::execution::RecordedValue::Number { value, .. } => {
-                u32::try_from(value.value().trunc().mantissa()).ok()
-            }
-            _ => None,
-        })
-        .unwrap_or(0);
-    let rows: Vec<VialRow> = (1..=count)
-        .map(|n| VialRow {
-            id: crate::ids::at(now),
-            batch_id: state.batch.id,
-            serial: format!("{}-V{n:03}", state.batch.batch_number),
-            created_at: to_stored_precision(now),
-        })
-        .collect();
+        .and_then(|e| serde_json::from_str::<ebr_domain::execution::RecordedValue>(&e.value).ok());
+    let rows: Vec<VialRow> =
+        ebr_domain::batch::vial_serials(&state.batch.batch_number, count.as_ref())
+            .into_iter()
+            .map(|serial| VialRow {
+                id: crate::ids::at(now),
+                batch_id: state.batch.id,
+                serial,
+                created_at: to_stored_precision(now),
+            })
+            .collect();
     diesel::insert_into(vials::table)
         .values(&rows)
         .execute(conn)?;

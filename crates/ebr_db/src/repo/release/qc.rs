@@ -4,15 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft};
-use ebr_domain::batch_state::BatchStatus;
-use ebr_domain::exception::ExceptionKind;
+use ebr_domain::batch::{invalidate_qc_result, record_qc_result, QcBatchFacts, RecordQcCommand};
 use ebr_domain::limits::Evaluation;
-use ebr_domain::release::{
-    check_qc_invalidatable, check_qc_reviewable, check_retest, check_tested_at, evaluate_qc,
-    QcFacts, QcOutcome, QcResultFacts,
-};
+use ebr_domain::release::{check_qc_reviewable, QcFacts, QcOutcome, QcResultFacts};
 use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
-use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -145,10 +140,11 @@ pub struct NewResult {
     pub retest_of: Option<Uuid>,
 }
 
-/// Records a result against the MBR's release panel. An out-of-specification
-/// result raises an exception and opens a deviation owned by the analyst; on a
-/// released batch it is a post-release OOS: the deviation lists the affected
-/// vials (R40) and the disposition is not touched.
+/// Records a result against the MBR's release panel: lock, load what the
+/// domain needs once, let it decide ([`ebr_domain::batch::record_qc_result`]),
+/// then write the result, and for a gating out-of-specification result its
+/// deviation (linked to the result) and exception, each with its audit
+/// event.
 pub fn record(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -160,29 +156,39 @@ pub fn record(
         batches::lock(conn, batch_id)?;
         let batch = batches::find(conn, batch_id)?;
         let status = batches::lifecycle(conn, batch_id)?.status();
-        if matches!(status, BatchStatus::Planned | BatchStatus::Rejected | BatchStatus::Aborted) {
-            return Err(DomainError::BatchClosed { status: status.as_str().into() }.into());
-        }
         let (_, mbr_content) = mbr::load(conn, batch.mbr_version_id)?;
-        let test = mbr_content
-            .release_panel
-            .iter()
-            .find(|t| t.key == new.test_key)
-            .ok_or_else(|| DomainError::UnknownQcTest(new.test_key.clone()))?;
-        check_tested_at(new.tested_at, now)?;
-        let evaluation = evaluate_qc(test, &new.outcome)?;
-        if let Some(previous) = new.retest_of {
-            let prior = result(conn, previous)?;
-            check_retest((prior.row.batch_id, &prior.row.test_key), (batch_id, &new.test_key))?;
-        }
+        let vials: Vec<String> = vials::table
+            .filter(vials::batch_id.eq(batch_id))
+            .order(vials::serial.asc())
+            .select(vials::serial)
+            .load(conn)?;
+        let prior = match new.retest_of {
+            Some(previous) => Some(result(conn, previous)?.row),
+            None => None,
+        };
+        let facts = QcBatchFacts {
+            batch_id,
+            status,
+            mbr: &mbr_content,
+            vials: &vials,
+        };
+        let command = RecordQcCommand {
+            test_key: &new.test_key,
+            outcome: &new.outcome,
+            method: new.method.as_deref(),
+            tested_at: new.tested_at,
+            retest_of: prior.as_ref().map(|p| (p.batch_id, p.test_key.as_str())),
+            analyst,
+        };
+        let plan = record_qc_result(&facts, &command, now)?;
         let actor = person_actor(analyst);
         let row = QcResultRow {
             id: crate::ids::at(now),
             batch_id,
             test_key: new.test_key.clone(),
             outcome: canonical(&new.outcome).unwrap_or_default(),
-            evaluation: if evaluation == Evaluation::OutOfSpecification { "out_of_specification" } else { "within_specification" }.into(),
-            method: new.method.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| test.method.clone()),
+            evaluation: evaluation_name(plan.evaluation).into(),
+            method: plan.method,
             tested_at: to_stored_precision(new.tested_at),
             instrument_id: new.instrument_id.clone(),
             sample_id: new.sample_id.clone(),
@@ -190,7 +196,9 @@ pub fn record(
             recorded_at: to_stored_precision(now),
             recorded_by: analyst,
         };
-        diesel::insert_into(qc_results::table).values(&row).execute(conn)?;
+        diesel::insert_into(qc_results::table)
+            .values(&row)
+            .execute(conn)?;
         audit::append(
             conn,
             &batch_chain(batch_id),
@@ -206,31 +214,39 @@ pub fn record(
             },
             now,
         )?;
-        let mut out = QcRecorded { result: result(conn, row.id)?, exceptions: vec![], deviations: vec![] };
-        if evaluation == Evaluation::OutOfSpecification && !test.report_only {
-            let released = status == BatchStatus::Released;
-            let affected: Vec<String> = if released {
-                vials::table.filter(vials::batch_id.eq(batch_id)).order(vials::serial.asc()).select(vials::serial).load(conn)?
-            } else {
-                vec![]
-            };
-            let mut description = format!("{} result {} is out of specification (method {}).", test.name, shown(&new.outcome), row.method);
-            if released {
-                description.push_str(&format!(
-                    " Post-release result: the batch was already released; affected vials: {}. The disposition stands; recall and notification are decided under this deviation.",
-                    if affected.is_empty() { "none serialised".to_string() } else { affected.join(", ") }
-                ));
-            }
-            let title = format!("QC out of specification: {}", test.name);
-            let dev = exceptions::open_deviation(conn, batch_id, None, &title, &description, Some(analyst), &actor, now)?;
+        let mut out = QcRecorded {
+            result: result(conn, row.id)?,
+            exceptions: vec![],
+            deviations: vec![],
+        };
+        if let Some((exception, deviation)) = plan.out_of_specification {
+            let dev = exceptions::open_deviation(
+                conn,
+                batch_id,
+                None,
+                &deviation.title,
+                &deviation.description,
+                Some(deviation.owner),
+                &actor,
+                now,
+            )?;
             diesel::insert_into(qc_result_deviations::table)
-                .values((qc_result_deviations::deviation_id.eq(dev.id), qc_result_deviations::qc_result_id.eq(row.id)))
+                .values((
+                    qc_result_deviations::deviation_id.eq(dev.id),
+                    qc_result_deviations::qc_result_id.eq(row.id),
+                ))
                 .execute(conn)?;
-            let kind = if released { ExceptionKind::PostReleaseOos } else { ExceptionKind::QcOutOfSpecification };
             out.exceptions.push(exceptions::raise(
                 conn,
                 batch_id,
-                &ExceptionDraft { kind, step_key: None, field_key: Some(test.key.clone()), entry_id: None, detail: description, actor },
+                &ExceptionDraft {
+                    kind: exception.kind,
+                    step_key: exception.step_key,
+                    field_key: exception.field_key,
+                    entry_id: exception.entry_id,
+                    detail: exception.detail,
+                    actor,
+                },
                 now,
             )?);
             out.deviations.push(deviations::state(conn, dev.id)?);
@@ -239,10 +255,11 @@ pub fn record(
     })
 }
 
-fn shown(o: &QcOutcome) -> String {
-    match o {
-        QcOutcome::Numeric { value, unit } => format!("{value} {unit}"),
-        QcOutcome::Categorical { outcome } => format!("\"{outcome}\""),
+/// The stored name of an evaluation.
+fn evaluation_name(evaluation: Evaluation) -> &'static str {
+    match evaluation {
+        Evaluation::OutOfSpecification => "out_of_specification",
+        _ => "within_specification",
     }
 }
 
@@ -317,11 +334,11 @@ pub fn invalidate(
     conn.transaction(|conn| {
         lock_batch_of(conn, id)?;
         let current = result(conn, id)?;
-        check_qc_invalidatable(current.facts(), reason)?;
+        let plan = invalidate_qc_result(current.facts(), &current.row.test_key, reason)?;
         diesel::insert_into(qc_invalidations::table)
             .values((
                 qc_invalidations::result_id.eq(id),
-                qc_invalidations::reason.eq(reason.trim()),
+                qc_invalidations::reason.eq(&plan.reason),
                 qc_invalidations::invalidated_at.eq(to_stored_precision(now)),
                 qc_invalidations::invalidated_by.eq(person),
             ))
@@ -337,24 +354,21 @@ pub fn invalidate(
                 entity_id: id.to_string(),
                 old_value: None,
                 new_value: None,
-                reason: Some(reason.trim().into()),
+                reason: Some(plan.reason.clone()),
                 record_hash: None,
             },
             now,
         )?;
+        let e = plan.exception;
         exceptions::raise(
             conn,
             current.row.batch_id,
             &ExceptionDraft {
-                kind: ExceptionKind::QcInvalidated,
-                step_key: None,
-                field_key: Some(current.row.test_key.clone()),
-                entry_id: None,
-                detail: format!(
-                    "QC result for {} invalidated: {}",
-                    current.row.test_key,
-                    reason.trim()
-                ),
+                kind: e.kind,
+                step_key: e.step_key,
+                field_key: e.field_key,
+                entry_id: e.entry_id,
+                detail: e.detail,
                 actor,
             },
             now,
@@ -385,7 +399,7 @@ pub fn gate_facts(
         }
         facts.push(QcFacts {
             test_key: r.row.test_key.clone(),
-            evaluation: if r.row.evaluation == "out_of_specification" {
+            evaluation: if r.row.evaluation == evaluation_name(Evaluation::OutOfSpecification) {
                 Evaluation::OutOfSpecification
             } else {
                 Evaluation::WithinSpecification
