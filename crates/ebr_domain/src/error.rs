@@ -84,6 +84,33 @@ pub enum DomainError {
     /// Password containing the username.
     #[error("the password must not contain the username")]
     PasswordContainsUsername,
+    /// R19: the session ended (absolute lifetime, or idle too long).
+    #[error("{}", if *idle { "your session timed out after inactivity; log in again" } else { "your session reached its maximum lifetime; log in again" })]
+    SessionExpired {
+        /// Ended by inactivity (otherwise by its absolute lifetime).
+        idle: bool,
+    },
+    /// R18: the session's person was deactivated.
+    #[error("this account is deactivated")]
+    SessionAccountInactive,
+    /// R18: the account is locked after repeated failed password checks.
+    #[error("this account is locked after repeated failed password checks; an administrator must unlock it")]
+    AccountLocked,
+    /// R17, R18: a temporary or expired password is changed before anything else.
+    #[error("change your temporary or expired password first: POST /api/v1/session/password")]
+    PasswordChangeRequired,
+    /// R10: signing waits for the acknowledged accountability statement.
+    #[error("acknowledge the signature-accountability statement first: POST /api/v1/session/acknowledgment")]
+    SignatureAcknowledgmentRequired,
+    /// R15: signing waits for a second administrator's identity verification.
+    #[error("your electronic signature is not enabled yet: a second administrator must record that your identity was verified")]
+    IdentityNotVerified,
+    /// R10: the acknowledgment names another statement than the current one.
+    #[error("statement_sha256 does not match the current accountability statement; read it again from GET /api/v1/session")]
+    StatementMismatch,
+    /// R18: a new password equal to the current one.
+    #[error("the new password must differ from the current one")]
+    PasswordReused,
     /// R16: the first signature of a session period needs username and password.
     #[error("this signature needs both your username and your password (first signature of the session, or after an idle lock)")]
     TwoComponentsRequired,
@@ -393,6 +420,14 @@ impl DomainError {
             Self::PasswordTooShort { .. } => "password_too_short",
             Self::PasswordContainsUsername => "password_contains_username",
             Self::TwoComponentsRequired => "two_components_required",
+            Self::SessionExpired { .. } => "session_expired",
+            Self::SessionAccountInactive => "account_deactivated",
+            Self::AccountLocked => "account_locked",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::SignatureAcknowledgmentRequired => "signature_acknowledgment_required",
+            Self::IdentityNotVerified => "identity_not_verified",
+            Self::StatementMismatch => "statement_mismatch",
+            Self::PasswordReused => "password_reused",
             Self::SignerNotSessionUser => "signer_not_session_user",
             Self::MeaningNotAllowed { .. } => "meaning_not_allowed",
             Self::DeviationClosed => "deviation_closed",
@@ -443,7 +478,7 @@ impl DomainError {
             Self::LineageExists => "lineage_exists",
             Self::FullNameRequired => "full_name_required",
             Self::UsernameTaken(_) => "username_taken",
-            Self::AccountDeactivated(_) => "account_deactivated",
+            Self::AccountDeactivated(_) => "deactivated_account_frozen",
             Self::AlreadyDeactivated(_) => "already_deactivated",
             Self::IdentityVerifierNotAdmin => "identity_verifier_not_admin",
             Self::IdentityVerifierNotIndependent => "identity_verifier_not_independent",

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod mbr;
 pub mod number;
 pub mod release;
+pub mod session;
 pub mod signature;
 pub mod signing;
 pub mod units;

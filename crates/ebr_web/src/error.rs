@@ -118,7 +118,13 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | IdentityVerifierNotAdmin
         | IdentityVerifierNotIndependent
         | SigningRoleMissing { .. } => StatusCode::FORBIDDEN,
-        TwoComponentsRequired => StatusCode::UNAUTHORIZED,
+        TwoComponentsRequired | SessionExpired { .. } | SessionAccountInactive | AccountLocked => {
+            StatusCode::UNAUTHORIZED
+        }
+        PasswordChangeRequired | SignatureAcknowledgmentRequired | IdentityNotVerified => {
+            StatusCode::FORBIDDEN
+        }
+        StatementMismatch | PasswordReused => StatusCode::UNPROCESSABLE_ENTITY,
         IllegalBatchTransition { .. }
         | IllegalMbrTransition { .. }
         | StepOutOfSequence { .. }

@@ -82,10 +82,7 @@ pub async fn authorize(
     let actor = person_actor(current.person.person.id);
     if let Access::Roles(roles) = rule.access {
         if current.must_change_password {
-            let error = ApiError::Forbidden {
-                code: "password_change_required",
-                detail: "change your password first (it is temporary or expired): POST /api/v1/session/password".into(),
-            };
+            let error = ApiError::Domain(ebr_domain::DomainError::PasswordChangeRequired);
             if is_state_changing(&method) {
                 let attempt = route_attempt(&req, actor, &method, &pattern);
                 refusals::record(&state, attempt, error.code(), &error.to_string()).await;

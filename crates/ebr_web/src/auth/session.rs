@@ -3,8 +3,7 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use chrono::Duration;
 use ebr_db::repo::sessions;
-use ebr_domain::identity::password_expired;
-use ebr_domain::signature::idle_lock_reached;
+use ebr_domain::session::{check_session, AccountFacts, SessionFacts, SessionPolicy};
 use sha2::{Digest, Sha256};
 
 use crate::auth::current::{Authenticated, StoredCredential};
@@ -71,38 +70,49 @@ pub async fn authenticate(
         ));
     };
     let now = state.clock.now();
-    let settings = state.security.clone();
+    let settings = &state.security;
+    let policy = SessionPolicy {
+        idle_timeout: Duration::minutes(i64::from(settings.idle_timeout_minutes)),
+        signing_idle_lock: Duration::minutes(i64::from(settings.signing_idle_lock_minutes)),
+        password_max_age_days: settings.password_max_age_days,
+    };
     let hash = token_hash(&token);
     blocking::db(&state.pool, move |conn| {
-        let Some(sessions::OpenSession { session, person, credential_phc }) = sessions::find_open_with_person(conn, &hash)? else {
-            return Ok(Err(unauthorized("session_invalid", "your session has ended; log in again")));
-        };
-        if now >= session.expires_at {
-            sessions::end(conn, &session, "absolute_timeout", now)?;
-            return Ok(Err(unauthorized("session_expired", "your session reached its maximum lifetime; log in again")));
-        }
-        if now - session.last_seen_at > Duration::minutes(i64::from(settings.idle_timeout_minutes)) {
-            sessions::end(conn, &session, "idle_timeout", now)?;
-            return Ok(Err(unauthorized("session_expired", "your session timed out after inactivity; log in again")));
-        }
-        if !person.active {
-            sessions::end(conn, &session, "deactivated", now)?;
-            return Ok(Err(unauthorized("account_deactivated", "this account is deactivated")));
-        }
-        if person.locked {
-            sessions::end(conn, &session, "locked", now)?;
+        let Some(sessions::OpenSession {
+            session,
+            person,
+            credential_phc,
+        }) = sessions::find_open_with_person(conn, &hash)?
+        else {
             return Ok(Err(unauthorized(
-                "account_locked",
-                "this account is locked after repeated failed password checks; an administrator must unlock it",
+                "session_invalid",
+                "your session has ended; log in again",
             )));
-        }
-        let continuous = session.signing_continuous
-            && !idle_lock_reached(session.last_seen_at, now, Duration::minutes(i64::from(settings.signing_idle_lock_minutes)));
-        sessions::touch(conn, session.id, now, continuous)?;
-        let must_change = person.password_temporary
-            || person
-                .password_set_at
-                .is_none_or(|set_at| password_expired(set_at, settings.password_max_age_days, now));
+        };
+        let facts = SessionFacts {
+            expires_at: session.expires_at,
+            last_seen_at: session.last_seen_at,
+            signing_continuous: session.signing_continuous,
+        };
+        let account = AccountFacts {
+            active: person.active,
+            locked: person.locked,
+            password_temporary: person.password_temporary,
+            password_set_at: person.password_set_at,
+        };
+        let standing = match check_session(facts, account, policy, now) {
+            Ok(standing) => standing,
+            Err((end, rule)) => {
+                sessions::end(conn, &session, end.as_str(), now)?;
+                return Ok(Err(ApiError::Unauthorized {
+                    code: rule.rule(),
+                    detail: rule.to_string(),
+                }));
+            }
+        };
+        sessions::touch(conn, session.id, now, standing.continuous_signing)?;
+        let (continuous, must_change) =
+            (standing.continuous_signing, standing.must_change_password);
         Ok(Ok(Authenticated {
             session,
             person,

@@ -10,6 +10,7 @@
 
 use ebr_db::repo::{people, person_actor, sessions};
 use ebr_domain::audit::SYSTEM_CHAIN;
+use ebr_domain::session::check_signer_ready;
 use ebr_domain::signature::{check_components, SignatureMeaning};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -69,35 +70,22 @@ async fn check_signer(
     record: &str,
 ) -> Result<(), ApiError> {
     let person = &who.person;
-    if who.must_change_password {
-        let e = ApiError::Forbidden {
-            code: "password_change_required",
-            detail: "change your temporary or expired password before signing".into(),
-        };
-        return Err(refuse(state, who, record, e).await);
+    let ready = check_signer_ready(
+        who.must_change_password,
+        person.acknowledged_signature_statement,
+        person.identity_verified,
+    )
+    .and_then(|()| {
+        check_components(
+            who.continuous_signing,
+            &person.person.username,
+            request.username.as_deref(),
+        )
+    });
+    match ready {
+        Ok(()) => Ok(()),
+        Err(e) => Err(refuse(state, who, record, e.into()).await),
     }
-    if let Err(e) = check_components(
-        who.continuous_signing,
-        &person.person.username,
-        request.username.as_deref(),
-    ) {
-        return Err(refuse(state, who, record, e.into()).await);
-    }
-    if !person.acknowledged_signature_statement {
-        let e = ApiError::Forbidden {
-            code: "signature_acknowledgment_required",
-            detail: "acknowledge the signature-accountability statement first: POST /api/v1/session/acknowledgment".into(),
-        };
-        return Err(refuse(state, who, record, e).await);
-    }
-    if !person.identity_verified {
-        let e = ApiError::Forbidden {
-            code: "identity_not_verified",
-            detail: "your electronic signature is not enabled yet: a second administrator must record that your identity was verified".into(),
-        };
-        return Err(refuse(state, who, record, e).await);
-    }
-    Ok(())
 }
 
 /// Whether the password matches the hash loaded with the session. argon2

@@ -5,7 +5,9 @@ use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use ebr_db::repo::{people, person_actor, sessions};
 use ebr_domain::identity::check_new_password;
+use ebr_domain::session::{check_password_changed, check_statement};
 use ebr_domain::signature::{components_required, Components};
+use ebr_domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -149,15 +151,9 @@ pub async fn login(
             if matches!(locked, LoginOutcome::LockedNow) {
                 state.metrics.account_locked();
             }
-            Err(ApiError::Unauthorized {
-                code: "account_locked",
-                detail: "this account is locked after repeated failed password checks; an administrator must unlock it".into(),
-            })
+            Err(ApiError::Domain(DomainError::AccountLocked))
         }
-        LoginOutcome::Deactivated => Err(ApiError::Unauthorized {
-            code: "account_deactivated",
-            detail: "this account is deactivated".into(),
-        }),
+        LoginOutcome::Deactivated => Err(ApiError::Domain(DomainError::SessionAccountInactive)),
         LoginOutcome::LoggedIn(current) => Ok(HttpResponse::Created()
             .cookie(cookie(&token, &state.security))
             .json(session_view(*current))),
@@ -219,13 +215,7 @@ pub async fn change_password(
     } = body.into_inner();
     let username = current.person.person.username.clone();
     check_new_password(&username, &new_password)?;
-    if new_password == current_password {
-        return Err(ApiError::Invalid {
-            code: "password_reused",
-            detail: "the new password must differ from the current one".into(),
-            problems: vec![],
-        });
-    }
+    check_password_changed(&current_password, &new_password)?;
     let id = current.person.person.id;
     let now = state.clock.now();
     let changed = blocking::db(&state.pool, move |conn| {
@@ -274,13 +264,7 @@ pub async fn acknowledge(
     body: web::Json<Acknowledgment>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = statement_sha256();
-    if body.statement_sha256 != expected {
-        return Err(ApiError::Invalid {
-            code: "statement_mismatch",
-            detail: "statement_sha256 does not match the current accountability statement; read it again from GET /api/v1/session".into(),
-            problems: vec![],
-        });
-    }
+    check_statement(&body.statement_sha256, &expected)?;
     let id = current.person.person.id;
     let now = state.clock.now();
     let person = blocking::db(&state.pool, move |conn| {

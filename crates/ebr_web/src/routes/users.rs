@@ -115,7 +115,7 @@ pub struct ChangeRoles {
 /// Grant and revoke roles; each change is audited with the granting admin (R25, R31).
 #[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "users", request_body = ChangeRoles,
     params(("id" = Uuid, Path, description = "person id")),
-    responses((status = 200, body = PersonView), (status = 409, body = Problem, content_type = "application/problem+json", description = "account_deactivated"), (status = 422, body = Problem, content_type = "application/problem+json", description = "admin_cannot_hold_gmp_role, no_roles, unknown_role")))]
+    responses((status = 200, body = PersonView), (status = 409, body = Problem, content_type = "application/problem+json", description = "deactivated_account_frozen"), (status = 422, body = Problem, content_type = "application/problem+json", description = "admin_cannot_hold_gmp_role, no_roles, unknown_role")))]
 pub async fn change_roles(
     state: web::Data<AppState>,
     admin: Authenticated,

@@ -263,8 +263,8 @@ struct ErrorPage<'a> {
 /// rule in the person's browser language.
 pub fn refusal(req: &HttpRequest, error: &ApiError) -> HttpResponse {
     let code = error.code();
-    match error {
-        ApiError::Unauthorized { .. } => {
+    match error.status_code().as_u16() {
+        401 => {
             let expired = if code == "session_expired" {
                 "&expired=1"
             } else {
@@ -275,7 +275,7 @@ pub fn refusal(req: &HttpRequest, error: &ApiError) -> HttpResponse {
                 encode_component(&here(req))
             ))
         }
-        ApiError::Forbidden { .. } if code == "password_change_required" => see_other("/account"),
+        403 if code == "password_change_required" => see_other("/account"),
         _ => {
             let lang = browser_lang(req);
             error_page(req, lang, error)
