@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod migrate;
 pub mod pool;
+pub mod prepared;
 pub mod repo;
 pub mod schema;
 pub mod tx;

@@ -76,7 +76,15 @@ pub struct SessionStanding {
     /// The password is temporary or expired and must be changed before
     /// anything else (R17, R18).
     pub must_change_password: bool,
+    /// This request's activity must be stored: the last stored activity is
+    /// [`ACTIVITY_RESOLUTION`] old or more, or the signing period changed.
+    pub record_activity: bool,
 }
+
+/// How stale a session's stored last activity may be: requests closer
+/// together than this store it once (timeouts count in minutes; a burst of
+/// scans does not write the session row each time).
+pub const ACTIVITY_RESOLUTION: Duration = Duration::seconds(5);
 
 /// Decides whether a session still stands at `now`: not past its lifetime,
 /// not idle past the timeout, its person active and not locked. When it
@@ -106,9 +114,12 @@ pub fn check_session(
     if account.locked {
         return Err((SessionEnd::Locked, DomainError::AccountLocked));
     }
+    let continuous_signing = session.signing_continuous
+        && !idle_lock_reached(session.last_seen_at, now, policy.signing_idle_lock);
     Ok(SessionStanding {
-        continuous_signing: session.signing_continuous
-            && !idle_lock_reached(session.last_seen_at, now, policy.signing_idle_lock),
+        continuous_signing,
+        record_activity: now - session.last_seen_at >= ACTIVITY_RESOLUTION
+            || continuous_signing != session.signing_continuous,
         must_change_password: account.password_temporary
             || account
                 .password_set_at
@@ -191,7 +202,13 @@ mod tests {
     #[test]
     fn r19_sessions_time_out_and_the_signing_period_breaks() {
         let ok = check_session(session(), account(), policy(), at(5)).unwrap();
-        assert!(ok.continuous_signing && !ok.must_change_password);
+        assert!(ok.continuous_signing && !ok.must_change_password && ok.record_activity);
+        let burst = at(0) + Duration::seconds(2);
+        assert!(
+            !check_session(session(), account(), policy(), burst)
+                .unwrap()
+                .record_activity
+        );
         let quiet = check_session(session(), account(), policy(), at(15)).unwrap();
         assert!(!quiet.continuous_signing);
         let (end, err) = check_session(session(), account(), policy(), at(31)).unwrap_err();

@@ -297,7 +297,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status)
             .content_type("application/problem+json")
             .json(self.problem());
-        if crate::refusals::is_refusal(status.as_u16()) {
+        if status.is_client_error() {
             response
                 .extensions_mut()
                 .insert(crate::refusals::RefusedWith {

@@ -106,3 +106,36 @@ pub async fn record(state: &AppState, attempt: Attempt, rule: &str, detail: &str
         );
     }
 }
+
+/// Set by the test servers: a refusal whose code the OpenAPI document does
+/// not list for its route and status is answered as a 500 naming the gap,
+/// so every refusal any test provokes is proven documented.
+static ENFORCE_DOCUMENTED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Makes undocumented refusals fail loudly in this process (tests only).
+pub fn enforce_documented_refusals() {
+    ENFORCE_DOCUMENTED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// When enforcing, the refusal code of an API response that the OpenAPI
+/// document does not list for `method pattern` and its status: the gap, in
+/// words. Not-found and method-not-allowed answers are exempt.
+pub fn undocumented(
+    method: &Method,
+    pattern: &str,
+    status: u16,
+    refused: Option<&RefusedWith>,
+) -> Option<String> {
+    if !ENFORCE_DOCUMENTED.load(std::sync::atomic::Ordering::Relaxed)
+        || !pattern.starts_with("/api/")
+        || !(400..500).contains(&status)
+        || matches!(status, 404 | 405)
+    {
+        return None;
+    }
+    let code = refused.map_or("(no code)", |r| r.rule);
+    (!crate::routes::api_doc::documents_refusal(method, pattern, status, code)).then(|| {
+        format!("{method} {pattern} answered {status} `{code}`, which its OpenAPI responses do not list")
+    })
+}

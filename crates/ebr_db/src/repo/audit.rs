@@ -173,8 +173,8 @@ pub fn append_after(
             AuditEventRow::of(crate::ids::at(now), event, hash)
         })
         .collect();
-    diesel::insert_into(audit_events::table)
-        .values(&rows)
+    // One prepared statement per number of events (a handful of shapes).
+    crate::prepared::Prepared(diesel::insert_into(audit_events::table).values(&rows))
         .execute(conn)?;
     Ok(rows)
 }

@@ -45,9 +45,11 @@ pub struct BatchRow {
 /// Serializes writes to one batch (the same key its audit chain uses), so
 /// concurrent writers on one batch never interleave; other batches never wait.
 pub fn lock(conn: &mut PgConnection, batch_id: Uuid) -> Result<(), DbError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-        .bind::<Text, _>(batch_chain(batch_id))
-        .execute(conn)?;
+    crate::prepared::Prepared(
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+            .bind::<Text, _>(batch_chain(batch_id)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

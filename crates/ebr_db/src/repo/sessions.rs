@@ -150,10 +150,11 @@ pub fn find_open_with_person(
          FROM sessions s JOIN people p ON p.id = s.person_id {NEWEST_CREDENTIAL_JOIN}
          WHERE s.token_sha256 = $1 AND s.ended_at IS NULL LIMIT 1"
     );
-    let Some(found): Option<SessionWithPerson> = diesel::sql_query(sql)
-        .bind::<diesel::sql_types::Text, _>(token_sha256)
-        .get_result(conn)
-        .optional()?
+    let Some(found): Option<SessionWithPerson> = crate::prepared::Prepared(
+        diesel::sql_query(sql).bind::<diesel::sql_types::Text, _>(token_sha256),
+    )
+    .get_result(conn)
+    .optional()?
     else {
         return Ok(None);
     };

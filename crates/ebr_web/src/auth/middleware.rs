@@ -66,7 +66,8 @@ pub async fn authorize(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if rule.access == Access::Public {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        let response = next.call(req).await?.map_into_boxed_body();
+        return Ok(documented(&method, &pattern, response));
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(refuse(
@@ -137,7 +138,45 @@ pub async fn authorize(
             refusals::record(&state, attempt, "unnamed_refusal", "refused").await;
         }
     }
-    Ok(response.map_into_boxed_body())
+    Ok(documented(
+        &method,
+        &pattern,
+        response.map_into_boxed_body(),
+    ))
+}
+
+/// The response, unless it is a refusal the OpenAPI document does not list
+/// for its route while that is enforced (test servers): then a 500 naming
+/// the gap.
+fn documented(
+    method: &actix_web::http::Method,
+    pattern: &str,
+    response: ServiceResponse<BoxBody>,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status().as_u16();
+    let gap = refusals::undocumented(
+        method,
+        pattern,
+        status,
+        response.response().extensions().get::<RefusedWith>(),
+    );
+    let Some(gap) = gap else {
+        return response;
+    };
+    tracing::error!(%gap, "undocumented refusal");
+    let (req, _) = response.into_parts();
+    ServiceResponse::new(
+        req,
+        actix_web::HttpResponse::InternalServerError()
+            .content_type("application/problem+json")
+            .json(serde_json::json!({
+                "type": "urn:ebr:problem:undocumented_refusal",
+                "title": "Internal Server Error",
+                "status": 500,
+                "code": "undocumented_refusal",
+                "detail": gap,
+            })),
+    )
 }
 
 /// The attempt a request makes, for auditing its refusal: on the batch's

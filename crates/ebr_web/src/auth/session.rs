@@ -110,7 +110,9 @@ pub async fn authenticate(
                 }));
             }
         };
-        sessions::touch(conn, session.id, now, standing.continuous_signing)?;
+        if standing.record_activity {
+            sessions::touch(conn, session.id, now, standing.continuous_signing)?;
+        }
         let (continuous, must_change) =
             (standing.continuous_signing, standing.must_change_password);
         Ok(Ok(Authenticated {

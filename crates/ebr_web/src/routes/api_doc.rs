@@ -4,6 +4,9 @@
 //! refusals every route shares: the session check, the role check, an
 //! unreadable body and an unavailable database.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use actix_web::http::{Method, StatusCode};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
@@ -38,11 +41,23 @@ fn shared_refusals(method: &Method, path: &str) -> Vec<(u16, &'static str)> {
     if matches!(access, Some(Access::Session | Access::Roles(_))) {
         out.push((
             401,
-            "authentication_required, session_invalid, session_expired, account_deactivated",
+            "authentication_required, session_invalid, session_expired, account_deactivated, account_locked",
         ));
     }
     if matches!(access, Some(Access::Roles(_))) {
         out.push((403, "role_forbidden, password_change_required"));
+    }
+    if *method == Method::POST && path.ends_with("/signatures") {
+        // The signature ceremony every signing route runs.
+        out.push((
+            401,
+            "password_incorrect, account_locked, two_components_required",
+        ));
+        out.push((
+            403,
+            "role_forbidden, signer_not_session_user, password_change_required, signature_acknowledgment_required, identity_not_verified",
+        ));
+        out.push((422, "meaning_not_allowed"));
     }
     if *method != Method::GET {
         out.push((400, "invalid_json, invalid_character"));
@@ -131,4 +146,40 @@ fn complete(method: &Method, path: &str, operation: &mut Operation) {
             }
         }
     }
+}
+
+/// Whether the served OpenAPI document lists `code` among the responses of
+/// `method path` with `status` (the route's own refusals or those every
+/// route shares), as a whole word of the response's description.
+pub fn documents_refusal(method: &Method, path: &str, status: u16, code: &str) -> bool {
+    static RESPONSES: OnceLock<HashMap<(String, String, String), String>> = OnceLock::new();
+    let responses = RESPONSES.get_or_init(|| {
+        let doc = <crate::routes::ApiDoc as utoipa::OpenApi>::openapi();
+        let mut out = HashMap::new();
+        for (path, item) in &doc.paths.paths {
+            let operations = [
+                (Method::GET, item.get.as_ref()),
+                (Method::POST, item.post.as_ref()),
+                (Method::DELETE, item.delete.as_ref()),
+            ];
+            for (method, operation) in operations {
+                for (status, response) in operation.iter().flat_map(|o| &o.responses.responses) {
+                    if let RefOr::T(response) = response {
+                        out.insert(
+                            (method.to_string(), path.clone(), status.clone()),
+                            response.description.clone(),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    });
+    responses
+        .get(&(method.to_string(), path.to_string(), status.to_string()))
+        .is_some_and(|description| {
+            description
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|word| word == code)
+        })
 }

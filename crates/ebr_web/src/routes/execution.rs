@@ -86,8 +86,9 @@ fn recorded_view(r: Recorded) -> RecordedView {
     params(("id" = Uuid, Path, description = "batch id"), ("step" = String, Path, description = "step key")),
     responses(
         (status = 201, body = RecordedView),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, field_already_recorded, batch_closed"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid_value, lot_expired, lot_not_released, material_not_on_bom, calibration_overdue, wrong_equipment_type, late_entry_reason_required …"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, field_already_recorded, batch_closed"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "no_values, unknown_field, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, late_entry_reason_required, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
     ))]
 pub async fn record(
     state: web::Data<AppState>,
@@ -148,7 +149,8 @@ pub struct CorrectionRequest {
     responses(
         (status = 201, body = RecordedView),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "entry_already_corrected, batch_closed"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "correction_reason_required, invalid_value, unit_mismatch, number_too_precise, lot_expired, lot_not_released, material_not_on_bom, calibration_overdue, wrong_equipment_type, equipment_out_of_service"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "correction_reason_required, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
     ))]
 pub async fn correct(
     state: web::Data<AppState>,
@@ -194,7 +196,8 @@ pub async fn correct(
         (status = 201, body = SignatureView),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect, two_components_required"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "performer_cannot_verify, step_participant_cannot_verify, signer_not_session_user, signature_acknowledgment_required, identity_not_verified"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, step_not_performed"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, step_not_performed, batch_closed"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "missing_required_fields, meaning_not_allowed, verification_not_required"),
     ))]
 pub async fn sign(

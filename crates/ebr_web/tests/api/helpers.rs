@@ -79,6 +79,9 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = ManualClock::new();
+        // Every refusal a test provokes must be listed in the OpenAPI
+        // document for its route (otherwise it answers a 500 naming it).
+        ebr_web::refusals::enforce_documented_refusals();
         let server = startup::run(
             listener,
             AppState {

@@ -66,6 +66,9 @@ impl Site {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let base = format!("http://{}", listener.local_addr()?);
         let clock = TestClock(Arc::new(Mutex::new(chrono::Duration::zero())));
+        // The pages call the API: every refusal they provoke must be
+        // documented for its route.
+        ebr_web::refusals::enforce_documented_refusals();
         let server = startup::run(
             listener,
             AppState {

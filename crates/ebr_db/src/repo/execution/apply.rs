@@ -204,9 +204,8 @@ pub(super) fn record(
             ..entry_row(batch_id, &plan.step_key, e, plan.activity_at, person, now)
         })
         .collect();
-    diesel::insert_into(entries::table)
-        .values(&rows)
-        .execute(conn)?;
+    // One prepared statement per number of entries (a handful of shapes).
+    crate::prepared::Prepared(diesel::insert_into(entries::table).values(&rows)).execute(conn)?;
     let drafts = rows
         .iter()
         .map(|row| AuditDraft {

@@ -19,6 +19,7 @@ use ebr_domain::signature::SignatureMeaning;
 use uuid::Uuid;
 
 use super::state::STEP_RECORD_TYPE;
+use crate::prepared::Prepared;
 use crate::repo::audit::batch_chain;
 use crate::repo::registry;
 use crate::DbError;
@@ -34,7 +35,7 @@ struct BatchHead {
     #[diesel(sql_type = Array<Text>)]
     statuses: Vec<String>,
     #[diesel(sql_type = Text)]
-    content: String,
+    stored_sha256: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     head_seq: i64,
     #[diesel(sql_type = Text)]
@@ -67,24 +68,60 @@ struct StepSignatureFact {
     superseded: Option<bool>,
 }
 
-/// Parsed MBR versions by content hash: the content is still read and hashed
-/// on every load (an out-of-band edit is refused at once), only parsing is
-/// saved.
-static PARSED: Mutex<Option<HashMap<String, Arc<MasterBatchRecord>>>> = Mutex::new(None);
+/// MBR versions whose content was read, hashed and parsed in this process,
+/// by version id, with the hash it was verified against. A version never
+/// changes (a trigger refuses UPDATE and DELETE on `mbr_versions`), so its
+/// content is read and hashed once per process, not on every command; every
+/// load still checks that the version's stored hash is the one the batch is
+/// pinned to, and `ebr audit verify` rehashes every version offline.
+static VERIFIED: Mutex<Option<HashMap<Uuid, VerifiedMbr>>> = Mutex::new(None);
 
-fn parsed(content: &str, sha: &str, number: &str) -> Result<Arc<MasterBatchRecord>, DbError> {
-    let mut cache = PARSED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let cache = cache.get_or_insert_with(HashMap::new);
-    if let Some(mbr) = cache.get(sha) {
-        return Ok(mbr.clone());
+/// A version's verified content hash and its parsed content.
+type VerifiedMbr = (String, Arc<MasterBatchRecord>);
+
+/// The MBR version a batch is pinned to, its content verified against the
+/// pinned hash (read and hashed on the first use in this process).
+fn pinned_mbr(
+    conn: &mut PgConnection,
+    version: Uuid,
+    pinned_sha: &str,
+    stored_sha: &str,
+    number: &str,
+) -> Result<Arc<MasterBatchRecord>, DbError> {
+    let mismatch = || {
+        DbError::Integrity(format!(
+            "batch {number} is pinned to an MBR content hash that no longer matches (version {version})"
+        ))
+    };
+    if stored_sha != pinned_sha {
+        return Err(mismatch());
     }
-    let mbr: MasterBatchRecord = serde_json::from_str(content).map_err(|e| {
+    let cached = VERIFIED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .and_then(|c| c.get(&version).cloned());
+    if let Some((sha, mbr)) = cached {
+        if sha == pinned_sha {
+            return Ok(mbr);
+        }
+    }
+    let content: String = crate::schema::mbr_versions::table
+        .find(version)
+        .select(crate::schema::mbr_versions::content)
+        .first(conn)?;
+    if sha256_hex(content.as_bytes()) != pinned_sha {
+        return Err(mismatch());
+    }
+    let mbr: MasterBatchRecord = serde_json::from_str(&content).map_err(|e| {
         DbError::Integrity(format!("the MBR of batch {number} cannot be read: {e}"))
     })?;
     let mbr = Arc::new(mbr);
-    cache.insert(sha.to_string(), mbr.clone());
+    VERIFIED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .insert(version, (pinned_sha.to_string(), mbr.clone()));
     Ok(mbr)
 }
 
@@ -105,7 +142,8 @@ pub(super) enum Focus<'a> {
     },
 }
 
-/// The batch with its status, its pinned MBR (content hash checked) and the
+/// The batch with its status, its pinned MBR (hash checked, content verified
+/// once per process) and the
 /// entry facts `focus` asks for, every step's signatures and the head of its
 /// audit chain: three statements.
 pub(super) fn load_batch(
@@ -113,31 +151,32 @@ pub(super) fn load_batch(
     batch_id: Uuid,
     focus: &Focus<'_>,
 ) -> Result<Batch, DbError> {
-    let head: BatchHead = diesel::sql_query(
-        "SELECT b.mbr_version_id, b.mbr_content_sha256, b.batch_number,
+    let head: BatchHead = Prepared(
+        diesel::sql_query(
+            "SELECT b.mbr_version_id, b.mbr_content_sha256, b.batch_number,
                 COALESCE((SELECT array_agg(e.status ORDER BY e.occurred_at, e.id)
                           FROM batch_status_events e WHERE e.batch_id = b.id), '{}') AS statuses,
-                v.content,
+                v.content_sha256 AS stored_sha256,
                 COALESCE(a.seq, 0) AS head_seq, COALESCE(a.hash, $3) AS head_hash
          FROM batches b JOIN mbr_versions v ON v.id = b.mbr_version_id
          LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events
                             WHERE chain = $2 ORDER BY seq DESC LIMIT 1) a ON true
          WHERE b.id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(batch_id)
+        .bind::<Text, _>(batch_chain(batch_id))
+        .bind::<Text, _>(GENESIS_HASH),
     )
-    .bind::<diesel::sql_types::Uuid, _>(batch_id)
-    .bind::<Text, _>(batch_chain(batch_id))
-    .bind::<Text, _>(GENESIS_HASH)
     .get_result(conn)
     .optional()?
     .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
-    if sha256_hex(head.content.as_bytes()) != head.mbr_content_sha256 {
-        return Err(DbError::Integrity(format!(
-            "batch {} is pinned to an MBR content hash that no longer matches (version {})",
-            head.batch_number, head.mbr_version_id
-        )));
-    }
-    let mbr = parsed(&head.content, &head.mbr_content_sha256, &head.batch_number)?;
-    drop(head.content);
+    let mbr = pinned_mbr(
+        conn,
+        head.mbr_version_id,
+        &head.mbr_content_sha256,
+        &head.stored_sha256,
+        &head.batch_number,
+    )?;
     let statuses = head
         .statuses
         .iter()
@@ -151,22 +190,29 @@ pub(super) fn load_batch(
 
     let mut steps: HashMap<String, StepFacts> = HashMap::new();
     let entries: Vec<StepEntries> = match focus {
-        Focus::AllSteps => diesel::sql_query(
-            "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
+        Focus::AllSteps => Prepared(
+            diesel::sql_query(
+                "SELECT e.step_key, min(e.recorded_at) AS first_entry_at,
                     COALESCE(array_agg(DISTINCT e.field_key) FILTER (WHERE c.id IS NULL), '{}') AS current_fields,
                     array_agg(DISTINCT e.recorded_by) AS recorders
              FROM entries e LEFT JOIN entries c ON c.corrects_entry_id = e.id
              WHERE e.batch_id = $1 GROUP BY e.step_key",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(batch_id),
         )
-        .bind::<diesel::sql_types::Uuid, _>(batch_id)
         .load(conn)?,
         Focus::Recording { step, fields } => {
             let mut keys = vec![(*step).to_string()];
             if let Some(s) = mbr.step(step) {
                 keys.extend(s.hold_times.iter().map(|h| h.after.clone()));
             }
-            diesel::sql_query(
-                "SELECT k.step_key,
+            // A step without entries has no first entry: the filter on it
+            // (not an EXISTS, which a generic plan turns into a scan of every
+            // entry of the batch) keeps the plan an index lookup per step.
+            Prepared(
+                diesel::sql_query(
+                    "SELECT * FROM (
+                       SELECT k.step_key,
                         (SELECT min(f.recorded_at) FROM entries f
                           WHERE f.batch_id = $1 AND f.step_key = k.step_key) AS first_entry_at,
                         COALESCE((SELECT array_agg(e.field_key) FROM entries e
@@ -175,13 +221,14 @@ pub(super) fn load_batch(
                             AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects_entry_id = e.id)
                         ), '{}') AS current_fields,
                         '{}'::uuid[] AS recorders
-                 FROM unnest($2::text[]) AS k(step_key)
-                 WHERE EXISTS (SELECT 1 FROM entries x WHERE x.batch_id = $1 AND x.step_key = k.step_key)",
+                       FROM unnest($2::text[]) AS k(step_key) OFFSET 0
+                     ) s WHERE s.first_entry_at IS NOT NULL",
+                )
+                .bind::<diesel::sql_types::Uuid, _>(batch_id)
+                .bind::<Array<Text>, _>(&keys)
+                .bind::<Text, _>(*step)
+                .bind::<Array<Text>, _>(*fields),
             )
-            .bind::<diesel::sql_types::Uuid, _>(batch_id)
-            .bind::<Array<Text>, _>(&keys)
-            .bind::<Text, _>(*step)
-            .bind::<Array<Text>, _>(*fields)
             .load(conn)?
         }
     };
@@ -191,16 +238,25 @@ pub(super) fn load_batch(
         f.recorded_fields = e.current_fields.into_iter().collect();
         f.participants.extend(e.recorders);
     }
+    // The record id of every step's signatures, so the lookup is an index
+    // search for this batch's steps (a prefix `LIKE` read every batch's).
     let prefix = format!("{batch_id}/");
-    let signatures: Vec<StepSignatureFact> = diesel::sql_query(
-        "SELECT substr(s.record_id, length($2) + 1) AS step_key, s.meaning, s.signer_id, s.signed_at,
+    let step_records: Vec<String> = mbr
+        .steps()
+        .map(|(_, step)| format!("{prefix}{}", step.key))
+        .collect();
+    let signatures: Vec<StepSignatureFact> = Prepared(
+        diesel::sql_query(
+            "SELECT substr(s.record_id, length($3) + 1) AS step_key, s.meaning, s.signer_id, s.signed_at,
                 (ss.signature_id IS NOT NULL) AS superseded
          FROM signatures s LEFT JOIN signature_supersessions ss ON ss.signature_id = s.id
-         WHERE s.record_type = $1 AND s.record_id LIKE $2 || '%'
+         WHERE s.record_type = $1 AND s.record_id = ANY($2)
          ORDER BY s.signed_at, s.id",
+        )
+        .bind::<Text, _>(STEP_RECORD_TYPE)
+        .bind::<Array<Text>, _>(&step_records)
+        .bind::<Text, _>(&prefix),
     )
-    .bind::<Text, _>(STEP_RECORD_TYPE)
-    .bind::<Text, _>(&prefix)
     .load(conn)?;
     for s in signatures {
         let f = steps.entry(s.step_key).or_default();
