@@ -238,24 +238,18 @@ pub(super) fn load_batch(
         f.recorded_fields = e.current_fields.into_iter().collect();
         f.participants.extend(e.recorders);
     }
-    // The record id of every step's signatures, so the lookup is an index
-    // search for this batch's steps (a prefix `LIKE` read every batch's).
-    let prefix = format!("{batch_id}/");
-    let step_records: Vec<String> = mbr
-        .steps()
-        .map(|(_, step)| format!("{prefix}{}", step.key))
-        .collect();
+    // Found by the batch id that starts the record id (an expression index:
+    // one search, however many batches the database holds).
     let signatures: Vec<StepSignatureFact> = Prepared(
         diesel::sql_query(
-            "SELECT substr(s.record_id, length($3) + 1) AS step_key, s.meaning, s.signer_id, s.signed_at,
+            "SELECT substr(s.record_id, length($2) + 2) AS step_key, s.meaning, s.signer_id, s.signed_at,
                 (ss.signature_id IS NOT NULL) AS superseded
          FROM signatures s LEFT JOIN signature_supersessions ss ON ss.signature_id = s.id
-         WHERE s.record_type = $1 AND s.record_id = ANY($2)
+         WHERE s.record_type = $1 AND split_part(s.record_id, '/', 1) = $2
          ORDER BY s.signed_at, s.id",
         )
         .bind::<Text, _>(STEP_RECORD_TYPE)
-        .bind::<Array<Text>, _>(&step_records)
-        .bind::<Text, _>(&prefix),
+        .bind::<Text, _>(batch_id.to_string()),
     )
     .load(conn)?;
     for s in signatures {

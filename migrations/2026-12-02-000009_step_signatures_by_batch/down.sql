@@ -1,0 +1,1 @@
+DROP INDEX signatures_record_batch_idx;
