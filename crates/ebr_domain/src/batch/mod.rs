@@ -18,6 +18,7 @@ mod qc;
 mod record;
 mod sign;
 mod vials;
+mod worklist;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub use qc::{
 pub use record::{record, registry_references, RecordCommand, RegistryReferences};
 pub use sign::{sign_step, SignStepCommand, SignStepPlan};
 pub use vials::{check_lineage, vial_serials};
+pub use worklist::{batch_work, BatchWork, WorklistFacts};
 
 /// What is known about a batch when a command is decided: its status, its
 /// pinned MBR, and the facts of every step that has anything recorded.

@@ -233,6 +233,7 @@ pub struct ClosedView {
     responses(
         (status = 201, body = ClosedView),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "deviation_owner_cannot_close (anyone who owned, opened or investigated it), signer_not_session_user, signature_acknowledgment_required, identity_not_verified"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "deviation_closed"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "deviation_incomplete, meaning_not_allowed"),
     ))]
 pub async fn close(

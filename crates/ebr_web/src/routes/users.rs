@@ -47,7 +47,7 @@ pub struct CreateUser {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser, responses(
     (status = 201, body = PersonView),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "username_taken"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "admin_cannot_hold_gmp_role, generic_account_forbidden, invalid_username, password_too_short …"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid_username, generic_account_forbidden, full_name_required, no_roles, unknown_role, admin_cannot_hold_gmp_role, password_too_short, password_contains_username"),
 ))]
 pub async fn create(
     state: web::Data<AppState>,

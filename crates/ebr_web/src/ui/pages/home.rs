@@ -2,10 +2,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use ebr_db::repo::execution;
-use ebr_db::repo::release::{disposition, qc};
-use ebr_domain::execution::{check_can_verify, current_step, step_state, StepState};
-use ebr_domain::release::{check_qc_reviewable, ReviewFacts};
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
@@ -46,90 +42,51 @@ pub struct Worklist {
     pub deviations: Vec<WorkItem>,
 }
 
+/// What every batch in progress waits for from `me`, as the domain decides
+/// it ([`ebr_domain::batch::batch_work`]); the page only lays it out.
 fn worklist(conn: &mut ebr_db::PgConnection, me: Uuid) -> Result<Worklist, ebr_db::DbError> {
     let mut list = Worklist::default();
     for (row, status) in ebr_db::repo::batches::list(conn)? {
         if status.is_terminal() {
             continue;
         }
-        let s = execution::load(conn, row.id)?;
-        let facts = s.step_facts();
+        let work = ebr_db::repo::release::worklist::for_batch(conn, row.id, me)?;
         let item = |what: String, href: String| WorkItem {
             batch_id: row.id,
             batch_number: row.batch_number.clone(),
             what,
             href,
         };
-        if let Some(step) = current_step(&s.mbr, &facts) {
-            if step_state(step, facts.get(&step.key)) != StepState::AwaitingVerification {
-                list.perform.push(item(
-                    step.name.clone(),
-                    format!("/batches/{}/steps/{}", row.id, step.key),
-                ));
-            }
+        let step_href = |key: &str| format!("/batches/{}/steps/{key}", row.id);
+        if let Some((key, name)) = &work.perform {
+            list.perform.push(item(name.clone(), step_href(key)));
         }
-        for (_, step) in s.mbr.steps() {
-            let f = facts.get(&step.key);
-            if step_state(step, f) == StepState::AwaitingVerification
-                && check_can_verify(step, f, me).is_ok()
-            {
-                list.verify.push(item(
-                    step.name.clone(),
-                    format!("/batches/{}/steps/{}", row.id, step.key),
-                ));
-            }
+        for (key, name) in &work.verify {
+            list.verify.push(item(name.clone(), step_href(key)));
         }
-        let results = qc::for_batch(conn, row.id)?;
-        let valid: Vec<_> = results
-            .iter()
-            .filter(|r| r.invalidation.is_none())
-            .collect();
-        for r in &valid {
-            if check_qc_reviewable(r.facts(), me).is_ok() {
-                let name = s
-                    .mbr
-                    .release_panel
-                    .iter()
-                    .find(|t| t.key == r.row.test_key)
-                    .map_or(r.row.test_key.clone(), |t| t.name.clone());
-                list.qc_review
-                    .push(item(name, format!("/batches/{}/qc", row.id)));
-            }
+        for name in &work.qc_review {
+            list.qc_review
+                .push(item(name.clone(), format!("/batches/{}/qc", row.id)));
         }
-        let missing = s
-            .mbr
-            .release_panel
-            .iter()
-            .filter(|t| !valid.iter().any(|r| r.row.test_key == t.key))
-            .count();
-        let all_steps_done = current_step(&s.mbr, &facts).is_none();
-        if missing > 0 && all_steps_done {
+        if work.qc_missing > 0 {
             list.qc_enter.push(item(
-                format!("{missing}"),
+                work.qc_missing.to_string(),
                 format!("/batches/{}/qc", row.id),
             ));
         }
-        for d in ebr_db::repo::release::deviations::for_batch(conn, row.id)? {
-            if d.status().as_str() != "closed" {
-                list.deviations.push(item(
-                    d.row.title.clone(),
-                    format!("/batches/{}/deviations", row.id),
-                ));
-            }
+        for title in &work.open_deviations {
+            list.deviations.push(item(
+                title.clone(),
+                format!("/batches/{}/deviations", row.id),
+            ));
         }
-        if all_steps_done {
-            match disposition::review_facts(conn, row.id)? {
-                ReviewFacts::Missing | ReviewFacts::Voided => list
-                    .qa_review
-                    .push(item(String::new(), format!("/batches/{}/review", row.id))),
-                ReviewFacts::Valid => {
-                    let (_, findings) = disposition::gate(conn, row.id)?;
-                    if findings.is_empty() {
-                        list.release
-                            .push(item(String::new(), format!("/batches/{}/review", row.id)));
-                    }
-                }
-            }
+        if work.qa_review {
+            list.qa_review
+                .push(item(String::new(), format!("/batches/{}/review", row.id)));
+        }
+        if work.release {
+            list.release
+                .push(item(String::new(), format!("/batches/{}/review", row.id)));
         }
     }
     Ok(list)
