@@ -136,7 +136,7 @@ mod tests {
     /// R20, R42: whoever recorded an entry of a step or signed it cannot
     /// verify it, even when someone else signed it as performed.
     #[test]
-    fn r42_a_step_participant_cannot_verify() {
+    fn r20_r42_a_step_participant_cannot_verify() {
         let participants: BTreeSet<Uuid> = [A, B].into();
         assert_eq!(
             check_step_verifier(A, &participants, A).unwrap_err().rule(),

@@ -268,9 +268,10 @@ mod tests {
         );
     }
 
-    /// R10, R15: signing needs the acknowledgment and a verified identity.
+    /// R10, R15, R17: signing needs a current password, the acknowledgment
+    /// and a verified identity.
     #[test]
-    fn r10_r15_signer_readiness() {
+    fn r10_r15_r17_signer_readiness() {
         assert_eq!(
             check_signer_ready(true, true, true).unwrap_err().rule(),
             "password_change_required"

@@ -49,7 +49,7 @@ mod tests {
 
     /// R40: each counted vial gets a serial that names its batch.
     #[test]
-    fn r40_vials_are_serialised_from_the_recorded_count() {
+    fn r40_r47_vials_are_serialised_from_the_recorded_count() {
         let three = RecordedValue::Number {
             value: Number::parse("3").unwrap(),
             unit: "vials".into(),

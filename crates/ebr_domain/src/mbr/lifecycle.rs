@@ -86,8 +86,9 @@ pub fn approve(current: MbrStatus, author: Uuid, approver: Uuid) -> Result<MbrSt
 mod tests {
     use super::*;
 
+    /// R28: an MBR version moves draft → effective → superseded only.
     #[test]
-    fn every_pair_of_statuses_is_allowed_or_refused_by_name() {
+    fn r28_every_pair_of_statuses_is_allowed_or_refused_by_name() {
         let allowed = [
             (MbrStatus::Draft, MbrStatus::Effective),
             (MbrStatus::Draft, MbrStatus::Retired),

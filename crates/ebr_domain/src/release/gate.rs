@@ -210,6 +210,30 @@ mod tests {
             .collect()
     }
 
+    /// R29: release waits for QA's review of the exceptions and the audit
+    /// trail, and for a new one after anything was raised since.
+    #[test]
+    fn r29_release_waits_for_a_current_qa_review() {
+        let m = mbr();
+        let steps = complete(&m);
+        let codes = |review| -> Vec<&'static str> {
+            release_findings(&GateInput {
+                mbr: &m,
+                steps: &steps,
+                status: BatchStatus::UnderReview,
+                deviations: vec![],
+                qc: all_qc(&m),
+                review,
+            })
+            .iter()
+            .map(|f| f.code)
+            .collect()
+        };
+        assert_eq!(codes(ReviewFacts::Missing), vec!["review_missing"]);
+        assert_eq!(codes(ReviewFacts::Voided), vec!["review_voided"]);
+        assert!(codes(ReviewFacts::Valid).is_empty());
+    }
+
     /// R38: a clean batch has no findings; each blocker alone is named; all
     /// together are all named.
     #[test]
