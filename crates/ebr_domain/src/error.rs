@@ -314,6 +314,19 @@ pub enum DomainError {
     /// A recording request without any value.
     #[error("send at least one field value")]
     NoValues,
+    /// A computed field's value comes from its formula, never from a person.
+    #[error("`{0}` is computed by the server from the values it reads; record those instead")]
+    ComputedByServer(String),
+    /// A computed field's formula cannot be evaluated with the values recorded.
+    #[error(
+        "`{field}` cannot be computed: {reason}. Nothing was stored; correct the value it reads"
+    )]
+    ComputationFailed {
+        /// The computed field.
+        field: String,
+        /// Why (a division by zero, a result too large…).
+        reason: String,
+    },
     /// A rejection needs its reason.
     #[error("a rejection needs a reason (the signature comment)")]
     RejectionReasonRequired,
@@ -469,6 +482,8 @@ impl DomainError {
             Self::DeviationTextRequired => "deviation_text_required",
             Self::NoValues => "no_values",
             Self::RejectionReasonRequired => "rejection_reason_required",
+            Self::ComputedByServer(_) => "computed_by_server",
+            Self::ComputationFailed { .. } => "computation_failed",
             Self::ReleaseBlocked { .. } => "release_blocked",
             Self::LotIdentityRequired => "lot_identity_required",
             Self::LotExists { .. } => "lot_exists",

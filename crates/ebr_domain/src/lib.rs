@@ -14,6 +14,7 @@ pub mod duties;
 pub mod error;
 pub mod exception;
 pub mod execution;
+pub mod formula;
 pub mod identity;
 pub mod limits;
 pub mod mbr;

@@ -197,3 +197,53 @@ mod properties {
         }
     }
 }
+
+/// Issue 16: a computed field whose formula's dimension is not its unit's,
+/// or that reads a later or unknown field, or does not parse, is refused at
+/// import with its path.
+#[test]
+fn computed_field_problems_are_reported_at_their_paths() {
+    let mut mbr = reference();
+    let (si, ti, fi) = mbr
+        .stages
+        .iter()
+        .enumerate()
+        .flat_map(|(si, stage)| {
+            stage.steps.iter().enumerate().flat_map(move |(ti, step)| {
+                step.fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.key == "cs10_volume")
+                    .map(move |(fi, _)| (si, ti, fi))
+            })
+        })
+        .next()
+        .expect("the reference MBR computes the CS10 volume");
+    let path = format!("stages[{si}].steps[{ti}].fields[{fi}].formula");
+    let set = |mbr: &mut MasterBatchRecord, text: &str| {
+        if let FieldKind::Computed { formula, .. } = &mut mbr.stages[si].steps[ti].fields[fi].kind {
+            *formula = text.to_string();
+        }
+    };
+    for (formula, message) in [
+        (
+            "{s6-harvest-count.total_viable_cells} × 2 [mL]",
+            "but the field's unit mL",
+        ),
+        ("{planned_vials} × 2 [mL]", "is not a number field before"),
+        (
+            "{s6-harvest-count.viability} + 2 [mL]",
+            "different dimensions",
+        ),
+        ("{s6-harvest-count.total_viable_cells} ÷", "ends"),
+    ] {
+        set(&mut mbr, formula);
+        let problems = validate(&mbr);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == path && p.message.contains(message)),
+            "{formula}: {problems:#?}"
+        );
+    }
+}

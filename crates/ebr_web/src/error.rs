@@ -176,7 +176,9 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | LineageIncomplete
         | FullNameRequired
         | IdentityMethodRequired
-        | NumberTooPrecise { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | NumberTooPrecise { .. }
+        | ComputedByServer(_)
+        | ComputationFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         UnknownUnit(_)
         | UnitMismatch { .. }
         | NotANumber(_)

@@ -199,6 +199,7 @@ mod tests {
             ),
             steps: HashMap::new(),
             audit_head: crate::audit::ChainHead::genesis(),
+            values: HashMap::new(),
         };
         let original = OriginalEntry {
             id: Uuid::from_u128(5),

@@ -12,6 +12,7 @@
 //! lifecycle decides in [`crate::release::DeviationFacts::revise`] and
 //! [`crate::release::DeviationFacts::close`].
 
+mod compute;
 mod correct;
 mod disposition;
 mod qc;
@@ -65,7 +66,14 @@ pub struct Batch {
     /// the batch lock): what a batch signature covers, and where the
     /// command's own events are chained on.
     pub audit_head: ChainHead,
+    /// The current value of each field the formulas of the recorded step
+    /// read, by (step key, field key), with its entry id (loaded only for a
+    /// step with computed fields, issue 16).
+    pub values: CurrentValues,
 }
+
+/// Current values by (step key, field key), each with its entry id.
+pub type CurrentValues = HashMap<(String, String), (Uuid, RecordedValue)>;
 
 /// The registry items a command's values name, as found at the time of use
 /// (`None`: not registered).

@@ -257,6 +257,10 @@ pub fn record(
         labels.push(label);
         entries.push(entry);
     }
+    for (entry, label) in super::compute::computed_entries(batch, step, &entries, new_id)? {
+        entries.push(entry);
+        labels.push(label);
+    }
     let mut exceptions = Vec::new();
     let mut deviations = Vec::new();
     for (entry, label) in entries.iter().zip(&labels) {
@@ -346,6 +350,7 @@ mod tests {
             mbr: Arc::new(mbr()),
             steps: HashMap::new(),
             audit_head: crate::audit::ChainHead::genesis(),
+            values: HashMap::new(),
         }
     }
 
@@ -404,10 +409,15 @@ mod tests {
     }
 
     fn at_seed() -> Batch {
+        at_step("s1-seed")
+    }
+
+    /// A batch whose every step before `current` is complete.
+    fn at_step(current: &str) -> Batch {
         let m = mbr();
         let mut b = batch(BatchStatus::InProgress);
         for (_, step) in m.steps() {
-            if step.key == "s1-seed" {
+            if step.key == current {
                 break;
             }
             b.steps.insert(
@@ -528,5 +538,90 @@ mod tests {
             .rule(),
             "field_already_recorded"
         );
+    }
+
+    /// Issue 16: recording the dose step computes the CS10 volume from the
+    /// harvest count (exact, rounded to 0.1 mL) and the whole vials it
+    /// fills (rounded down), each with its calculation; a computed dose out
+    /// of specification opens a deviation like any value; a computed field
+    /// cannot be typed; a count of zero computes a zero dose (out of
+    /// specification), not an error.
+    #[test]
+    fn computed_dose_and_vials_with_their_calculation() {
+        let mut b = at_step("s7-dose-calculation");
+        let count = |cells: &str| {
+            (
+                Uuid::from_u128(500),
+                RecordedValue::Number {
+                    value: crate::number::Number::parse(cells).unwrap(),
+                    unit: "cells".into(),
+                    as_typed: Some(cells.into()),
+                },
+            )
+        };
+        let key = (
+            "s6-harvest-count".to_string(),
+            "total_viable_cells".to_string(),
+        );
+        b.values.insert(key.clone(), count("1.01e9"));
+        let inputs = vec![("count_read_back".to_string(), json!(true))];
+        let plan = record(
+            &b,
+            &command("s7-dose-calculation", &inputs),
+            &Registry::default(),
+            now(),
+            &mut ids(),
+        )
+        .unwrap();
+        let computed: Vec<String> = plan.entries.iter().map(|e| e.value.as_recorded()).collect();
+        assert_eq!(computed, vec!["pass", "40.4 mL", "20 vials"]);
+        let RecordedValue::Computed {
+            calculation,
+            inputs: from,
+            ..
+        } = &plan.entries[1].value
+        else {
+            panic!("{:?}", plan.entries[1].value)
+        };
+        assert_eq!(calculation, "1.01e9 cells ÷ 2.5e7 cells/mL = 40.4 mL");
+        assert_eq!(from, &vec![Uuid::from_u128(500)]);
+        assert!(plan.deviations.is_empty());
+
+        b.values.insert(key.clone(), count("1.0e10"));
+        let plan = record(
+            &b,
+            &command("s7-dose-calculation", &inputs),
+            &Registry::default(),
+            now(),
+            &mut ids(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.entries[1].evaluation,
+            Some(Evaluation::OutOfSpecification)
+        );
+        // 400 mL and 200 vials: both out of specification, both deviations.
+        assert_eq!(plan.deviations.len(), 2);
+
+        let typed = vec![("cs10_volume".to_string(), json!("40"))];
+        let refused = record(
+            &b,
+            &command("s7-dose-calculation", &typed),
+            &Registry::default(),
+            now(),
+            &mut ids(),
+        );
+        assert_eq!(refused.unwrap_err().error.rule(), "computed_by_server");
+
+        b.values.insert(key, count("0"));
+        let zero = record(
+            &b,
+            &command("s7-dose-calculation", &inputs),
+            &Registry::default(),
+            now(),
+            &mut ids(),
+        )
+        .unwrap();
+        assert_eq!(zero.entries[2].value.as_recorded(), "0 vials");
     }
 }

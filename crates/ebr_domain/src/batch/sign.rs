@@ -148,6 +148,7 @@ mod tests {
             ),
             steps,
             audit_head: crate::audit::ChainHead::genesis(),
+            values: HashMap::new(),
         }
     }
 

@@ -57,6 +57,20 @@ pub enum RecordedValue {
         /// The time, UTC.
         at: DateTime<Utc>,
     },
+    /// A number the server computed from recorded values (issue 16).
+    Computed {
+        /// The exact result, rounded as the field declares.
+        value: Number,
+        /// The field's unit.
+        unit: String,
+        /// The result as printed (to the places of the rounding step).
+        shown: String,
+        /// The formula with the inputs substituted and the result, e.g.
+        /// `2.0e4 cells/cm² × 75 cm² ÷ 1.2e6 cells/mL = 1.2 mL`.
+        calculation: String,
+        /// The entries it was computed from.
+        inputs: Vec<uuid::Uuid>,
+    },
 }
 
 impl RecordedValue {
@@ -79,6 +93,7 @@ impl RecordedValue {
             Self::Material { lot_number } => lot_number.clone(),
             Self::Equipment { code } => code.clone(),
             Self::DateTime { at } => at.to_rfc3339(),
+            Self::Computed { shown, unit, .. } => format!("{shown} {unit}"),
         }
     }
 }
@@ -201,6 +216,7 @@ pub fn parse_value(field: &Field, raw: &Value) -> Result<RecordedValue, DomainEr
             })?;
             Ok(RecordedValue::DateTime { at: at.to_utc() })
         }
+        FieldKind::Computed { .. } => Err(DomainError::ComputedByServer(field.key.clone())),
     }
 }
 
@@ -208,7 +224,8 @@ pub fn parse_value(field: &Field, raw: &Value) -> Result<RecordedValue, DomainEr
 /// without limits (text, material, equipment, date-time).
 pub fn evaluate(field: &Field, value: &RecordedValue) -> Result<Option<Evaluation>, DomainError> {
     Ok(match (&field.kind, value) {
-        (FieldKind::Number { .. }, RecordedValue::Number { value, unit, .. }) => {
+        (FieldKind::Number { .. }, RecordedValue::Number { value, unit, .. })
+        | (FieldKind::Computed { .. }, RecordedValue::Computed { value, unit, .. }) => {
             match field.kind.numeric_limits() {
                 Some(limits) => Some(limits.evaluate(*value, unit)?),
                 None => None,

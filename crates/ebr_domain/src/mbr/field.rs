@@ -24,6 +24,23 @@ fn yes() -> bool {
     true
 }
 
+/// How a computed value is rounded to its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// To the nearest multiple, a tie to the even one.
+    #[default]
+    HalfEven,
+    /// Toward zero (e.g. whole vials that can be filled).
+    Down,
+}
+
+impl Rounding {
+    fn is_default(&self) -> bool {
+        *self == Rounding::HalfEven
+    }
+}
+
 /// The kinds of value a field can hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -70,6 +87,29 @@ pub enum FieldKind {
     },
     /// A date and time (of an activity, e.g. a feed).
     DateTime {},
+    /// A number the server computes from recorded values once they are all
+    /// recorded (see [`crate::formula`]), with limits like a number.
+    Computed {
+        /// The formula, e.g. `{target_density} × {s2-seed.area} ÷ {viable}`.
+        formula: String,
+        /// The unit of the result (the formula's dimension must match it).
+        unit: String,
+        /// The result is rounded to a multiple of this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        round_to: Option<Number>,
+        /// How: half to even (the default), or down (whole vials).
+        #[serde(default, skip_serializing_if = "Rounding::is_default")]
+        rounding: Rounding,
+        /// The set point.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<Number>,
+        /// Normal operating range.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<Range>,
+        /// Specification range.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        action: Option<Range>,
+    },
 }
 
 impl FieldKind {
@@ -81,6 +121,13 @@ impl FieldKind {
                 target,
                 alert,
                 action,
+            }
+            | FieldKind::Computed {
+                unit,
+                target,
+                alert,
+                action,
+                ..
             } => Some(NumericLimits {
                 unit: unit.clone(),
                 target: *target,

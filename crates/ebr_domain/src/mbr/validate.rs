@@ -159,6 +159,7 @@ impl Validator {
                 let path = format!("{path}.steps[{ti}]");
                 self.unique(&mut step_keys, format!("{path}.key"), &step.key, "step key");
                 let ctx = StepContext {
+                    mbr,
                     materials: &materials,
                     equipment: &equipment,
                     earlier_steps: &earlier_steps,
@@ -274,36 +275,21 @@ impl Validator {
                 target,
                 alert,
                 action,
+            } => self.numeric(p, unit, target.as_ref(), alert.as_ref(), action.as_ref()),
+            FieldKind::Computed {
+                formula,
+                unit,
+                round_to,
+                target,
+                alert,
+                action,
+                ..
             } => {
-                self.unit(format!("{p}.unit"), unit);
-                if let Some(alert) = alert {
-                    self.range(format!("{p}.alert"), alert);
+                self.numeric(p, unit, target.as_ref(), alert.as_ref(), action.as_ref());
+                if round_to.is_some_and(|r| r.value() <= rust_decimal::Decimal::ZERO) {
+                    self.push(format!("{p}.round_to"), "must be greater than zero");
                 }
-                if let Some(action) = action {
-                    self.range(format!("{p}.action"), action);
-                }
-                if let (Some(alert), Some(action)) = (alert, action) {
-                    if alert.problems().is_empty()
-                        && action.problems().is_empty()
-                        && !alert.is_within(action)
-                    {
-                        self.push(
-                            format!("{p}.alert"),
-                            format!("alert range {alert} is not inside the action range {action}"),
-                        );
-                    }
-                }
-                if let Some(target) = target {
-                    let inner = alert.as_ref().or(action.as_ref());
-                    if let Some(range) = inner.filter(|r| r.problems().is_empty()) {
-                        if !range.contains(*target) {
-                            self.push(
-                                format!("{p}.target"),
-                                format!("target {target} is outside {range}"),
-                            );
-                        }
-                    }
-                }
+                self.formula(p, field, formula, unit, step, ctx);
             }
             FieldKind::Text { max_length } => {
                 if *max_length == Some(0) {
@@ -375,6 +361,116 @@ impl Validator {
         }
     }
 
+    /// A number's unit, ranges and target.
+    fn numeric(
+        &mut self,
+        p: &str,
+        unit: &str,
+        target: Option<&crate::number::Number>,
+        alert: Option<&Range>,
+        action: Option<&Range>,
+    ) {
+        self.unit(format!("{p}.unit"), unit);
+        if let Some(alert) = alert {
+            self.range(format!("{p}.alert"), alert);
+        }
+        if let Some(action) = action {
+            self.range(format!("{p}.action"), action);
+        }
+        if let (Some(alert), Some(action)) = (alert, action) {
+            if alert.problems().is_empty()
+                && action.problems().is_empty()
+                && !alert.is_within(action)
+            {
+                self.push(
+                    format!("{p}.alert"),
+                    format!("alert range {alert} is not inside the action range {action}"),
+                );
+            }
+        }
+        if let Some(target) = target {
+            let inner = alert.or(action);
+            if let Some(range) = inner.filter(|r| r.problems().is_empty()) {
+                if !range.contains(*target) {
+                    self.push(
+                        format!("{p}.target"),
+                        format!("target {target} is outside {range}"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A computed field's formula (issue 16): it parses; it reads number or
+    /// computed fields that come before it in its step, or of an earlier
+    /// step; its dimension is its unit's.
+    fn formula(
+        &mut self,
+        p: &str,
+        field: &Field,
+        formula: &str,
+        unit: &str,
+        step: &Step,
+        ctx: &StepContext<'_>,
+    ) {
+        let path = format!("{p}.formula");
+        let expr = match crate::formula::Expr::parse(formula) {
+            Ok(expr) => expr,
+            Err(reason) => return self.push(path, reason),
+        };
+        let own_index = step.fields.iter().position(|f| f.key == field.key);
+        let unit_of = |r: &crate::formula::FieldRef| -> Option<Unit> {
+            let source: &Field = match &r.step {
+                None => step
+                    .fields
+                    .iter()
+                    .take(own_index.unwrap_or(0))
+                    .find(|f| f.key == r.field)?,
+                Some(key) if ctx.earlier_steps.contains(key.as_str()) => ctx
+                    .mbr
+                    .step(key)?
+                    .fields
+                    .iter()
+                    .find(|f| f.key == r.field)?,
+                Some(_) => return None,
+            };
+            match &source.kind {
+                FieldKind::Number { unit, .. } | FieldKind::Computed { unit, .. } => {
+                    Unit::parse(unit).ok()
+                }
+                _ => None,
+            }
+        };
+        for r in expr.references() {
+            if unit_of(r).is_none() {
+                self.push(
+                    path.clone(),
+                    format!(
+                        "{r} is not a number field before `{}` in this step or in an earlier step",
+                        field.key
+                    ),
+                );
+                return;
+            }
+        }
+        let (Ok(dimension), Ok(result)) = (
+            crate::formula::dimension(&expr, &unit_of),
+            Unit::parse(unit),
+        ) else {
+            if let Err(reason) = crate::formula::dimension(&expr, &unit_of) {
+                self.push(path, reason);
+            }
+            return;
+        };
+        let expected = crate::formula::Quantity::of(result).dimension;
+        if dimension != expected {
+            self.push(
+                path,
+                format!("`{expr}` is {dimension}, but the field's unit {unit} is {expected}"),
+            );
+        }
+    }
+
     fn release_panel(&mut self, mbr: &MasterBatchRecord) {
         if mbr.release_panel.is_empty() {
             self.push("release_panel", "an MBR needs a release panel");
@@ -425,6 +521,7 @@ impl Validator {
 }
 
 struct StepContext<'a> {
+    mbr: &'a MasterBatchRecord,
     materials: &'a HashSet<&'a str>,
     equipment: &'a HashSet<&'a str>,
     earlier_steps: &'a HashSet<&'a str>,

@@ -60,6 +60,9 @@ fn value_text(ctx: &Ctx<'_>, entry: &Value) -> String {
             let typed = v.get("as_typed").map_or_else(|| s(&v["value"]), s);
             format!("{typed} {}", s(&v["unit"]))
         }
+        // A computed value prints as its calculation: the formula with the
+        // recorded values substituted, then the result (issue 16).
+        "computed" => s(&v["calculation"]),
         "text" => s(&v["text"]),
         "choice" => s(&v["option"]),
         "check" => {

@@ -88,7 +88,7 @@ fn recorded_view(r: Recorded) -> RecordedView {
         (status = 201, body = RecordedView),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, field_already_recorded, batch_closed"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "no_values, unknown_field, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, late_entry_reason_required, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "no_values, unknown_field, computed_by_server, computation_failed, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, late_entry_reason_required, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
     ))]
 pub async fn record(
     state: web::Data<AppState>,

@@ -98,6 +98,9 @@ pub fn limits_text(ctx: &Ctx, field: &Field) -> String {
             ctx.tf("field.scan_equipment", &[("type", equipment_type)])
         }
         FieldKind::DateTime {} => ctx.t("field.datetime_hint").to_string(),
+        FieldKind::Computed { formula, .. } => {
+            ctx.tf("field.computed_hint", &[("formula", formula)])
+        }
         _ => String::new(),
     }
 }
@@ -112,6 +115,7 @@ pub fn kind_of(field: &Field) -> &'static str {
         FieldKind::Material { .. } => "material",
         FieldKind::Equipment { .. } => "equipment",
         FieldKind::DateTime {} => "datetime",
+        FieldKind::Computed { .. } => "computed",
     }
 }
 
@@ -127,6 +131,7 @@ pub fn value_text(ctx: &Ctx, e: &EntryView) -> String {
         Ok(RecordedValue::Material { lot_number }) => lot_number,
         Ok(RecordedValue::Equipment { code }) => code,
         Ok(RecordedValue::DateTime { at }) => short_utc(&crate::routes::views::utc(at)),
+        Ok(RecordedValue::Computed { calculation, .. }) => calculation,
         Err(_) => e.value.to_string(),
     }
 }

@@ -10,11 +10,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz};
 use ebr_domain::audit::{ChainHead, GENESIS_HASH};
-use ebr_domain::batch::{Batch, Registry, RegistryReferences};
+use ebr_domain::batch::{Batch, CurrentValues, Registry, RegistryReferences};
 use ebr_domain::batch_state::{BatchLifecycle, BatchStatus};
 use ebr_domain::canonical::sha256_hex;
-use ebr_domain::execution::{SignatureFact, StepFacts};
-use ebr_domain::mbr::MasterBatchRecord;
+use ebr_domain::execution::{RecordedValue, SignatureFact, StepFacts};
+use ebr_domain::mbr::{FieldKind, MasterBatchRecord};
 use ebr_domain::signature::SignatureMeaning;
 use uuid::Uuid;
 
@@ -203,8 +203,17 @@ pub(super) fn load_batch(
         .load(conn)?,
         Focus::Recording { step, fields } => {
             let mut keys = vec![(*step).to_string()];
+            // The recorded fields, and the step's computed fields: whether
+            // those have a value decides whether they are computed now.
+            let mut fields = fields.to_vec();
             if let Some(s) = mbr.step(step) {
                 keys.extend(s.hold_times.iter().map(|h| h.after.clone()));
+                fields.extend(
+                    s.fields
+                        .iter()
+                        .filter(|f| matches!(f.kind, FieldKind::Computed { .. }))
+                        .map(|f| f.key.clone()),
+                );
             }
             // A step without entries has no first entry: the filter on it
             // (not an EXISTS, which a generic plan turns into a scan of every
@@ -227,7 +236,7 @@ pub(super) fn load_batch(
                 .bind::<diesel::sql_types::Uuid, _>(batch_id)
                 .bind::<Array<Text>, _>(&keys)
                 .bind::<Text, _>(*step)
-                .bind::<Array<Text>, _>(*fields),
+                .bind::<Array<Text>, _>(&fields),
             )
             .load(conn)?
         }
@@ -271,6 +280,10 @@ pub(super) fn load_batch(
             _ => {}
         }
     }
+    let values = match focus {
+        Focus::Recording { step, .. } => formula_inputs(conn, batch_id, &mbr, step)?,
+        Focus::AllSteps => HashMap::new(),
+    };
     Ok(Batch {
         id: batch_id,
         number: head.batch_number,
@@ -282,7 +295,73 @@ pub(super) fn load_batch(
             seq: head.head_seq,
             hash: head.head_hash,
         },
+        values,
     })
+}
+
+#[derive(QueryableByName)]
+struct CurrentValue {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    step_key: String,
+    #[diesel(sql_type = Text)]
+    field_key: String,
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+/// The current values of the fields the computed fields of `step` read
+/// (none, without a statement, for a step without computed fields).
+fn formula_inputs(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    mbr: &MasterBatchRecord,
+    step: &str,
+) -> Result<CurrentValues, DbError> {
+    let Some(step) = mbr.step(step) else {
+        return Ok(HashMap::new());
+    };
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for field in &step.fields {
+        if let FieldKind::Computed { formula, .. } = &field.kind {
+            if let Ok(expr) = ebr_domain::formula::Expr::parse(formula) {
+                for r in expr.references() {
+                    let key = (
+                        r.step.clone().unwrap_or_else(|| step.key.clone()),
+                        r.field.clone(),
+                    );
+                    if !wanted.contains(&key) {
+                        wanted.push(key);
+                    }
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (steps, fields): (Vec<String>, Vec<String>) = wanted.into_iter().unzip();
+    let rows: Vec<CurrentValue> = Prepared(
+        diesel::sql_query(
+            "SELECT e.id, e.step_key, e.field_key, e.value
+             FROM unnest($2::text[], $3::text[]) AS w(step_key, field_key)
+             JOIN entries e ON e.batch_id = $1 AND e.step_key = w.step_key AND e.field_key = w.field_key
+             WHERE NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects_entry_id = e.id)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(batch_id)
+        .bind::<Array<Text>, _>(&steps)
+        .bind::<Array<Text>, _>(&fields),
+    )
+    .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            let value: RecordedValue = serde_json::from_str(&r.value).map_err(|e| {
+                DbError::Integrity(format!("entry {} does not read back: {e}", r.id))
+            })?;
+            Ok(((r.step_key, r.field_key), (r.id, value)))
+        })
+        .collect()
 }
 
 /// The lots and equipment a command names, each looked up in one statement.

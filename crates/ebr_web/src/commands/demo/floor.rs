@@ -130,6 +130,8 @@ fn rust_decimal_one() -> rust_decimal::Decimal {
 pub fn good_values(step: &Step, now: DateTime<Utc>) -> Vec<EntryInput> {
     step.fields
         .iter()
+        // Computed fields are the server's to fill in.
+        .filter(|field| !matches!(field.kind, FieldKind::Computed { .. }))
         .map(|field| {
             let value: Value = match &field.kind {
                 FieldKind::Number {
@@ -159,6 +161,7 @@ pub fn good_values(step: &Step, now: DateTime<Utc>) -> Vec<EntryInput> {
                 FieldKind::Material { material } => json!(lot_of(material)),
                 FieldKind::Equipment { equipment_type } => json!(equipment_of(equipment_type)),
                 FieldKind::DateTime {} => json!(now.to_rfc3339()),
+                FieldKind::Computed { .. } => Value::Null,
             };
             EntryInput {
                 field_key: field.key.clone(),

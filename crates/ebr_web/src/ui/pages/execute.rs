@@ -136,7 +136,10 @@ pub async fn step(
             .find(|(_, s)| s.key == step_key)
             .ok_or_else(|| ApiError::NotFound(format!("no step {step_key} in the MBR")))?;
         let fields = fields(ctx, &names, step, view);
-        let open_fields = fields.iter().filter(|f| !f.recorded).count();
+        let open_fields = fields
+            .iter()
+            .filter(|f| !f.recorded && f.kind != "computed")
+            .count();
         let signatures = view
             .signatures
             .iter()

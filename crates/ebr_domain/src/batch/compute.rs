@@ -1,0 +1,134 @@
+//! Computed fields at recording time (issue 16): once every value a
+//! computed field's formula reads is recorded, the server computes it, and
+//! the result is an entry like any other (evaluated against its limits,
+//! printed with its calculation).
+
+use uuid::Uuid;
+
+use super::{Batch, PlannedEntry};
+use crate::execution::{evaluate, RecordedValue};
+use crate::formula::{self, Expr, FieldRef, Input};
+use crate::mbr::{FieldKind, Step};
+use crate::units::Unit;
+use crate::DomainError;
+
+/// The value of a reference as a formula input, from the entries planned in
+/// this command (this step's) or the current values loaded with the batch.
+fn input_of(
+    batch: &Batch,
+    step: &Step,
+    planned: &[PlannedEntry],
+    r: &FieldRef,
+) -> Option<(Uuid, Input)> {
+    let step_key = r.step.as_deref().unwrap_or(&step.key);
+    let (id, value) = if step_key == step.key {
+        planned
+            .iter()
+            .find(|e| e.field_key == r.field)
+            .map(|e| (e.id, e.value.clone()))
+            .or_else(|| {
+                batch
+                    .values
+                    .get(&(step.key.clone(), r.field.clone()))
+                    .cloned()
+            })?
+    } else {
+        batch
+            .values
+            .get(&(step_key.to_string(), r.field.clone()))
+            .cloned()?
+    };
+    let input = match value {
+        RecordedValue::Number {
+            value,
+            unit,
+            as_typed,
+        } => Input {
+            value,
+            unit: Unit::parse(&unit).ok()?,
+            as_typed: as_typed.unwrap_or_else(|| value.to_string()),
+        },
+        RecordedValue::Computed {
+            value, unit, shown, ..
+        } => Input {
+            value,
+            unit: Unit::parse(&unit).ok()?,
+            as_typed: shown,
+        },
+        _ => return None,
+    };
+    Some((id, input))
+}
+
+/// The computed fields of `step` that become computable with the entries
+/// `planned` in this command: each one without a value yet whose every input
+/// is now recorded, in field order (a computed field may read an earlier
+/// one). Each is evaluated exactly, rounded as declared and checked against
+/// its limits; a formula that cannot be evaluated (a division by zero…)
+/// refuses the whole command, naming the field and why.
+pub(super) fn computed_entries(
+    batch: &Batch,
+    step: &Step,
+    planned: &[PlannedEntry],
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Vec<(PlannedEntry, String)>, DomainError> {
+    let recorded = batch.steps.get(&step.key);
+    let mut all: Vec<PlannedEntry> = planned.to_vec();
+    let mut out = Vec::new();
+    for field in &step.fields {
+        let FieldKind::Computed {
+            formula,
+            unit,
+            round_to,
+            rounding,
+            ..
+        } = &field.kind
+        else {
+            continue;
+        };
+        let has_value = recorded.is_some_and(|f| f.recorded_fields.contains(&field.key));
+        if has_value || all.iter().any(|e| e.field_key == field.key) {
+            continue;
+        }
+        let failed = |reason: String| DomainError::ComputationFailed {
+            field: field.key.clone(),
+            reason,
+        };
+        let expr = Expr::parse(formula).map_err(failed)?;
+        let refs = expr.references();
+        let found: Vec<Option<(Uuid, Input)>> = refs
+            .iter()
+            .map(|r| input_of(batch, step, &all, r))
+            .collect();
+        if found.iter().any(Option::is_none) {
+            continue;
+        }
+        let lookup = |r: &FieldRef| input_of(batch, step, &all, r).map(|(_, i)| i);
+        let result_unit = Unit::parse(unit)?;
+        let value =
+            formula::evaluate(&expr, result_unit, *round_to, *rounding, &lookup).map_err(failed)?;
+        let shown = formula::shown(value, *round_to);
+        let calculation =
+            formula::substituted(&expr, &lookup, &format!("{shown} {}", result_unit.symbol));
+        let mut inputs: Vec<Uuid> = found.into_iter().flatten().map(|(id, _)| id).collect();
+        inputs.dedup();
+        let value = RecordedValue::Computed {
+            value,
+            unit: result_unit.symbol.to_string(),
+            shown,
+            calculation,
+            inputs,
+        };
+        let entry = PlannedEntry {
+            id: new_id(),
+            field_key: field.key.clone(),
+            evaluation: evaluate(field, &value)?,
+            value,
+            lot: None,
+            equipment: None,
+        };
+        all.push(entry.clone());
+        out.push((entry, field.label.clone()));
+    }
+    Ok(out)
+}

@@ -1,0 +1,131 @@
+//! Issue 16: calculations the operator no longer does by hand. The dose
+//! step of the reference MBR computes the CS10 volume from the harvest
+//! count and the whole vials it fills; the record keeps each result with
+//! its calculation and evaluates it against its limits.
+
+use serde_json::{json, Value};
+
+use crate::batch_helpers::{good_values, reference, Floor};
+use crate::helpers::assert_problem;
+
+/// Runs a batch to the dose step with `total_viable_cells` harvested.
+async fn at_dose_step(floor: &Floor, number: &str, total_viable_cells: &str) -> String {
+    let batch = floor.issue(number).await;
+    floor.complete_until(&batch, "s6-harvest-count").await;
+    let harvest = reference().step("s6-harvest-count").unwrap().clone();
+    let mut values = good_values(&harvest);
+    values["total_viable_cells"] = json!(total_viable_cells);
+    let r = floor.record(&batch, &harvest.key, values).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    floor.sign_off(&batch, &harvest).await;
+    floor
+        .complete(&batch, reference().step("s6-cold-hold").unwrap())
+        .await;
+    batch
+}
+
+fn computed(entries: &Value) -> Vec<(String, String)> {
+    entries["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["key"] == "s7-dose-calculation")
+        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+        .filter(|e| e["value"]["kind"] == "computed")
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["value"]["calculation"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The CS10 volume and the vials are computed when the dose step is first
+/// recorded, exactly and rounded as declared, each with its calculation;
+/// they cannot be typed; a computed dose out of specification opens a
+/// deviation like any value.
+#[tokio::test]
+async fn r45_the_dose_is_computed_with_its_calculation_and_evaluated() {
+    let floor = Floor::new().await;
+    let batch = at_dose_step(&floor, "BR-CALC-1", "1.01e9").await;
+
+    let typed = floor
+        .record(
+            &batch,
+            "s7-dose-calculation",
+            json!({ "cs10_volume": "40" }),
+        )
+        .await;
+    assert_problem(typed, 422, "computed_by_server").await;
+
+    let r = floor
+        .record(
+            &batch,
+            "s7-dose-calculation",
+            json!({ "count_read_back": true }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let recorded: Value = r.json().await.unwrap();
+    assert_eq!(
+        recorded["entries"].as_array().unwrap().len(),
+        3,
+        "{recorded}"
+    );
+    assert!(recorded["deviations"].as_array().unwrap().is_empty());
+
+    let detail = floor.batch(&batch).await;
+    assert_eq!(
+        computed(&detail),
+        vec![
+            (
+                "cs10_volume".to_string(),
+                "1.01e9 cells ÷ 2.5e7 cells/mL = 40.4 mL".to_string()
+            ),
+            (
+                "planned_vials".to_string(),
+                "40.4 mL ÷ 2.0 mL × 1 vials = 20 vials".to_string()
+            ),
+        ]
+    );
+    floor
+        .sign_off(&batch, reference().step("s7-dose-calculation").unwrap())
+        .await;
+    // The PDF prints each computed value as its calculation.
+    let pdf = floor
+        .qa
+        .get(
+            floor
+                .app
+                .url(&format!("/api/v1/batches/{batch}/record.pdf")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = crate::pdf::pdftotext(&pdf, &["-raw"]).replace('\n', " ");
+    assert!(
+        text.contains("1.01e9 cells ÷ 2.5e7 cells/mL = 40.4 mL"),
+        "the PDF prints the calculation"
+    );
+
+    // Ten times the cells: 404 mL and 202 vials, both out of specification.
+    let big = at_dose_step(&floor, "BR-CALC-2", "1.01e10").await;
+    let r = floor
+        .record(
+            &big,
+            "s7-dose-calculation",
+            json!({ "count_read_back": true }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let recorded: Value = r.json().await.unwrap();
+    assert_eq!(
+        recorded["deviations"].as_array().unwrap().len(),
+        2,
+        "{recorded}"
+    );
+}
