@@ -38,25 +38,7 @@ fn input_of(
             .get(&(step_key.to_string(), r.field.clone()))
             .cloned()?
     };
-    let input = match value {
-        RecordedValue::Number {
-            value,
-            unit,
-            as_typed,
-        } => Input {
-            value,
-            unit: Unit::parse(&unit).ok()?,
-            as_typed: as_typed.unwrap_or_else(|| value.to_string()),
-        },
-        RecordedValue::Computed {
-            value, unit, shown, ..
-        } => Input {
-            value,
-            unit: Unit::parse(&unit).ok()?,
-            as_typed: shown,
-        },
-        _ => return None,
-    };
+    let input = as_input(value)?;
     Some((id, input))
 }
 
@@ -131,4 +113,143 @@ pub(super) fn computed_entries(
         out.push((entry, field.label.clone()));
     }
     Ok(out)
+}
+
+/// A computed value recomputed because a value it reads was corrected: a
+/// new entry correcting the computed entry it replaces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recomputed {
+    /// The step of the computed field.
+    pub step_key: String,
+    /// The new computed entry.
+    pub entry: PlannedEntry,
+    /// The field's label.
+    pub label: String,
+    /// The computed entry it replaces (it stays, struck through).
+    pub corrects: Uuid,
+    /// The value it replaces, in words.
+    pub was: String,
+}
+
+/// Every computed value that reads, directly or through another computed
+/// value, the field `(step, field)` now corrected to `corrected`: each one
+/// that has a value is computed again from the current values with the
+/// correction (and earlier recomputations) in place, in MBR order (a formula
+/// only reads earlier fields, so one pass sees every dependency).
+/// `batch.values` holds the current values of every computed field and of
+/// every field a formula reads.
+pub(super) fn recompute_dependents(
+    batch: &Batch,
+    step_key: &str,
+    corrected: &PlannedEntry,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Vec<Recomputed>, DomainError> {
+    let mut current = batch.values.clone();
+    current.insert(
+        (step_key.to_string(), corrected.field_key.clone()),
+        (corrected.id, corrected.value.clone()),
+    );
+    let mut changed = vec![(step_key.to_string(), corrected.field_key.clone())];
+    let mut out = Vec::new();
+    for (_, step) in batch.mbr.steps() {
+        for field in &step.fields {
+            let FieldKind::Computed {
+                formula,
+                unit,
+                round_to,
+                rounding,
+                ..
+            } = &field.kind
+            else {
+                continue;
+            };
+            let key = (step.key.clone(), field.key.clone());
+            let Some((old_id, old_value)) = current.get(&key).cloned() else {
+                continue;
+            };
+            let failed = |reason: String| DomainError::ComputationFailed {
+                field: field.key.clone(),
+                reason,
+            };
+            let expr = Expr::parse(formula).map_err(failed)?;
+            let full = |r: &FieldRef| {
+                (
+                    r.step.clone().unwrap_or_else(|| step.key.clone()),
+                    r.field.clone(),
+                )
+            };
+            if !expr.references().iter().any(|r| changed.contains(&full(r))) {
+                continue;
+            }
+            let lookup = |r: &FieldRef| -> Option<(Uuid, Input)> {
+                let (id, value) = current.get(&full(r))?.clone();
+                as_input(value).map(|i| (id, i))
+            };
+            let result_unit = Unit::parse(unit)?;
+            let value = formula::evaluate(&expr, result_unit, *round_to, *rounding, &|r| {
+                lookup(r).map(|(_, i)| i)
+            })
+            .map_err(failed)?;
+            let shown = formula::shown(value, *round_to);
+            let calculation = formula::substituted(
+                &expr,
+                &|r| lookup(r).map(|(_, i)| i),
+                &format!("{shown} {}", result_unit.symbol),
+            );
+            let mut inputs: Vec<Uuid> = expr
+                .references()
+                .iter()
+                .filter_map(|r| lookup(r).map(|(id, _)| id))
+                .collect();
+            inputs.dedup();
+            let value = RecordedValue::Computed {
+                value,
+                unit: result_unit.symbol.to_string(),
+                shown,
+                calculation,
+                inputs,
+            };
+            let entry = PlannedEntry {
+                id: new_id(),
+                field_key: field.key.clone(),
+                evaluation: evaluate(field, &value)?,
+                value,
+                lot: None,
+                equipment: None,
+            };
+            current.insert(key.clone(), (entry.id, entry.value.clone()));
+            changed.push(key);
+            out.push(Recomputed {
+                step_key: step.key.clone(),
+                was: old_value.as_recorded(),
+                label: field.label.clone(),
+                corrects: old_id,
+                entry,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A recorded value as a formula input (numbers and computed values).
+fn as_input(value: RecordedValue) -> Option<Input> {
+    match value {
+        RecordedValue::Number {
+            value,
+            unit,
+            as_typed,
+        } => Some(Input {
+            value,
+            unit: Unit::parse(&unit).ok()?,
+            as_typed: as_typed.unwrap_or_else(|| value.to_string()),
+        }),
+        RecordedValue::Computed {
+            value, unit, shown, ..
+        } => Some(Input {
+            value,
+            unit: Unit::parse(&unit).ok()?,
+            as_typed: shown,
+        }),
+        _ => None,
+    }
 }

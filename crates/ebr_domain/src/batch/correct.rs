@@ -76,20 +76,26 @@ pub struct CorrectPlan {
     /// A deviation when the new value is out of specification.
     pub deviations: Vec<PlannedDeviation>,
     /// The signatures the correction supersedes (R13): the step must be
-    /// signed, and verified, again.
+    /// signed, and verified, again; so must every step whose computed
+    /// values were recomputed.
     pub supersedes: Vec<Uuid>,
+    /// The computed values that read the corrected value, recomputed
+    /// (issue 16), each correcting the computed entry it replaces.
+    pub recomputed: Vec<super::compute::Recomputed>,
 }
 
 /// Decides a correction at `now`: a reason is given (R24), the batch takes
 /// corrections (in progress, manufacturing complete or on hold), the entry is
 /// the newest of its field, the new value fits the field and any lot or
 /// instrument may be used now. The correction is an exception for QA; the
-/// new value's evaluation raises what it calls for; every current signature
-/// of the step (`signatures`) is superseded.
+/// new value's evaluation raises what it calls for; every computed value
+/// that reads it is computed again (an exception each, and what its new
+/// evaluation calls for); every current signature (`signatures`, by step)
+/// of the step and of each step with a recomputed value is superseded.
 pub fn correct(
     batch: &Batch,
     command: &CorrectCommand<'_>,
-    signatures: &[StepSignatureRef],
+    signatures: &std::collections::HashMap<String, Vec<StepSignatureRef>>,
     registry: &Registry,
     now: DateTime<Utc>,
     new_id: &mut dyn FnMut() -> Uuid,
@@ -146,17 +152,49 @@ pub fn correct(
         &mut exceptions,
         &mut deviations,
     );
-    for s in signatures {
+    let recomputed = super::compute::recompute_dependents(batch, &step.key, &entry, new_id)?;
+    let mut touched = vec![step.key.clone()];
+    for r in &recomputed {
+        let dependent = batch.mbr.step(&r.step_key).unwrap_or(step);
         exceptions.push(PlannedException {
-            kind: ExceptionKind::SignatureSuperseded,
-            step_key: Some(step.key.clone()),
-            field_key: Some(entry.field_key.clone()),
-            entry_id: Some(entry.id),
+            kind: ExceptionKind::Correction,
+            step_key: Some(r.step_key.clone()),
+            field_key: Some(r.entry.field_key.clone()),
+            entry_id: Some(r.entry.id),
             detail: format!(
-                "the {} signature of {} on step {} is superseded by a correction; the step must be signed again",
-                s.meaning, s.printed_name, step.key
+                "{} recomputed from {} to {} because {label} was corrected; reason: {reason}",
+                r.label,
+                r.was,
+                describe(&r.entry.value)
             ),
         });
+        consequences(
+            dependent,
+            &r.entry,
+            &r.label,
+            command.person,
+            &mut exceptions,
+            &mut deviations,
+        );
+        if !touched.contains(&r.step_key) {
+            touched.push(r.step_key.clone());
+        }
+    }
+    let mut supersedes = Vec::new();
+    for step_key in &touched {
+        for s in signatures.get(step_key).into_iter().flatten() {
+            exceptions.push(PlannedException {
+                kind: ExceptionKind::SignatureSuperseded,
+                step_key: Some(step_key.clone()),
+                field_key: Some(entry.field_key.clone()),
+                entry_id: Some(entry.id),
+                detail: format!(
+                    "the {} signature of {} on step {step_key} is superseded by a correction; the step must be signed again",
+                    s.meaning, s.printed_name
+                ),
+            });
+            supersedes.push(s.id);
+        }
     }
     Ok(CorrectPlan {
         corrects: original.id,
@@ -165,7 +203,8 @@ pub fn correct(
         step_key: step.key.clone(),
         exceptions,
         deviations,
-        supersedes: signatures.iter().map(|s| s.id).collect(),
+        supersedes,
+        recomputed,
         entry,
     })
 }
@@ -211,11 +250,15 @@ mod tests {
             corrected: false,
         };
         let raw = json!("15500");
-        let signatures = [StepSignatureRef {
-            id: Uuid::from_u128(9),
-            meaning: SignatureMeaning::Performed,
-            printed_name: "Zhang Wei".into(),
-        }];
+        let signatures: HashMap<String, Vec<StepSignatureRef>> = [(
+            "s1-seed".to_string(),
+            vec![StepSignatureRef {
+                id: Uuid::from_u128(9),
+                meaning: SignatureMeaning::Performed,
+                printed_name: "Zhang Wei".into(),
+            }],
+        )]
+        .into();
         let mut n = 100u128;
         let mut ids = move || {
             n += 1;

@@ -13,6 +13,7 @@
 //! [`crate::release::DeviationFacts::close`].
 
 mod compute;
+pub use compute::Recomputed;
 mod correct;
 mod disposition;
 mod qc;

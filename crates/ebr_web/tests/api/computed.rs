@@ -112,6 +112,73 @@ async fn r45_the_dose_is_computed_with_its_calculation_and_evaluated() {
         "the PDF prints the calculation"
     );
 
+    // The count is corrected after the dose step was signed: the dose and
+    // the vials are computed again as corrections of the old values, which
+    // stay; the dose step's signatures are superseded.
+    let count_entry = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["key"] == "s6-harvest-count")
+        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+        .find(|e| e["field"] == "total_viable_cells")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = floor
+        .operator
+        .post(floor.app.url(&format!(
+            "/api/v1/batches/{batch}/entries/{count_entry}/corrections"
+        )))
+        .json(&json!({ "value": "8.0e8", "reason": "transcription: the counter printout reads 8.0e8" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let corrected: Value = r.json().await.unwrap();
+    assert_eq!(
+        corrected["entries"].as_array().unwrap().len(),
+        3,
+        "{corrected}"
+    );
+    let detail = floor.batch(&batch).await;
+    let dose = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "s7-dose-calculation")
+        .unwrap()
+        .clone();
+    let values: Vec<(String, bool)> = dose["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["value"]["kind"] == "computed")
+        .map(|e| {
+            (
+                e["value"]["calculation"].as_str().unwrap().to_string(),
+                e["corrected"] == true,
+            )
+        })
+        .collect();
+    assert!(
+        values.contains(&("1.01e9 cells ÷ 2.5e7 cells/mL = 40.4 mL".to_string(), true)),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&("8.0e8 cells ÷ 2.5e7 cells/mL = 32.0 mL".to_string(), false)),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&("32.0 mL ÷ 2.0 mL × 1 vials = 16 vials".to_string(), false)),
+        "{values:?}"
+    );
+    assert_eq!(
+        dose["state"], "in_progress",
+        "the dose step must be signed again: {dose}"
+    );
+
     // Ten times the cells: 404 mL and 202 vials, both out of specification.
     let big = at_dose_step(&floor, "BR-CALC-2", "1.01e10").await;
     let r = floor

@@ -144,6 +144,44 @@ pub(super) fn correct(
         now,
     )?;
     let mut out = Recorded::default();
+    // The computed values that read the corrected one, recomputed: each a
+    // new entry correcting the computed entry it replaces (issue 16).
+    for r in plan.recomputed {
+        let recomputed = EntryRow {
+            corrects_entry_id: Some(r.corrects),
+            correction_reason: Some(format!(
+                "recomputed: {} corrected ({})",
+                original.field_key, plan.reason
+            )),
+            ..entry_row(
+                batch_id,
+                &r.step_key,
+                &r.entry,
+                plan.activity_at,
+                person,
+                now,
+            )
+        };
+        diesel::insert_into(entries::table)
+            .values(&recomputed)
+            .execute(conn)?;
+        audit::append_all_locked(
+            conn,
+            &chain,
+            vec![AuditDraft {
+                actor: actor.to_string(),
+                action: "entry.recomputed".into(),
+                entity_type: "entry".into(),
+                entity_id: recomputed.id.to_string(),
+                old_value: Some(r.was.clone()),
+                new_value: Some(recomputed.value.clone()),
+                reason: recomputed.correction_reason.clone(),
+                record_hash: Some(canonical_hash(&recomputed)),
+            }],
+            now,
+        )?;
+        out.entries.push(recomputed);
+    }
     raise_all(
         conn,
         batch_id,
@@ -178,7 +216,7 @@ pub(super) fn correct(
             now,
         )?;
     }
-    out.entries.push(row);
+    out.entries.insert(0, row);
     Ok(out)
 }
 

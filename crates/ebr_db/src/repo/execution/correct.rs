@@ -2,6 +2,8 @@
 //! entry once, let the domain decide ([`ebr_domain::batch::correct`]), apply
 //! its plan.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::batch::{
@@ -50,35 +52,45 @@ pub fn correct(
             step: &row.step_key,
             fields: &fields,
         };
-        let batch = facts::load_batch(conn, batch_id, &focus)?;
-        let current: Vec<(Uuid, String, String)> = signatures::table
+        let mut batch = facts::load_batch(conn, batch_id, &focus)?;
+        // What recomputing the computed values that read this field needs
+        // (issue 16); a batch whose MBR computes nothing reads nothing more.
+        batch.values = facts::all_formula_values(conn, batch_id, &batch.mbr)?;
+        let prefix = format!("{batch_id}/");
+        let current: Vec<(Uuid, String, String, String)> = signatures::table
             .left_join(
                 signature_supersessions::table
                     .on(signature_supersessions::signature_id.eq(signatures::id)),
             )
             .filter(signatures::record_type.eq(STEP_RECORD_TYPE))
-            .filter(signatures::record_id.eq(format!("{batch_id}/{}", row.step_key)))
+            .filter(signatures::record_id.like(format!("{prefix}%")))
             .filter(signature_supersessions::signature_id.is_null())
             .order((signatures::signed_at.asc(), signatures::id.asc()))
             .select((
                 signatures::id,
+                signatures::record_id,
                 signatures::meaning,
                 signatures::printed_name,
             ))
             .load(conn)?;
-        let current: Vec<StepSignatureRef> = current
-            .into_iter()
-            .filter_map(|(id, meaning, printed_name)| {
-                SignatureMeaning::ALL
-                    .into_iter()
-                    .find(|m| m.as_str() == meaning)
-                    .map(|meaning| StepSignatureRef {
-                        id,
-                        meaning,
-                        printed_name,
-                    })
-            })
-            .collect();
+        let mut by_step: HashMap<String, Vec<StepSignatureRef>> = HashMap::new();
+        for (id, record_id, meaning, printed_name) in current {
+            let Some(meaning) = SignatureMeaning::ALL
+                .into_iter()
+                .find(|m| m.as_str() == meaning)
+            else {
+                continue;
+            };
+            let step = record_id
+                .strip_prefix(&prefix)
+                .unwrap_or_default()
+                .to_string();
+            by_step.entry(step).or_default().push(StepSignatureRef {
+                id,
+                meaning,
+                printed_name,
+            });
+        }
         let original = OriginalEntry {
             id: row.id,
             step_key: row.step_key.clone(),
@@ -105,7 +117,7 @@ pub fn correct(
             person,
         };
         let mut new_id = || crate::ids::at(now);
-        match decide(&batch, &command, &current, &registry, now, &mut new_id) {
+        match decide(&batch, &command, &by_step, &registry, now, &mut new_id) {
             Ok(plan) => apply::correct(conn, batch_id, plan, &row, person, &actor, now).map(Ok),
             Err(refusal) => {
                 if let Some(exception) = refusal.exception {

@@ -323,8 +323,39 @@ fn formula_inputs(
         return Ok(HashMap::new());
     };
     let mut wanted: Vec<(String, String)> = Vec::new();
+    formula_fields(step, false, &mut wanted);
+    current_values(conn, batch_id, wanted)
+}
+
+/// The current value of every computed field of the batch and of every
+/// field a formula reads: what recomputing after a correction needs.
+pub(super) fn all_formula_values(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    mbr: &MasterBatchRecord,
+) -> Result<CurrentValues, DbError> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for (_, step) in mbr.steps() {
+        formula_fields(step, true, &mut wanted);
+    }
+    current_values(conn, batch_id, wanted)
+}
+
+/// Adds the (step, field) pairs the computed fields of `step` read, and
+/// the computed fields themselves when `with_computed`.
+fn formula_fields(
+    step: &ebr_domain::mbr::Step,
+    with_computed: bool,
+    wanted: &mut Vec<(String, String)>,
+) {
     for field in &step.fields {
         if let FieldKind::Computed { formula, .. } = &field.kind {
+            if with_computed {
+                let own = (step.key.clone(), field.key.clone());
+                if !wanted.contains(&own) {
+                    wanted.push(own);
+                }
+            }
             if let Ok(expr) = ebr_domain::formula::Expr::parse(formula) {
                 for r in expr.references() {
                     let key = (
@@ -338,6 +369,14 @@ fn formula_inputs(
             }
         }
     }
+}
+
+/// The current (not corrected) value of each wanted (step, field).
+fn current_values(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    wanted: Vec<(String, String)>,
+) -> Result<CurrentValues, DbError> {
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
