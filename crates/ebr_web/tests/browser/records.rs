@@ -39,6 +39,50 @@ async fn r24_a_correction_keeps_the_original_visible_with_its_reason() {
     .await;
 }
 
+/// Issue 16: the operator records the read-back of the dose step and sees,
+/// before signing, the CS10 volume and the vials ebr computed from the
+/// harvest count, each as its calculation; the computed fields offer no
+/// input and no correction.
+#[tokio::test]
+async fn r45_the_computed_dose_is_shown_before_signing() {
+    run("computed", "en-US", |site, b| async move {
+        let result = async {
+            let batch = batch_until(&site, "BR-UI-0016", "s7-dose-calculation")?;
+            b.login(&site, "zhang.wei").await?;
+            b.goto(&site.url(&format!("/batches/{batch}/steps/s7-dose-calculation")))
+                .await?;
+            let form = b.text("#entry-form").await?;
+            ensure!(
+                !form.contains("CS10 volume to add"),
+                "a computed field offers no input: {form}"
+            );
+            b.click("input[name='values.count_read_back'][value='true']")
+                .await?;
+            b.submit_and_wait("#save-entries").await?;
+            let rows = b.text("table.entries").await?;
+            ensure!(
+                rows.contains("cells ÷ 2.5e7 cells/mL =") && rows.contains("mL × 1 vials ="),
+                "the calculations are shown: {rows}"
+            );
+            let corrections = b
+                .js("return document.querySelectorAll('tr.entry details.correct').length")
+                .await?;
+            ensure!(
+                corrections == 1,
+                "only the read-back can be corrected, not the computed values: {corrections}"
+            );
+            ensure!(
+                b.text("#sign-performed").await.is_ok(),
+                "the step can now be signed"
+            );
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
+
 /// R38, R44: QA cannot close an incomplete deviation (the rule
 /// `deviation_incomplete` is named); the operator who owns it investigates,
 /// and QA, who took no part in it, closes it with a signature.
