@@ -54,6 +54,9 @@ pub enum ExceptionKind {
     PostReleaseOos,
     /// A QC result invalidated with a reason; it stays visible (R34).
     QcInvalidated,
+    /// An amount recorded against a computed target missed it by more than
+    /// the declared tolerance (issue 16).
+    TargetMissed,
 }
 
 impl ExceptionKind {
@@ -71,6 +74,7 @@ impl ExceptionKind {
             Self::QcOutOfSpecification => "qc_out_of_specification",
             Self::PostReleaseOos => "post_release_oos",
             Self::QcInvalidated => "qc_invalidated",
+            Self::TargetMissed => "target_missed",
         }
     }
 
@@ -87,7 +91,8 @@ impl ExceptionKind {
             | Self::HoldTimeBreach
             | Self::MaterialRefused
             | Self::EquipmentRefused
-            | Self::QcInvalidated => Severity::Major,
+            | Self::QcInvalidated
+            | Self::TargetMissed => Severity::Major,
             Self::QcOutOfSpecification | Self::PostReleaseOos => Severity::Critical,
         }
     }

@@ -253,3 +253,58 @@ fn as_input(value: RecordedValue) -> Option<Input> {
         _ => None,
     }
 }
+
+/// The amounts among `entries` (of `step`) that miss the computed value
+/// they aim at by more than their tolerance: an exception each (issue 16),
+/// saying the amount, the computed value and the difference. An aim whose
+/// computed value is not recorded yet is not checked.
+pub(super) fn missed_aims(
+    batch: &Batch,
+    step: &Step,
+    entries: &[PlannedEntry],
+) -> Vec<super::PlannedException> {
+    let mut out = Vec::new();
+    for entry in entries {
+        let Some(field) = step.fields.iter().find(|f| f.key == entry.field_key) else {
+            continue;
+        };
+        let FieldKind::Number { aim: Some(aim), .. } = &field.kind else {
+            continue;
+        };
+        let Ok(Expr::Field(r)) = Expr::parse(&aim.computed) else {
+            continue;
+        };
+        let (Some((_, aimed)), Some(amount)) = (
+            input_of(batch, step, entries, &r),
+            as_input(entry.value.clone()),
+        ) else {
+            continue;
+        };
+        let Ok(aimed_value) = aimed.unit.convert(aimed.value, amount.unit) else {
+            continue;
+        };
+        let (target, actual) = (aimed_value.value(), amount.value.value());
+        let allowed =
+            (target * aim.tolerance_percent.value() / rust_decimal::Decimal::ONE_HUNDRED).abs();
+        if (actual - target).abs() > allowed {
+            out.push(super::PlannedException {
+                kind: crate::exception::ExceptionKind::TargetMissed,
+                step_key: Some(step.key.clone()),
+                field_key: Some(field.key.clone()),
+                entry_id: Some(entry.id),
+                detail: format!(
+                    "{} = {}: the computed {} is {} {}, ± {} % allows {} to {}",
+                    field.label,
+                    entry.value.as_recorded(),
+                    r,
+                    aimed.as_typed,
+                    aimed.unit.symbol,
+                    aim.tolerance_percent,
+                    (target - allowed).normalize(),
+                    (target + allowed).normalize(),
+                ),
+            });
+        }
+    }
+    out
+}

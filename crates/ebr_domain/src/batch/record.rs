@@ -273,6 +273,7 @@ pub fn record(
             &mut deviations,
         );
     }
+    exceptions.extend(super::compute::missed_aims(batch, step, &entries));
     let whole_step = |kind, detail: String| PlannedException {
         kind,
         step_key: Some(step.key.clone()),
@@ -623,5 +624,82 @@ mod tests {
         )
         .unwrap();
         assert_eq!(zero.entries[2].value.as_recorded(), "0 vials");
+    }
+
+    /// Issue 16: an amount recorded against a computed target (the CS10
+    /// volume actually added against the one computed) within its tolerance
+    /// raises nothing; beyond it, an exception naming both and the range.
+    #[test]
+    fn an_amount_that_misses_its_computed_aim_is_an_exception() {
+        let mut m = mbr();
+        let formulate = m
+            .stages
+            .iter_mut()
+            .flat_map(|s| s.steps.iter_mut())
+            .find(|s| s.key == "s7-formulate")
+            .unwrap();
+        formulate.fields.push(
+            serde_json::from_value(json!({
+                "key": "cs10_added", "label": "CS10 volume added", "kind": "number", "unit": "mL",
+                "aim": { "computed": "{s7-dose-calculation.cs10_volume}", "tolerance_percent": "5" }
+            }))
+            .unwrap(),
+        );
+        assert!(
+            crate::mbr::validate(&m).is_empty(),
+            "{:?}",
+            crate::mbr::validate(&m)
+        );
+        let mut b = at_step("s7-formulate");
+        b.mbr = Arc::new(m);
+        b.values.insert(
+            ("s7-dose-calculation".into(), "cs10_volume".into()),
+            (
+                Uuid::from_u128(600),
+                RecordedValue::Computed {
+                    value: crate::number::Number::parse("40.4").unwrap(),
+                    unit: "mL".into(),
+                    shown: "40.4".into(),
+                    calculation: String::new(),
+                    inputs: vec![],
+                },
+            ),
+        );
+        let added = |ml: &str| vec![("cs10_added".to_string(), json!(ml))];
+        let within = added("41.5");
+        let plan = record(
+            &b,
+            &command("s7-formulate", &within),
+            &Registry::default(),
+            now(),
+            &mut ids(),
+        )
+        .unwrap();
+        assert!(plan
+            .exceptions
+            .iter()
+            .all(|e| e.kind != ExceptionKind::TargetMissed));
+        let beyond = added("44");
+        let plan = record(
+            &b,
+            &command("s7-formulate", &beyond),
+            &Registry::default(),
+            now(),
+            &mut ids(),
+        )
+        .unwrap();
+        let missed: Vec<&PlannedException> = plan
+            .exceptions
+            .iter()
+            .filter(|e| e.kind == ExceptionKind::TargetMissed)
+            .collect();
+        assert_eq!(missed.len(), 1);
+        assert!(
+            missed[0]
+                .detail
+                .contains("40.4 mL, ± 5 % allows 38.38 to 42.42"),
+            "{}",
+            missed[0].detail
+        );
     }
 }

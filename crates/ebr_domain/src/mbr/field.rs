@@ -24,6 +24,16 @@ fn yes() -> bool {
     true
 }
 
+/// The computed value an amount aims at, and how far it may miss.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aim {
+    /// The computed field, as a formula reference: `{field}` (this step)
+    /// or `{step.field}`.
+    pub computed: String,
+    /// How far the amount may miss, in percent of the computed value.
+    pub tolerance_percent: Number,
+}
+
 /// How a computed value is rounded to its step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,6 +59,10 @@ pub enum FieldKind {
     Number {
         /// The unit the value and limits are in.
         unit: String,
+        /// A computed value this amount is to match, e.g. the CS10 volume
+        /// ebr computed for the volume actually added (issue 16).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        aim: Option<Aim>,
         /// The set point.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<Number>,
@@ -121,6 +135,7 @@ impl FieldKind {
                 target,
                 alert,
                 action,
+                ..
             }
             | FieldKind::Computed {
                 unit,

@@ -14,7 +14,7 @@ mod model;
 mod qc_panel;
 mod validate;
 
-pub use field::{Field, FieldKind, Rounding};
+pub use field::{Aim, Field, FieldKind, Rounding};
 pub use file_format::parse_toml;
 pub use lifecycle::{approve, MbrStatus};
 pub use model::{

@@ -275,7 +275,13 @@ impl Validator {
                 target,
                 alert,
                 action,
-            } => self.numeric(p, unit, target.as_ref(), alert.as_ref(), action.as_ref()),
+                aim,
+            } => {
+                self.numeric(p, unit, target.as_ref(), alert.as_ref(), action.as_ref());
+                if let Some(aim) = aim {
+                    self.aim(p, field, aim, unit, step, ctx);
+                }
+            }
             FieldKind::Computed {
                 formula,
                 unit,
@@ -398,6 +404,66 @@ impl Validator {
                     );
                 }
             }
+        }
+    }
+
+    /// An amount's aim (issue 16): one computed field before it in its step
+    /// or in an earlier step, of the amount's dimension, with a positive
+    /// tolerance.
+    fn aim(
+        &mut self,
+        p: &str,
+        field: &Field,
+        aim: &super::field::Aim,
+        unit: &str,
+        step: &Step,
+        ctx: &StepContext<'_>,
+    ) {
+        let path = format!("{p}.aim.computed");
+        let Ok(crate::formula::Expr::Field(r)) = crate::formula::Expr::parse(&aim.computed) else {
+            return self.push(path, "name one computed field: `{field}` or `{step.field}`");
+        };
+        let own_index = step
+            .fields
+            .iter()
+            .position(|f| f.key == field.key)
+            .unwrap_or(0);
+        let source = match &r.step {
+            None => step
+                .fields
+                .iter()
+                .take(own_index)
+                .find(|f| f.key == r.field),
+            Some(key) if ctx.earlier_steps.contains(key.as_str()) => ctx
+                .mbr
+                .step(key)
+                .and_then(|s| s.fields.iter().find(|f| f.key == r.field)),
+            Some(_) => None,
+        };
+        match source.map(|f| &f.kind) {
+            Some(FieldKind::Computed { unit: aimed, .. }) => {
+                let dimension = |u: &str| {
+                    Unit::parse(u)
+                        .ok()
+                        .map(|u| crate::formula::Quantity::of(u).dimension)
+                };
+                if dimension(aimed) != dimension(unit) {
+                    self.push(
+                        path,
+                        format!("{r} is in {aimed}, which is not the dimension of {unit}"),
+                    );
+                }
+            }
+            _ => self.push(
+                path,
+                format!("{r} is not a computed field before `{}`", field.key),
+            ),
+        }
+        if aim.tolerance_percent.value() <= rust_decimal::Decimal::ZERO {
+            self.push(
+                format!("{p}.aim.tolerance_percent"),
+                "must be greater than zero",
+            );
         }
     }
 

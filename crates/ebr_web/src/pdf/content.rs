@@ -100,10 +100,17 @@ fn limits_text(field: &Field) -> String {
             target,
             alert,
             action,
+            aim,
         } => {
             let mut parts = Vec::new();
             if let Some(t) = target {
                 parts.push(format!("target {t} {unit}"));
+            }
+            if let Some(aim) = aim {
+                parts.push(format!(
+                    "aim {} ± {} %",
+                    aim.computed, aim.tolerance_percent
+                ));
             }
             if let Some(a) = alert {
                 parts.push(format!("alert {a} {unit}"));

@@ -71,10 +71,20 @@ pub fn limits_text(ctx: &Ctx, field: &Field) -> String {
             target,
             alert,
             action,
+            aim,
         } => {
             let mut parts = Vec::new();
             if let Some(t) = target {
                 parts.push(format!("{} {t} {unit}", ctx.t("field.target")));
+            }
+            if let Some(aim) = aim {
+                parts.push(ctx.tf(
+                    "field.aim",
+                    &[
+                        ("computed", &aim.computed),
+                        ("tolerance", &aim.tolerance_percent.to_string()),
+                    ],
+                ));
             }
             if let Some(a) = alert {
                 parts.push(format!("{} {}", ctx.t("field.normal"), range_text(a, unit)));

@@ -349,6 +349,20 @@ fn formula_fields(
     wanted: &mut Vec<(String, String)>,
 ) {
     for field in &step.fields {
+        // The computed value an amount aims at is read like a formula input.
+        if let FieldKind::Number { aim: Some(aim), .. } = &field.kind {
+            if let Ok(ebr_domain::formula::Expr::Field(r)) =
+                ebr_domain::formula::Expr::parse(&aim.computed)
+            {
+                let key = (
+                    r.step.clone().unwrap_or_else(|| step.key.clone()),
+                    r.field.clone(),
+                );
+                if !wanted.contains(&key) {
+                    wanted.push(key);
+                }
+            }
+        }
         if let FieldKind::Computed { formula, .. } = &field.kind {
             if with_computed {
                 let own = (step.key.clone(), field.key.clone());

@@ -1,0 +1,8 @@
+-- Issue 16: an amount recorded against a computed target (e.g. the CS10
+-- volume actually added) that misses it beyond the declared tolerance is an
+-- exception for QA's review.
+ALTER TABLE batch_exceptions DROP CONSTRAINT batch_exceptions_kind_check;
+ALTER TABLE batch_exceptions ADD CONSTRAINT batch_exceptions_kind_check CHECK (kind IN (
+    'alert', 'out_of_specification', 'correction', 'late_entry', 'material_refused', 'equipment_refused',
+    'hold_time_breach', 'signature_superseded', 'deviation', 'qc_out_of_specification', 'qc_invalidated',
+    'post_release_oos', 'target_missed'));
