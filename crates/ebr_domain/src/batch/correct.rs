@@ -152,6 +152,11 @@ pub fn correct(
         &mut exceptions,
         &mut deviations,
     );
+    exceptions.extend(super::compute::missed_aims(
+        batch,
+        step,
+        std::slice::from_ref(&entry),
+    ));
     let recomputed = super::compute::recompute_dependents(batch, &step.key, &entry, new_id)?;
     let mut touched = vec![step.key.clone()];
     for r in &recomputed {

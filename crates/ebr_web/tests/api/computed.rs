@@ -196,3 +196,54 @@ async fn r45_the_dose_is_computed_with_its_calculation_and_evaluated() {
         "{recorded}"
     );
 }
+
+/// Issue 16: the induction medium shows the stock volume of each small
+/// molecule computed from the medium volume; the operator records what was
+/// added; an addition beyond the tolerance of its computed volume is an
+/// exception, and the final concentration computed from it is evaluated
+/// (3.6 µM CHIR99021 is out of specification: a deviation).
+#[tokio::test]
+async fn r38_an_addition_missing_its_computed_volume_is_flagged() {
+    let floor = Floor::new().await;
+    let batch = floor.issue("BR-CALC-3").await;
+    floor.complete_until(&batch, "s3-induction-medium").await;
+    let step = reference().step("s3-induction-medium").unwrap().clone();
+    let mut values = good_values(&step);
+    values["chir99021_added"] = json!("60");
+    let r = floor.record(&batch, &step.key, values).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let recorded: Value = r.json().await.unwrap();
+    let kinds: Vec<&str> = recorded["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "target_missed").count(),
+        1,
+        "{recorded}"
+    );
+    assert_eq!(
+        recorded["deviations"].as_array().unwrap().len(),
+        1,
+        "{recorded}"
+    );
+    let detail = floor.batch(&batch).await;
+    let calculations: Vec<String> = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["key"] == "s3-induction-medium")
+        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+        .filter_map(|e| e["value"]["calculation"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        calculations.contains(&"50 mL × 3 µM ÷ 3 mM = 50.0 µL".to_string()),
+        "{calculations:?}"
+    );
+    assert!(
+        calculations.contains(&"60 µL × 3 mM ÷ 50 mL = 3.60 µM".to_string()),
+        "{calculations:?}"
+    );
+}
