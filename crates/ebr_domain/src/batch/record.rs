@@ -548,7 +548,7 @@ mod tests {
     /// cannot be typed; a count of zero computes a zero dose (out of
     /// specification), not an error.
     #[test]
-    fn computed_dose_and_vials_with_their_calculation() {
+    fn r45_computed_dose_and_vials_with_their_calculation() {
         let mut b = at_step("s7-dose-calculation");
         let count = |cells: &str| {
             (
