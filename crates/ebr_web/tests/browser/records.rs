@@ -83,6 +83,37 @@ async fn r45_the_computed_dose_is_shown_before_signing() {
     .await;
 }
 
+/// Issue 16: the operator records the medium volume first and, before
+/// adding anything, sees the stock volume of each small molecule ebr
+/// computed, also next to the field where the added volume is recorded.
+#[tokio::test]
+async fn r45_the_computed_addition_is_shown_before_it_is_made() {
+    run("computed-addition", "en-US", |site, b| async move {
+        let result = async {
+            let batch = batch_until(&site, "BR-UI-0017", "s3-induction-medium")?;
+            b.login(&site, "zhang.wei").await?;
+            b.goto(&site.url(&format!("/batches/{batch}/steps/s3-induction-medium")))
+                .await?;
+            b.type_into("#f-medium_volume", "50").await?;
+            b.submit_and_wait("#save-entries").await?;
+            let rows = b.text("table.entries").await?;
+            ensure!(
+                rows.contains("50 mL × 3 µM ÷ 3 mM = 50.0 µL"),
+                "the stock volume is computed: {rows}"
+            );
+            let hint = b.text("#lim-f-chir99021_added").await?;
+            ensure!(
+                hint.contains("computed now: 50.0 µL"),
+                "the addition shows its computed volume: {hint}"
+            );
+            Ok(())
+        }
+        .await;
+        (b, result)
+    })
+    .await;
+}
+
 /// R38, R44: QA cannot close an incomplete deviation (the rule
 /// `deviation_incomplete` is named); the operator who owns it investigates,
 /// and QA, who took no part in it, closes it with a signature.

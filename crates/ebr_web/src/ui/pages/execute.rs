@@ -79,7 +79,37 @@ struct StepPage<'a> {
     bill_of_materials: Vec<String>,
 }
 
-fn fields(ctx: &Ctx, names: &Names, step: &Step, view: &StepView) -> Vec<FieldShown> {
+/// The value of the computed field an amount aims at, as recorded now
+/// (`None` until it is computed), e.g. `50.0 µL`.
+fn aimed_value(batch: &BatchDetail, step: &Step, field: &ebr_domain::mbr::Field) -> Option<String> {
+    let FieldKind::Number { aim: Some(aim), .. } = &field.kind else {
+        return None;
+    };
+    let Ok(ebr_domain::formula::Expr::Field(r)) = ebr_domain::formula::Expr::parse(&aim.computed)
+    else {
+        return None;
+    };
+    let step_key = r.step.as_deref().unwrap_or(&step.key);
+    let entry = batch
+        .steps
+        .iter()
+        .find(|s| s.key == step_key)?
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.field == r.field && !e.corrected)?;
+    serde_json::from_value::<ebr_domain::execution::RecordedValue>(entry.value.clone())
+        .ok()
+        .map(|v| v.as_recorded())
+}
+
+fn fields(
+    ctx: &Ctx,
+    names: &Names,
+    batch: &BatchDetail,
+    step: &Step,
+    view: &StepView,
+) -> Vec<FieldShown> {
     step.fields
         .iter()
         .map(|f| {
@@ -94,7 +124,14 @@ fn fields(ctx: &Ctx, names: &Names, step: &Step, view: &StepView) -> Vec<FieldSh
                     FieldKind::Number { unit, .. } => unit.clone(),
                     _ => String::new(),
                 },
-                limits: limits_text(ctx, f),
+                limits: match aimed_value(batch, step, f) {
+                    Some(value) => format!(
+                        "{} · {}",
+                        limits_text(ctx, f),
+                        ctx.tf("field.aim_now", &[("value", &value)])
+                    ),
+                    None => limits_text(ctx, f),
+                },
                 options: match &f.kind {
                     FieldKind::Choice { options, .. } => options.clone(),
                     _ => Vec::new(),
@@ -135,7 +172,7 @@ pub async fn step(
             .steps()
             .find(|(_, s)| s.key == step_key)
             .ok_or_else(|| ApiError::NotFound(format!("no step {step_key} in the MBR")))?;
-        let fields = fields(ctx, &names, step, view);
+        let fields = fields(ctx, &names, &batch, step, view);
         let open_fields = fields
             .iter()
             .filter(|f| !f.recorded && f.kind != "computed")
