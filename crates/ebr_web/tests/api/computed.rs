@@ -137,9 +137,22 @@ async fn r45_the_dose_is_computed_with_its_calculation_and_evaluated() {
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let corrected: Value = r.json().await.unwrap();
+    // The correction, then the harvest yield (same step), the CS10 volume
+    // and the vials (the dose step), each recomputed.
+    let fields: Vec<&str> = corrected["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        corrected["entries"].as_array().unwrap().len(),
-        3,
+        fields,
+        vec![
+            "total_viable_cells",
+            "harvest_yield",
+            "cs10_volume",
+            "planned_vials"
+        ],
         "{corrected}"
     );
     let detail = floor.batch(&batch).await;
