@@ -260,3 +260,93 @@ async fn r38_an_addition_missing_its_computed_volume_is_flagged() {
         "{calculations:?}"
     );
 }
+
+/// Issue 16: the post-thaw count gives the viable concentration; seeding
+/// computes the volume of suspension to seed; correcting the count after
+/// seeding recomputes both (the old values stay, struck through) and
+/// supersedes the signatures of both steps.
+#[tokio::test]
+async fn r24_a_corrected_count_recomputes_the_seeding_volume() {
+    let floor = Floor::new().await;
+    let batch = floor.issue("BR-CALC-4").await;
+    floor.complete_until(&batch, "s1-post-thaw-count").await;
+    let count = reference().step("s1-post-thaw-count").unwrap().clone();
+    let mut values = good_values(&count);
+    values["viable_cells"] = json!("3.0e6");
+    values["resuspension_volume"] = json!("2");
+    let r = floor.record(&batch, &count.key, values).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    floor.sign_off(&batch, &count).await;
+    let seed = reference().step("s1-seed").unwrap().clone();
+    let mut values = good_values(&seed);
+    values["seeding_density"] = json!("15000");
+    values["vessel_area"] = json!("25");
+    let r = floor.record(&batch, &seed.key, values).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    floor.sign_off(&batch, &seed).await;
+    let calculations = |detail: &Value, step: &str| -> Vec<(String, bool)> {
+        detail["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["key"] == step)
+            .flat_map(|s| s["entries"].as_array().unwrap().clone())
+            .filter_map(|e| {
+                e["value"]["calculation"]
+                    .as_str()
+                    .map(|c| (c.to_string(), e["corrected"] == true))
+            })
+            .collect()
+    };
+    let detail = floor.batch(&batch).await;
+    assert_eq!(
+        calculations(&detail, "s1-seed"),
+        vec![(
+            "15000 cells/cm² × 25 cm² ÷ 1500000 cells/mL = 0.25 mL".to_string(),
+            false
+        )]
+    );
+    let entry = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["key"] == "s1-post-thaw-count")
+        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+        .find(|e| e["field"] == "viable_cells")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = floor
+        .operator
+        .post(floor.app.url(&format!(
+            "/api/v1/batches/{batch}/entries/{entry}/corrections"
+        )))
+        .json(&json!({ "value": "2.5e6", "reason": "recount of the aliquot" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let detail = floor.batch(&batch).await;
+    let seeding = calculations(&detail, "s1-seed");
+    assert!(
+        seeding.contains(&(
+            "15000 cells/cm² × 25 cm² ÷ 1500000 cells/mL = 0.25 mL".to_string(),
+            true
+        )) && seeding.contains(&(
+            "15000 cells/cm² × 25 cm² ÷ 1250000 cells/mL = 0.30 mL".to_string(),
+            false
+        )),
+        "{seeding:?}"
+    );
+    for step in ["s1-post-thaw-count", "s1-seed"] {
+        let state = detail["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == step)
+            .unwrap()["state"]
+            .clone();
+        assert_eq!(state, "in_progress", "{step} must be signed again");
+    }
+}
