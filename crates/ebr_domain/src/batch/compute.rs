@@ -42,6 +42,61 @@ fn input_of(
     Some((id, input))
 }
 
+/// Computes `field` (a computed field) with its inputs from `lookup` (each
+/// with the entry it comes from): the planned entry holding the exact,
+/// rounded value, its calculation and its input entry ids, evaluated
+/// against the field's limits. `None` when an input has no value yet; an
+/// error naming the field when the formula cannot be evaluated.
+fn compute_field(
+    field: &crate::mbr::Field,
+    lookup: &dyn Fn(&FieldRef) -> Option<(Uuid, Input)>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Option<PlannedEntry>, DomainError> {
+    let FieldKind::Computed {
+        formula,
+        unit,
+        round_to,
+        rounding,
+        ..
+    } = &field.kind
+    else {
+        return Ok(None);
+    };
+    let failed = |reason: String| DomainError::ComputationFailed {
+        field: field.key.clone(),
+        reason,
+    };
+    let expr = Expr::parse(formula).map_err(failed)?;
+    let found: Vec<Option<(Uuid, Input)>> = expr.references().iter().map(|r| lookup(r)).collect();
+    if found.iter().any(Option::is_none) {
+        return Ok(None);
+    }
+    let input = |r: &FieldRef| lookup(r).map(|(_, i)| i);
+    let result_unit = Unit::parse(unit)?;
+    let value =
+        formula::evaluate(&expr, result_unit, *round_to, *rounding, &input).map_err(failed)?;
+    let shown = formula::shown(value, *round_to);
+    let calculation =
+        formula::substituted(&expr, &input, &format!("{shown} {}", result_unit.symbol));
+    let mut inputs: Vec<Uuid> = found.into_iter().flatten().map(|(id, _)| id).collect();
+    inputs.dedup();
+    let value = RecordedValue::Computed {
+        value,
+        unit: result_unit.symbol.to_string(),
+        shown,
+        calculation,
+        inputs,
+    };
+    Ok(Some(PlannedEntry {
+        id: new_id(),
+        field_key: field.key.clone(),
+        evaluation: evaluate(field, &value)?,
+        value,
+        lot: None,
+        equipment: None,
+    }))
+}
+
 /// The computed fields of `step` that become computable with the entries
 /// `planned` in this command: each one without a value yet whose every input
 /// is now recorded, in field order (a computed field may read an earlier
@@ -58,59 +113,18 @@ pub(super) fn computed_entries(
     let mut all: Vec<PlannedEntry> = planned.to_vec();
     let mut out = Vec::new();
     for field in &step.fields {
-        let FieldKind::Computed {
-            formula,
-            unit,
-            round_to,
-            rounding,
-            ..
-        } = &field.kind
-        else {
+        if !matches!(field.kind, FieldKind::Computed { .. }) {
             continue;
-        };
+        }
         let has_value = recorded.is_some_and(|f| f.recorded_fields.contains(&field.key));
         if has_value || all.iter().any(|e| e.field_key == field.key) {
             continue;
         }
-        let failed = |reason: String| DomainError::ComputationFailed {
-            field: field.key.clone(),
-            reason,
-        };
-        let expr = Expr::parse(formula).map_err(failed)?;
-        let refs = expr.references();
-        let found: Vec<Option<(Uuid, Input)>> = refs
-            .iter()
-            .map(|r| input_of(batch, step, &all, r))
-            .collect();
-        if found.iter().any(Option::is_none) {
-            continue;
+        let lookup = |r: &FieldRef| input_of(batch, step, &all, r);
+        if let Some(entry) = compute_field(field, &lookup, new_id)? {
+            all.push(entry.clone());
+            out.push((entry, field.label.clone()));
         }
-        let lookup = |r: &FieldRef| input_of(batch, step, &all, r).map(|(_, i)| i);
-        let result_unit = Unit::parse(unit)?;
-        let value =
-            formula::evaluate(&expr, result_unit, *round_to, *rounding, &lookup).map_err(failed)?;
-        let shown = formula::shown(value, *round_to);
-        let calculation =
-            formula::substituted(&expr, &lookup, &format!("{shown} {}", result_unit.symbol));
-        let mut inputs: Vec<Uuid> = found.into_iter().flatten().map(|(id, _)| id).collect();
-        inputs.dedup();
-        let value = RecordedValue::Computed {
-            value,
-            unit: result_unit.symbol.to_string(),
-            shown,
-            calculation,
-            inputs,
-        };
-        let entry = PlannedEntry {
-            id: new_id(),
-            field_key: field.key.clone(),
-            evaluation: evaluate(field, &value)?,
-            value,
-            lot: None,
-            equipment: None,
-        };
-        all.push(entry.clone());
-        out.push((entry, field.label.clone()));
     }
     Ok(out)
 }
@@ -153,69 +167,31 @@ pub(super) fn recompute_dependents(
     let mut out = Vec::new();
     for (_, step) in batch.mbr.steps() {
         for field in &step.fields {
-            let FieldKind::Computed {
-                formula,
-                unit,
-                round_to,
-                rounding,
-                ..
-            } = &field.kind
-            else {
+            let FieldKind::Computed { formula, .. } = &field.kind else {
                 continue;
             };
             let key = (step.key.clone(), field.key.clone());
             let Some((old_id, old_value)) = current.get(&key).cloned() else {
                 continue;
             };
-            let failed = |reason: String| DomainError::ComputationFailed {
-                field: field.key.clone(),
-                reason,
-            };
-            let expr = Expr::parse(formula).map_err(failed)?;
             let full = |r: &FieldRef| {
                 (
                     r.step.clone().unwrap_or_else(|| step.key.clone()),
                     r.field.clone(),
                 )
             };
-            if !expr.references().iter().any(|r| changed.contains(&full(r))) {
+            let reads_changed = Expr::parse(formula)
+                .map(|e| e.references().iter().any(|r| changed.contains(&full(r))))
+                .unwrap_or(true);
+            if !reads_changed {
                 continue;
             }
             let lookup = |r: &FieldRef| -> Option<(Uuid, Input)> {
                 let (id, value) = current.get(&full(r))?.clone();
                 as_input(value).map(|i| (id, i))
             };
-            let result_unit = Unit::parse(unit)?;
-            let value = formula::evaluate(&expr, result_unit, *round_to, *rounding, &|r| {
-                lookup(r).map(|(_, i)| i)
-            })
-            .map_err(failed)?;
-            let shown = formula::shown(value, *round_to);
-            let calculation = formula::substituted(
-                &expr,
-                &|r| lookup(r).map(|(_, i)| i),
-                &format!("{shown} {}", result_unit.symbol),
-            );
-            let mut inputs: Vec<Uuid> = expr
-                .references()
-                .iter()
-                .filter_map(|r| lookup(r).map(|(id, _)| id))
-                .collect();
-            inputs.dedup();
-            let value = RecordedValue::Computed {
-                value,
-                unit: result_unit.symbol.to_string(),
-                shown,
-                calculation,
-                inputs,
-            };
-            let entry = PlannedEntry {
-                id: new_id(),
-                field_key: field.key.clone(),
-                evaluation: evaluate(field, &value)?,
-                value,
-                lot: None,
-                equipment: None,
+            let Some(entry) = compute_field(field, &lookup, new_id)? else {
+                continue;
             };
             current.insert(key.clone(), (entry.id, entry.value.clone()));
             changed.push(key);
