@@ -24,13 +24,25 @@ async fn at_dose_step(floor: &Floor, number: &str, total_viable_cells: &str) -> 
     batch
 }
 
-fn computed(entries: &Value) -> Vec<(String, String)> {
-    entries["steps"]
+/// Step `key` of a batch as `GET /api/v1/batches/{id}` shows it.
+fn step_of(detail: &Value, key: &str) -> Value {
+    detail["steps"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["key"] == "s7-dose-calculation")
-        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+        .find(|s| s["key"] == key)
+        .unwrap()
+        .clone()
+}
+
+/// The entries of step `key`, oldest first.
+fn entries_of(detail: &Value, key: &str) -> Vec<Value> {
+    step_of(detail, key)["entries"].as_array().unwrap().clone()
+}
+
+fn computed(detail: &Value) -> Vec<(String, String)> {
+    entries_of(detail, "s7-dose-calculation")
+        .into_iter()
         .filter(|e| e["value"]["kind"] == "computed")
         .map(|e| {
             (
@@ -115,12 +127,8 @@ async fn r45_the_dose_is_computed_with_its_calculation_and_evaluated() {
     // The count is corrected after the dose step was signed: the dose and
     // the vials are computed again as corrections of the old values, which
     // stay; the dose step's signatures are superseded.
-    let count_entry = detail["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["key"] == "s6-harvest-count")
-        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+    let count_entry = entries_of(&detail, "s6-harvest-count")
+        .into_iter()
         .find(|e| e["field"] == "total_viable_cells")
         .unwrap()["id"]
         .as_str()
@@ -156,13 +164,7 @@ async fn r45_the_dose_is_computed_with_its_calculation_and_evaluated() {
         "{corrected}"
     );
     let detail = floor.batch(&batch).await;
-    let dose = detail["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["key"] == "s7-dose-calculation")
-        .unwrap()
-        .clone();
+    let dose = step_of(&detail, "s7-dose-calculation");
     let values: Vec<(String, bool)> = dose["entries"]
         .as_array()
         .unwrap()
@@ -243,12 +245,8 @@ async fn r38_an_addition_missing_its_computed_volume_is_flagged() {
         "{recorded}"
     );
     let detail = floor.batch(&batch).await;
-    let calculations: Vec<String> = detail["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["key"] == "s3-induction-medium")
-        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+    let calculations: Vec<String> = entries_of(&detail, "s3-induction-medium")
+        .into_iter()
         .filter_map(|e| e["value"]["calculation"].as_str().map(str::to_string))
         .collect();
     assert!(
@@ -285,12 +283,8 @@ async fn r24_a_corrected_count_recomputes_the_seeding_volume() {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     floor.sign_off(&batch, &seed).await;
     let calculations = |detail: &Value, step: &str| -> Vec<(String, bool)> {
-        detail["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["key"] == step)
-            .flat_map(|s| s["entries"].as_array().unwrap().clone())
+        entries_of(detail, step)
+            .into_iter()
             .filter_map(|e| {
                 e["value"]["calculation"]
                     .as_str()
@@ -306,12 +300,8 @@ async fn r24_a_corrected_count_recomputes_the_seeding_volume() {
             false
         )]
     );
-    let entry = detail["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["key"] == "s1-post-thaw-count")
-        .flat_map(|s| s["entries"].as_array().unwrap().clone())
+    let entry = entries_of(&detail, "s1-post-thaw-count")
+        .into_iter()
         .find(|e| e["field"] == "viable_cells")
         .unwrap()["id"]
         .as_str()
@@ -340,13 +330,7 @@ async fn r24_a_corrected_count_recomputes_the_seeding_volume() {
         "{seeding:?}"
     );
     for step in ["s1-post-thaw-count", "s1-seed"] {
-        let state = detail["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["key"] == step)
-            .unwrap()["state"]
-            .clone();
+        let state = step_of(&detail, step)["state"].clone();
         assert_eq!(state, "in_progress", "{step} must be signed again");
     }
 }

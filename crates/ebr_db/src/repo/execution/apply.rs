@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{to_stored_precision, AuditDraft, ChainHead};
-use ebr_domain::batch::{CorrectPlan, Plan, PlannedEntry, PlannedException};
+use ebr_domain::batch::{CorrectPlan, Plan, PlannedEntry, PlannedException, Refusal};
 use ebr_domain::execution::RecordedValue;
 use uuid::Uuid;
 
@@ -27,6 +27,21 @@ pub(super) fn exception_draft(e: PlannedException, actor: &str) -> ExceptionDraf
         detail: e.detail,
         actor: actor.to_string(),
     }
+}
+
+/// Writes what a refused command leaves (a refused scan's exception, R8,
+/// R37; nothing for any other refusal) and returns the rule that refused.
+pub(super) fn refused(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+    refusal: Refusal,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ebr_domain::DomainError, DbError> {
+    if let Some(exception) = refusal.exception {
+        exceptions::raise(conn, batch_id, &exception_draft(*exception, actor), now)?;
+    }
+    Ok(refusal.error)
 }
 
 /// The row of a planned entry (not late, not a correction).

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::state::{EntryRow, STEP_RECORD_TYPE};
 use super::{apply, facts, Recorded};
-use crate::repo::{batches, exceptions, person_actor};
+use crate::repo::{batches, person_actor};
 use crate::schema::{entries, signature_supersessions, signatures};
 use crate::DbError;
 
@@ -119,17 +119,7 @@ pub fn correct(
         let mut new_id = || crate::ids::at(now);
         match decide(&batch, &command, &by_step, &registry, now, &mut new_id) {
             Ok(plan) => apply::correct(conn, batch_id, plan, &row, person, &actor, now).map(Ok),
-            Err(refusal) => {
-                if let Some(exception) = refusal.exception {
-                    exceptions::raise(
-                        conn,
-                        batch_id,
-                        &apply::exception_draft(*exception, &actor),
-                        now,
-                    )?;
-                }
-                Ok(Err(refusal.error))
-            }
+            Err(refusal) => apply::refused(conn, batch_id, refusal, &actor, now).map(Err),
         }
     })?;
     outcome.map_err(DbError::Domain)

@@ -143,9 +143,9 @@ pub(super) enum Focus<'a> {
 }
 
 /// The batch with its status, its pinned MBR (hash checked, content verified
-/// once per process) and the
-/// entry facts `focus` asks for, every step's signatures and the head of its
-/// audit chain: three statements.
+/// once per process) and the entry facts `focus` asks for, every step's
+/// signatures and the head of its audit chain: three statements, and one
+/// more for a recorded step whose computed fields or aims read values.
 pub(super) fn load_batch(
     conn: &mut PgConnection,
     batch_id: Uuid,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::state::EntryRow;
 use super::{apply, facts};
-use crate::repo::exceptions::{self, DeviationRow, ExceptionRow};
+use crate::repo::exceptions::{DeviationRow, ExceptionRow};
 use crate::repo::{batches, person_actor};
 use crate::DbError;
 
@@ -88,17 +88,7 @@ pub fn record(
                 let mut head = batch.audit_head.clone();
                 apply::record(conn, batch_id, &mut head, plan, person, &actor, now).map(Ok)
             }
-            Err(refusal) => {
-                if let Some(exception) = refusal.exception {
-                    exceptions::raise(
-                        conn,
-                        batch_id,
-                        &apply::exception_draft(*exception, &actor),
-                        now,
-                    )?;
-                }
-                Ok(Err(refusal.error))
-            }
+            Err(refusal) => apply::refused(conn, batch_id, refusal, &actor, now).map(Err),
         }
     })?;
     outcome.map_err(DbError::Domain)
