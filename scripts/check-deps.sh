@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Dependency direction: web -> persistence -> domain. Fails when the domain crate
+# Dependency direction: web -> persistence -> domain, and web -> record ->
+# domain (the record crate has no database, web or async runtime). Fails when the domain crate
 # depends (even indirectly) on I/O, database, web or PDF crates, or when the
 # persistence crate depends on the web layer.
 set -euo pipefail
@@ -23,7 +24,8 @@ check() {
 }
 
 check ebr_domain diesel diesel_migrations pq-sys actix-web actix-rt tokio printpdf ebr_db ebr_web reqwest
-check ebr_db actix-web actix-rt tokio printpdf ebr_web
+check ebr_db actix-web actix-rt tokio printpdf ebr_web ebr_record
+check ebr_record diesel diesel_migrations pq-sys actix-web actix-rt tokio reqwest ebr_db ebr_web
 # Time is an argument: only the server clock reads the wall clock.
 if readers=$(grep -rnE 'Utc::now\(|Local::now\(|SystemTime::now\(|Uuid::now_v7\(' crates/*/src | grep -v 'crates/ebr_web/src/clock.rs'); then
     echo "the wall clock is read outside crates/ebr_web/src/clock.rs (time must be passed in):" >&2

@@ -3,8 +3,9 @@
 # installs the missing ones with apt (only when missing):
 #   libpq-dev          Diesel's PostgreSQL driver links against libpq
 #   poppler-utils      pdftotext/pdftoppm read batch-record PDFs back in tests
-#   fonts-dejavu-core  Latin, Greek and symbols (µ ± ≤ ° ×) in batch-record PDFs
-#   fonts-wqy-microhei Chinese in batch-record PDFs
+#   fonts-dejavu-core  Latin, Greek and symbols (µ ± ≤ ° ×) on the tablet pages
+#   fonts-wqy-microhei Chinese on the tablet pages (browser tests, screenshots);
+#                      batch-record PDFs use the copies vendored in crates/ebr_record/fonts
 # With the argument `browser`, also (for the browser tests):
 #   chromium chromium-driver  Debian's headless browser and its WebDriver
 set -euo pipefail
@@ -22,8 +23,8 @@ have_libpq() {
 missing=""
 have_libpq || missing="$missing libpq-dev"
 { command -v pdftotext && command -v pdftoppm && command -v pdfinfo; } >/dev/null 2>&1 || missing="$missing poppler-utils"
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${EBR_FONT_DIR:-}" ] || missing="$missing fonts-dejavu-core"
-[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || [ -n "${EBR_FONT_DIR:-}" ] || missing="$missing fonts-wqy-microhei"
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
 if [ "${1:-}" = browser ]; then
     { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || missing="$missing chromium chromium-driver"
 fi

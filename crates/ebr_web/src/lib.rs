@@ -14,7 +14,6 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod metrics;
-pub mod pdf;
 pub mod refusals;
 pub mod routes;
 pub mod startup;

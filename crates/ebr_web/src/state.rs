@@ -19,8 +19,6 @@ pub struct AppState {
     pub security: SecuritySettings,
     /// Batch execution settings.
     pub execution: ExecutionSettings,
-    /// The `ebr` executable that renders PDFs in a child process.
-    pub pdf_renderer: std::path::PathBuf,
     /// This process's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
 }

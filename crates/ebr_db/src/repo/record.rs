@@ -1,5 +1,5 @@
-//! The complete batch record as one machine-readable document, with a
-//! manifest of SHA-256 hashes per section and for the whole (R2, R11).
+//! The complete batch record's sections, loaded for `ebr_record` to seal
+//! into one machine-readable document with its manifest (R2, R11).
 //!
 //! Deterministic: the same stored record gives the same document, byte for
 //! byte. It carries the batch's whole audit chain and every signature's
@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use ebr_domain::canonical::{sha256_hex, to_canonical_json};
 use ebr_domain::execution::{step_state, RecordedValue};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -19,48 +18,16 @@ use crate::repo::release::{deviations, disposition, lineage, qc};
 use crate::repo::{audit, execution, mbr, people, registry};
 use crate::DbError;
 
-/// The format identifier of the export.
-pub const FORMAT: &str = "ebr.batch-record/1";
-
-/// The export: sections, and the manifest of their hashes.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordExport {
-    /// `ebr.batch-record/1`.
-    pub format: &'static str,
-    /// The software that produced it (R11); not part of the record hash.
-    pub generator: String,
-    /// Every section, by name.
-    pub sections: BTreeMap<&'static str, Value>,
-    /// SHA-256 of each section's canonical JSON, and of the whole.
-    pub manifest: Manifest,
-}
-
-/// The hash manifest.
-#[derive(Debug, Clone, Serialize)]
-pub struct Manifest {
-    /// Section name → SHA-256 of its canonical JSON.
-    pub sections: BTreeMap<&'static str, String>,
-    /// SHA-256 of the canonical JSON of `sections` (the record's hash; printed on the PDF).
-    pub record_sha256: String,
-}
-
-impl RecordExport {
-    /// The canonical JSON text of the whole export.
-    pub fn to_canonical_json(&self) -> String {
-        to_canonical_json(self).unwrap_or_default()
-    }
-}
+/// The record's sections by name, as loaded: what `ebr_record` seals into
+/// an export with its manifest.
+pub type Sections = BTreeMap<String, Value>;
 
 fn v<T: Serialize>(x: &T) -> Value {
     serde_json::to_value(x).unwrap_or(Value::Null)
 }
 
-/// Builds the export of a batch as it is stored now.
-pub fn export(
-    conn: &mut PgConnection,
-    batch_id: Uuid,
-    generator: &str,
-) -> Result<RecordExport, DbError> {
+/// Loads every section of a batch's record as it is stored now.
+pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbError> {
     let state = execution::load(conn, batch_id)?;
     let (version, content) = mbr::load(conn, state.batch.mbr_version_id)?;
     let facts = state.step_facts();
@@ -142,36 +109,44 @@ pub fn export(
         })
         .collect();
 
-    let mut sections: BTreeMap<&'static str, Value> = BTreeMap::new();
-    sections.insert("batch", json!({
+    let mut sections: BTreeMap<String, Value> = BTreeMap::new();
+    sections.insert(
+        "batch".into(), json!({
         "id": state.batch.id, "batch_number": state.batch.batch_number, "product_code": state.batch.product_code,
         "product_name": content.product.name, "status": state.lifecycle.status().as_str(),
         "issued_at": state.batch.created_at, "issued_by": state.batch.created_by,
     }));
-    sections.insert("mbr", json!({
+    sections.insert(
+        "mbr".into(), json!({
         "id": version.id, "code": version.code, "version": version.version, "title": version.title,
         "content_sha256": version.content_sha256, "release_panel": v(&content.release_panel),
     }));
-    sections.insert("starting_material", json!({
+    sections.insert(
+        "starting_material".into(), json!({
         "wcb_lot": { "id": wcb.row.id, "lot_number": wcb.row.lot_number, "material": wcb.row.material_code, "expires_at": wcb.expires_at },
         "wcb_vial": state.batch.wcb_vial, "cell_bank": v(&cell_bank),
     }));
-    sections.insert("people", v(&names));
+    sections.insert("people".into(), v(&names));
     sections.insert(
-        "materials_and_equipment",
+        "materials_and_equipment".into(),
         json!({ "lots": lots, "equipment": equipment }),
     );
-    sections.insert("steps", Value::Array(steps));
-    sections.insert("exceptions", v(&state.exceptions));
-    sections.insert("deviations", Value::Array(devs.iter().map(|d| json!({ "deviation": v(&d.row), "status": d.status().as_str(), "revisions": v(&d.revisions) })).collect()));
-    sections.insert("qc_results", Value::Array(results.iter().map(v).collect()));
-    sections.insert("review", json!({
+    sections.insert("steps".into(), Value::Array(steps));
+    sections.insert("exceptions".into(), v(&state.exceptions));
+    sections.insert(
+        "deviations".into(), Value::Array(devs.iter().map(|d| json!({ "deviation": v(&d.row), "status": d.status().as_str(), "revisions": v(&d.revisions) })).collect()));
+    sections.insert(
+        "qc_results".into(),
+        Value::Array(results.iter().map(v).collect()),
+    );
+    sections.insert(
+        "review".into(), json!({
         "state": match review { ebr_domain::release::ReviewFacts::Missing => "missing", ebr_domain::release::ReviewFacts::Valid => "valid", ebr_domain::release::ReviewFacts::Voided => "voided" },
         "signatures": v(&batch_sigs.iter().filter(|s| s.meaning == ebr_domain::signature::SignatureMeaning::Reviewed).collect::<Vec<_>>()),
     }));
-    sections.insert("release_gate", v(&findings));
+    sections.insert("release_gate".into(), v(&findings));
     sections.insert(
-        "disposition",
+        "disposition".into(),
         v(&batch_sigs
             .iter()
             .filter(|s| {
@@ -184,7 +159,7 @@ pub fn export(
             .collect::<Vec<_>>()),
     );
     sections.insert(
-        "vials",
+        "vials".into(),
         Value::Array(
             vials
                 .iter()
@@ -192,29 +167,12 @@ pub fn export(
                 .collect(),
         ),
     );
-    sections.insert("audit_trail", Value::Array(events.iter().map(|e| json!({
+    sections.insert(
+        "audit_trail".into(), Value::Array(events.iter().map(|e| json!({
         "chain": e.chain, "seq": e.seq, "occurred_at": e.occurred_at, "actor": e.actor, "action": e.action,
         "entity_type": e.entity_type, "entity_id": e.entity_id, "old_value": e.old_value, "new_value": e.new_value,
         "reason": e.reason, "record_hash": e.record_hash, "prev_hash": e.prev_hash, "hash": e.hash,
     })).collect()));
 
-    let hashes: BTreeMap<&'static str, String> = sections
-        .iter()
-        .map(|(k, section)| {
-            (
-                *k,
-                sha256_hex(to_canonical_json(section).unwrap_or_default().as_bytes()),
-            )
-        })
-        .collect();
-    let record_sha256 = sha256_hex(to_canonical_json(&hashes).unwrap_or_default().as_bytes());
-    Ok(RecordExport {
-        format: FORMAT,
-        generator: generator.into(),
-        sections,
-        manifest: Manifest {
-            sections: hashes,
-            record_sha256,
-        },
-    })
+    Ok(sections)
 }

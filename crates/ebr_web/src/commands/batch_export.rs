@@ -3,11 +3,10 @@
 use std::path::Path;
 
 use anyhow::Context;
-use ebr_db::repo::{batches, record};
+use ebr_db::repo::batches;
 
 use super::{connect, CommandError, CommandResult};
 use crate::config::Settings;
-use crate::routes::record::generator;
 
 /// Writes the machine-readable batch record (the same bytes as
 /// `GET /api/v1/batches/{id}/record.json`), atomically: a temporary file is
@@ -20,7 +19,7 @@ pub fn run(settings: &Settings, batch_number: &str, out: &Path) -> CommandResult
             "no batch {batch_number}; `ebr` lists batches at GET /api/v1/batches"
         ))
     })?;
-    let doc = record::export(&mut conn, batch.id, &generator())?;
+    let doc = crate::routes::record::export_of(&mut conn, batch.id)?;
     write_atomically(out, doc.to_canonical_json().as_bytes())?;
     println!(
         "wrote {} (record sha256 {})",
@@ -36,12 +35,8 @@ pub fn run_pdf(settings: &Settings, batch_number: &str, out: &Path) -> CommandRe
     ebr_db::act_as_app(&mut conn)?;
     let batch = batches::find_by_number(&mut conn, batch_number)
         .map_err(|_| CommandError::Refused(format!("no batch {batch_number}")))?;
-    let doc = record::export(&mut conn, batch.id, &generator())?;
-    let exe = std::env::current_exe()
-        .context("cannot locate the ebr executable")
-        .map_err(CommandError::Failed)?;
-    let bytes = crate::pdf::render_in_child(&exe, &doc.to_canonical_json())
-        .map_err(CommandError::Refused)?;
+    let doc = crate::routes::record::export_of(&mut conn, batch.id)?;
+    let bytes = ebr_record::pdf::render(&doc.to_canonical_json()).map_err(CommandError::Refused)?;
     write_atomically(out, &bytes)?;
     println!(
         "wrote {} ({} bytes, record sha256 {})",
@@ -60,7 +55,7 @@ pub fn run_render() -> CommandResult {
         .read_to_string(&mut json)
         .context("cannot read the export from stdin")
         .map_err(CommandError::Failed)?;
-    let bytes = crate::pdf::render(&json).map_err(CommandError::Refused)?;
+    let bytes = ebr_record::pdf::render(&json).map_err(CommandError::Refused)?;
     std::io::stdout()
         .write_all(&bytes)
         .context("cannot write the PDF")

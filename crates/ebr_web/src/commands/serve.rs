@@ -35,9 +35,6 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
         security: settings.security.clone(),
         execution: settings.execution.clone(),
         metrics: Default::default(),
-        pdf_renderer: std::env::current_exe().map_err(|e| {
-            CommandError::Failed(anyhow::anyhow!("cannot locate the ebr executable: {e}"))
-        })?,
     };
     if crate::auth::password::INSECURE_TEST_HASHING {
         tracing::warn!(

@@ -15,6 +15,17 @@ pub fn generator() -> String {
     format!("ebr {}", env!("CARGO_PKG_VERSION"))
 }
 
+/// The batch's record as stored now, sealed with its manifest.
+pub fn export_of(
+    conn: &mut ebr_db::PgConnection,
+    batch_id: Uuid,
+) -> Result<ebr_record::RecordExport, ebr_db::DbError> {
+    Ok(ebr_record::RecordExport::seal(
+        &generator(),
+        record::sections(conn, batch_id)?,
+    ))
+}
+
 /// The complete batch record as JSON: every section, the batch's whole audit
 /// chain and every signature's record hash, with a manifest of SHA-256 hashes
 /// per section and for the whole. Deterministic for the same record.
@@ -28,10 +39,7 @@ pub async fn export(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let doc = blocking::db(&state.pool, move |conn| {
-        record::export(conn, id, &generator())
-    })
-    .await?;
+    let doc = blocking::db(&state.pool, move |conn| export_of(conn, id)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("x-ebr-record-sha256", doc.manifest.record_sha256.clone()))
@@ -52,10 +60,7 @@ pub async fn pdf(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let doc = blocking::db(&state.pool, move |conn| {
-        record::export(conn, id, &generator())
-    })
-    .await?;
+    let doc = blocking::db(&state.pool, move |conn| export_of(conn, id)).await?;
     let number = doc
         .sections
         .get("batch")
@@ -63,8 +68,7 @@ pub async fn pdf(
         .unwrap_or("batch")
         .to_string();
     let json = doc.to_canonical_json();
-    let renderer = state.pdf_renderer.clone();
-    let bytes = web::block(move || crate::pdf::render_in_child(&renderer, &json))
+    let bytes = web::block(move || ebr_record::pdf::render(&json))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("PDF task failed: {e}")))?
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;

@@ -92,7 +92,6 @@ impl TestApp {
                     ..SecuritySettings::default()
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
-                pdf_renderer: std::path::PathBuf::from(env!("CARGO_BIN_EXE_ebr")),
                 metrics: Default::default(),
             },
         )

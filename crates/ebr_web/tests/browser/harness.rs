@@ -79,7 +79,6 @@ impl Site {
                     ..SecuritySettings::default()
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
-                pdf_renderer: PathBuf::from(env!("CARGO_BIN_EXE_ebr")),
                 metrics: Default::default(),
             },
         )?;

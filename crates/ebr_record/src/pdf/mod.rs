@@ -4,26 +4,33 @@
 //! Y" and the record hash; NOT RELEASED on every page of a batch that is not
 //! released; fonts embedded and subset.
 //!
-//! printpdf names objects from a process-wide counter, so one document per
-//! process gives the same bytes for the same record: the server renders in a
-//! short-lived `ebr render-pdf` child process (`render_in_child`).
+//! Archival and deterministic: PDF/A-3b with the export (`record.json`) and
+//! its manifest (`manifest.json`) embedded as associated files, vendored
+//! fonts, fixed resource names, times taken from the record and a document
+//! identifier derived from its hash. The same record renders to the same
+//! bytes in any process on any host, so a verifier can re-render a PDF and
+//! compare.
 #![allow(
     clippy::indexing_slicing,
     reason = "serde_json::Value indexing by key yields Null and never panics"
 )]
 
+pub mod archival;
 mod content;
 mod fonts;
+pub mod icc;
 mod layout;
-
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
 
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 use serde_json::Value;
 
-/// Renders the PDF of an export document (canonical JSON text).
+/// The names of the files embedded in every record PDF.
+pub const EMBEDDED_RECORD: &str = "record.json";
+/// The embedded manifest's file name.
+pub const EMBEDDED_MANIFEST: &str = "manifest.json";
+
+/// Renders the archival PDF of an export document (its canonical JSON text,
+/// which is embedded as it is given).
 pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
     let doc: Value =
         serde_json::from_str(export_json).map_err(|e| format!("not an ebr record export: {e}"))?;
@@ -31,6 +38,8 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let manifest_json = ebr_domain::canonical::to_canonical_json(&doc["manifest"])
+        .map_err(|e| format!("cannot write the manifest: {e}"))?;
     let batch = &doc["sections"]["batch"];
     let number = batch["batch_number"]
         .as_str()
@@ -42,24 +51,15 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
         .and_then(|a| a.last())
         .and_then(|e| e["occurred_at"].as_str())
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or(0, |t| t.timestamp());
+        .map_or(chrono::DateTime::UNIX_EPOCH, |t| {
+            t.with_timezone(&chrono::Utc)
+        });
 
-    let mut pdf = PdfDocument::new(&format!("Batch record {number}"));
-    pdf.metadata.info.author = "ebr".into();
-    pdf.metadata.info.creator = doc["generator"].as_str().unwrap_or("ebr").into();
-    pdf.metadata.info.producer = "ebr (printpdf)".into();
-    pdf.metadata.info.subject = format!("Batch record {number}, record SHA-256 {record_sha256}");
-    let fixed = printpdf::OffsetDateTime::from_unix_timestamp(as_of).map_err(str::to_string)?;
-    pdf.metadata.info.creation_date = fixed;
-    pdf.metadata.info.modification_date = fixed;
-    pdf.metadata.info.metadata_date = fixed;
-    let t0 = std::time::Instant::now();
+    let title = format!("Batch record {number}");
+    let mut pdf = PdfDocument::new(&title);
     let fonts = fonts::Fonts::load(&mut pdf)?;
-    let t1 = std::time::Instant::now();
     let mut l = layout::Layout::new(&fonts);
     content::build(&mut l, &doc, &record_sha256);
-    let t2 = std::time::Instant::now();
-    let short = record_sha256.get(..16).unwrap_or_default();
     let header = format!(
         "Batch record {number} — {}",
         batch["product_code"].as_str().unwrap_or_default()
@@ -67,17 +67,14 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
     let pages = l.finish(
         &header,
         !released,
-        &format!("Record SHA-256 {short}…"),
-        "ebr electronic batch record — times in UTC — full record hash on the cover",
+        &format!("Record SHA-256 {record_sha256}"),
+        "ebr electronic batch record — PDF/A-3b — times in UTC — record.json embedded",
     );
     let pages: Vec<PdfPage> = pages
         .into_iter()
         .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
         .collect();
-    let ops: usize = pages.iter().map(|p| p.ops.len()).sum();
-    let n = pages.len();
     let mut warnings = Vec::new();
-    let t3 = std::time::Instant::now();
     let pdf = &pdf.with_pages(pages);
     let options = PdfSaveOptions {
         subset_fonts: true,
@@ -86,47 +83,38 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
     };
     let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
     compress_streams(&mut lo);
+    let creator = doc["generator"].as_str().unwrap_or("ebr").to_string();
+    let subject = format!("Batch record {number}, record SHA-256 {record_sha256}");
+    let identity = archival::Identity {
+        title: &title,
+        author: "ebr",
+        subject: &subject,
+        creator: &creator,
+        producer: "ebr_record (printpdf, lopdf)",
+        date: as_of,
+        document_id: hex::decode(record_sha256.get(..32).unwrap_or_default()).unwrap_or_default(),
+    };
+    let attachments = [
+        archival::Attachment {
+            name: EMBEDDED_RECORD,
+            mime: "application/json",
+            description: "The batch record this PDF prints (ebr.batch-record/1, canonical JSON)",
+            relationship: "Data",
+            bytes: export_json.as_bytes(),
+        },
+        archival::Attachment {
+            name: EMBEDDED_MANIFEST,
+            mime: "application/json",
+            description: "SHA-256 of each section of record.json and of the whole",
+            relationship: "Data",
+            bytes: manifest_json.as_bytes(),
+        },
+    ];
+    archival::make_archival(&mut lo, &identity, &attachments)?;
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
         .map_err(|e| format!("cannot write the PDF: {e}"))?;
-    if std::env::var_os("EBR_PDF_TIMING").is_some() {
-        eprintln!(
-            "fonts {:?} layout {:?} pages {:?} save {:?}; {n} pages, {ops} ops",
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            t3.elapsed()
-        );
-    }
     Ok(bytes)
-}
-
-/// Renders in a fresh `ebr render-pdf` process (same bytes for the same
-/// record, and a renderer failure cannot take the server down).
-pub fn render_in_child(ebr: &Path, export_json: &str) -> Result<Vec<u8>, String> {
-    let mut child = Command::new(ebr)
-        .arg("render-pdf")
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the PDF renderer {}: {e}", ebr.display()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(export_json.as_bytes())
-            .map_err(|e| format!("cannot feed the PDF renderer: {e}"))?;
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("the PDF renderer failed: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "the PDF renderer failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(out.stdout)
 }
 
 /// Deflates every stream not yet compressed, on all cores, at a fast level

@@ -1,20 +1,19 @@
 //! Fonts for batch records: DejaVu Sans (Latin, Greek, symbols such as µ ± ≤ °
 //! × ⁶) with WenQuanYi Micro Hei for every character DejaVu lacks (Chinese).
-//! Both are embedded, subset, so text extracts as Unicode.
+//! Both are vendored in the repository (licences beside them), embedded and
+//! subset, so text extracts as Unicode and no host font changes a byte.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
-use printpdf::{FontId, ParsedFont, PdfDocument};
+use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont};
 
-/// Where fonts are looked for, after `EBR_FONT_DIR`.
-const SEARCH: &[&str] = &[
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/truetype/wqy",
-    "/usr/share/fonts/truetype",
-    "/usr/local/share/fonts",
-];
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
+static DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+/// DejaVu Sans Bold.
+static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
+/// WenQuanYi Micro Hei (Apache-2.0, see `fonts/LICENSE-WenQuanYi-MicroHei.txt`).
+static WQY_MICROHEI: &[u8] = include_bytes!("../../fonts/wqy-microhei.ttc");
 
 /// One font: its parsed tables (for measuring, with a per-character cache)
 /// and its id in the document.
@@ -87,26 +86,21 @@ pub struct Fonts {
     pub cjk: Face,
 }
 
-fn find(name: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("EBR_FONT_DIR")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    dirs.extend(SEARCH.iter().map(PathBuf::from));
-    dirs.into_iter().map(|d| d.join(name)).find(|p| p.exists())
-}
-
-fn load(doc: &mut PdfDocument, path: &Path, index: u32) -> Result<Face, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read font {}: {e}", path.display()))?;
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    let face = ttf_parser::Face::parse(bytes, index)
-        .map_err(|e| format!("cannot parse font {}: {e}", path.display()))?;
+/// Parses `bytes` and adds the font to `doc` under the fixed resource name
+/// `name`, a six-letter subset tag (printpdf's own names come from a process-wide counter, which would
+/// make the second document of a process differ from the first).
+fn load(doc: &mut PdfDocument, bytes: &'static [u8], name: &str) -> Result<Face, String> {
+    let face = ttf_parser::Face::parse(bytes, 0)
+        .map_err(|e| format!("cannot parse the vendored font {name}: {e}"))?;
     let units_per_em = f32::from(face.units_per_em());
     let mut warnings = Vec::new();
-    let parsed = ParsedFont::from_bytes(bytes, index as usize, &mut warnings)
-        .ok_or_else(|| format!("printpdf cannot use font {}", path.display()))?;
-    let id = doc.add_font(&parsed);
+    let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings)
+        .ok_or_else(|| format!("printpdf cannot use the vendored font {name}"))?;
+    let id = FontId(name.to_string());
+    doc.resources
+        .fonts
+        .map
+        .insert(id.clone(), PdfFont::new(parsed));
     Ok(Face {
         face,
         id,
@@ -117,21 +111,13 @@ fn load(doc: &mut PdfDocument, path: &Path, index: u32) -> Result<Face, String> 
 }
 
 impl Fonts {
-    /// Loads the fonts into `doc`, or says which package to install.
+    /// Loads the vendored fonts into `doc`: the same fonts on every host, so
+    /// the same record gives the same bytes everywhere.
     pub fn load(doc: &mut PdfDocument) -> Result<Fonts, String> {
-        let missing = |f: &str, pkg: &str| {
-            format!("font {f} not found: install the Debian package {pkg} (`make` does), or set EBR_FONT_DIR to a folder that holds it")
-        };
-        let regular =
-            find("DejaVuSans.ttf").ok_or_else(|| missing("DejaVuSans.ttf", "fonts-dejavu-core"))?;
-        let bold = find("DejaVuSans-Bold.ttf")
-            .ok_or_else(|| missing("DejaVuSans-Bold.ttf", "fonts-dejavu-core"))?;
-        let cjk = find("wqy-microhei.ttc")
-            .ok_or_else(|| missing("wqy-microhei.ttc", "fonts-wqy-microhei"))?;
         Ok(Fonts {
-            regular: load(doc, &regular, 0)?,
-            bold: load(doc, &bold, 0)?,
-            cjk: load(doc, &cjk, 0)?,
+            regular: load(doc, DEJAVU_SANS, "EBRAAA")?,
+            bold: load(doc, DEJAVU_SANS_BOLD, "EBRAAB")?,
+            cjk: load(doc, WQY_MICROHEI, "EBRAAC")?,
         })
     }
 
