@@ -18,17 +18,23 @@ EBR := target/debug/ebr
 DEV_DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/pg.sh url dev $(EBR_PG_PORT)))
 TEST_DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell scripts/pg.sh url test $(EBR_TEST_PG_PORT)))
 
+# The checkpoint key and log `make run` uses unless EBR__CHECKPOINT__* are set.
+CHECKPOINT_ENV = EBR__CHECKPOINT__KEY_FILE=$${EBR__CHECKPOINT__KEY_FILE:-.ebr/checkpoint.key} EBR__CHECKPOINT__LOG_DIR=$${EBR__CHECKPOINT__LOG_DIR:-.ebr/checkpoints}
+
 .PHONY: help
 help: ## List every target with what it does
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: run
 run: build db-up ## Build, provision the database, seed demo data, serve at http://127.0.0.1:8080 (BIND=addr to change)
+	@# Checkpoints: a local signing key and log under .ebr/ (git-ignored) unless configured.
+	@mkdir -p .ebr
+	@[ -n "$${EBR__CHECKPOINT__KEY_FILE:-}" ] || [ -f .ebr/checkpoint.key ] || { $(EBR) checkpoint keygen -o .ebr/checkpoint.key > .ebr/checkpoint.pub && echo "ebr: checkpoint public key in .ebr/checkpoint.pub"; }
 	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) migrate
-	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) demo
+	@DATABASE_URL='$(DEV_DB_URL)' $(CHECKPOINT_ENV) $(EBR) demo
 	@echo "ebr: serving on http://$(BIND)  (pages: http://$(BIND)/ ; API docs: http://$(BIND)/api/docs/ ; demo password ebr-demo-2026! ; Ctrl-C stops; 'make db-down' stops the database)"
 	@# Plain HTTP on loopback: the session cookie cannot be Secure here. Behind TLS keep the default (true).
-	@DATABASE_URL='$(DEV_DB_URL)' EBR__SECURITY__SECURE_COOKIE=$${EBR__SECURITY__SECURE_COOKIE:-false} exec $(EBR) serve --bind $(BIND)
+	@DATABASE_URL='$(DEV_DB_URL)' $(CHECKPOINT_ENV) EBR__SECURITY__SECURE_COOKIE=$${EBR__SECURITY__SECURE_COOKIE:-false} exec $(EBR) serve --bind $(BIND)
 
 .PHONY: test
 test: build-deps browser-deps test-db-up ## Provision a test database and run every test against it (browser tests in headless Chromium included)

@@ -591,6 +591,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Signed checkpoints of every audit chain's head (a copy of the external log).
+    checkpoints (id) {
+        /// Id.
+        id -> Uuid,
+        /// Server time.
+        made_at -> Timestamptz,
+        /// `periodic` or the batch-level signature.
+        reason -> Text,
+        /// The batch it was made for, if any.
+        batch_id -> Nullable<Uuid>,
+        /// Signing key id.
+        key_id -> Text,
+        /// The signed checkpoint (JSON).
+        signed -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     people,
     role_changes,
@@ -621,4 +639,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     vials,
     cell_bank_lineage,
     language_preferences,
+    checkpoints,
 );

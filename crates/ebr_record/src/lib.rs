@@ -6,6 +6,8 @@
 //! this crate turns them into the record and back into verdicts, so a
 //! verifier can be built from it alone.
 
+pub mod checkpoint;
+pub mod checkpoint_log;
 pub mod export;
 pub mod pdf;
 

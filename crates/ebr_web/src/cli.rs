@@ -64,6 +64,33 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Checkpoints: the audit chains' heads signed outside the database.
+    Checkpoint {
+        /// What to do.
+        #[command(subcommand)]
+        command: CheckpointCommand,
+    },
+}
+
+/// `ebr checkpoint …`
+#[derive(Debug, Subcommand)]
+pub enum CheckpointCommand {
+    /// Create a new Ed25519 checkpoint key (secret key file, mode 0600; never
+    /// overwrites) and print its public key for auditors.
+    Keygen {
+        /// The secret key file to create.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Print the public key of the configured key (checkpoint.key_file), or
+    /// write it to a file.
+    PublicKey {
+        /// Write it here instead of stdout.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of every chain now and append it to the log.
+    Now,
 }
 
 /// `ebr mbr …`
@@ -121,9 +148,19 @@ pub enum UserCommand {
 /// `ebr audit …`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute every hash chain and stored content hash; exit non-zero naming
-    /// the first broken item.
-    Verify,
+    /// Recompute every hash chain and stored content hash, check that every
+    /// recorded row has its audit event, and (with --checkpoints) that every
+    /// chain still extends every signed checkpoint; exit non-zero naming the
+    /// first broken item.
+    Verify {
+        /// The checkpoint log directory to check the chains against.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// The checkpoint public key file (default: the public half of
+        /// checkpoint.key_file).
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -170,8 +207,19 @@ pub fn main() -> ExitCode {
         Command::RenderPdf => commands::batch_export::run_render(),
         Command::Demo => commands::demo::run(&settings),
         Command::Audit {
-            command: AuditCommand::Verify,
-        } => commands::audit_verify::run(&settings),
+            command:
+                AuditCommand::Verify {
+                    checkpoints,
+                    public_key,
+                },
+        } => commands::audit_verify::run(&settings, checkpoints.as_deref(), public_key.as_deref()),
+        Command::Checkpoint { command } => match command {
+            CheckpointCommand::Keygen { output } => commands::checkpoint::keygen(&output),
+            CheckpointCommand::PublicKey { output } => {
+                commands::checkpoint::public_key(&settings, output.as_deref())
+            }
+            CheckpointCommand::Now => commands::checkpoint::now(&settings),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,6 +29,29 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Batch execution.
     pub execution: ExecutionSettings,
+    /// Checkpoints signed outside the database.
+    pub checkpoint: CheckpointSettings,
+}
+
+/// Checkpoints: every audit chain's head, signed with a key the database
+/// never sees and appended to a log outside it (R1, R13).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointSettings {
+    /// The secret key file (`ebr checkpoint keygen -o FILE`); none: the server
+    /// signs no checkpoints and says so at startup.
+    pub key_file: Option<PathBuf>,
+    /// The directory of the checkpoint log (append-only files; ship them to
+    /// WORM storage). Required with `key_file`.
+    pub log_dir: Option<PathBuf>,
+    /// Seconds between periodic checkpoints, made only when a chain moved
+    /// (default 600).
+    #[serde(default = "default_checkpoint_interval")]
+    pub interval_seconds: u64,
+}
+
+fn default_checkpoint_interval() -> u64 {
+    600
 }
 
 /// Batch execution settings.
@@ -105,6 +128,7 @@ struct Defaults {
     log: LogSettings,
     security: SecuritySettings,
     execution: ExecutionSettings,
+    checkpoint: CheckpointSettings,
 }
 
 /// Two connections per CPU core, within 4..=32: more connections than the
@@ -134,6 +158,10 @@ impl Settings {
             },
             security: SecuritySettings::default(),
             execution: ExecutionSettings::default(),
+            checkpoint: CheckpointSettings {
+                interval_seconds: default_checkpoint_interval(),
+                ..CheckpointSettings::default()
+            },
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         let named: Option<PathBuf> = file

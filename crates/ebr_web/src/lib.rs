@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod blocking;
+pub mod checkpoints;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -19,6 +19,8 @@ pub struct AppState {
     pub security: SecuritySettings,
     /// Batch execution settings.
     pub execution: ExecutionSettings,
+    /// The checkpoint signer, when a key is configured.
+    pub checkpoints: Option<Arc<crate::checkpoints::Checkpointer>>,
     /// This process's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
 }

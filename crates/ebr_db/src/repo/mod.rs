@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod batches;
 pub mod census;
+pub mod checkpoints;
 pub mod exceptions;
 pub mod execution;
 pub mod integrity;

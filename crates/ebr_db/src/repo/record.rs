@@ -159,6 +159,15 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
             .collect::<Vec<_>>()),
     );
     sections.insert(
+        "checkpoints".into(),
+        Value::Array(
+            crate::repo::checkpoints::for_batch(conn, batch_id)?
+                .iter()
+                .filter_map(|signed| serde_json::from_str(signed).ok())
+                .collect(),
+        ),
+    );
+    sections.insert(
         "vials".into(),
         Value::Array(
             vials

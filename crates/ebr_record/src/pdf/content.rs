@@ -638,6 +638,46 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     } else {
         l.table(&SIG_COLS, &sigs, true);
     }
+    checkpoints(l, ctx);
+}
+
+/// The checkpoints signed for the batch's review, release or rejection: the
+/// batch chain's head each one vouches for, and its Ed25519 signature, so a
+/// reader holding the public key can check the printed record against them.
+fn checkpoints(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
+    l.heading("Checkpoints signed outside the database", 13.0);
+    let chain = format!("batch:{}", s(&ctx.section("batch")["id"]));
+    let list = ctx
+        .section("checkpoints")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if list.is_empty() {
+        l.paragraph(
+            "No checkpoint was signed for this batch (none is made before QA review, or no checkpoint key is configured).",
+            8.0,
+            false,
+        );
+        return;
+    }
+    for signed in &list {
+        let c = &signed["checkpoint"];
+        let head = &c["chains"][chain.as_str()];
+        l.fields(&[
+            ("Signed at", when(&c["at"])),
+            ("Reason", s(&c["reason"])),
+            ("Key id", s(&c["key_id"])),
+            (
+                "Batch chain head",
+                format!("event #{} hash {}", head["seq"], s(&head["hash"])),
+            ),
+            (
+                "Chains covered",
+                c["chains"].as_object().map_or(0, |m| m.len()).to_string(),
+            ),
+            ("Ed25519 signature", s(&signed["signature"])),
+        ]);
+    }
 }
 
 fn spec_range(r: &Value) -> String {

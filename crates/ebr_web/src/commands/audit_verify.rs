@@ -1,6 +1,10 @@
 //! `ebr audit verify`
 
 use std::io::Write;
+use std::path::Path;
+
+use ebr_record::checkpoint::Expectations;
+use ebr_record::checkpoint_log;
 
 use ebr_db::repo::{audit, integrity, mbr, signatures};
 use ebr_domain::audit::ChainVerifier;
@@ -15,11 +19,54 @@ fn broken(message: String) -> CommandError {
     CommandError::Refused(format!("audit trail BROKEN: {message}"))
 }
 
+/// Reads and verifies every checkpoint in `dir` with the public key: what
+/// the chains must still hold.
+fn checkpoint_expectations(
+    settings: &Settings,
+    dir: &Path,
+    public_key: Option<&Path>,
+) -> Result<(Expectations, usize), CommandError> {
+    let key = super::checkpoint::verifying_key(settings, public_key)?;
+    let logged = checkpoint_log::read(dir).map_err(broken)?;
+    let mut expectations = Expectations::default();
+    for entry in &logged {
+        key.verify(&entry.signed)
+            .map_err(|e| broken(format!("checkpoint in {}: {e}", entry.source)))?;
+        let c = &entry.signed.checkpoint;
+        expectations.add(
+            c,
+            &format!(
+                "checkpoint of {} ({}) in {}",
+                c.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                c.reason,
+                entry.source
+            ),
+        );
+    }
+    eprintln!(
+        "{} checkpoint(s) in {} verify with key {}",
+        logged.len(),
+        dir.display(),
+        key.id()
+    );
+    Ok((expectations, logged.len()))
+}
+
 /// Recomputes every hash chain (gap-free, linked, unaltered), every record
 /// hash an audit event vouches for, every MBR content hash, and every
-/// signature's record hash and own hash. Prints progress on stderr; exits
-/// non-zero naming the first broken item.
-pub fn run(settings: &Settings) -> CommandResult {
+/// signature's record hash and own hash; with a checkpoint log, checks that
+/// every chain still holds each checkpointed head (a cut tail or a rewritten
+/// chain is named). Prints progress on stderr; exits non-zero naming the
+/// first broken item.
+pub fn run(
+    settings: &Settings,
+    checkpoints: Option<&Path>,
+    public_key: Option<&Path>,
+) -> CommandResult {
+    let anchors = match checkpoints {
+        Some(dir) => Some(checkpoint_expectations(settings, dir, public_key)?),
+        None => None,
+    };
     let mut conn = connect(settings)?;
     let chains = audit::chains(&mut conn)?;
     let mut total = 0u64;
@@ -37,6 +84,11 @@ pub fn run(settings: &Settings) -> CommandResult {
                         b.chain, b.seq, b.problem
                     ))
                 })?;
+                if let Some((expected, _)) = &anchors {
+                    expected
+                        .check_event(&row.chain, row.seq, &row.hash)
+                        .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
+                }
                 let n = verifier.count();
                 if n % 100_000 == 0 {
                     eprint!(
@@ -47,6 +99,11 @@ pub fn run(settings: &Settings) -> CommandResult {
                     let _ = std::io::stderr().flush();
                 }
             }
+        }
+        if let Some((expected, _)) = &anchors {
+            expected
+                .check_length(chain, after_seq)
+                .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
         }
         total += verifier.count();
         eprint!(
@@ -59,6 +116,15 @@ pub fn run(settings: &Settings) -> CommandResult {
     }
     if !chains.is_empty() {
         eprintln!();
+    }
+    if let Some((expected, _)) = &anchors {
+        for chain in expected.chains() {
+            if !chains.iter().any(|c| c == chain) {
+                expected
+                    .check_length(chain, 0)
+                    .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
+            }
+        }
     }
     let versions = mbr::verify_content_hashes(&mut conn)?.map_err(|v| {
         broken(format!(
@@ -87,8 +153,11 @@ pub fn run(settings: &Settings) -> CommandResult {
         )));
     }
     let signature_count = signatures::all(&mut conn)?.len();
+    let anchored = anchors.map_or(String::new(), |(_, n)| {
+        format!("; every chain extends all {n} signed checkpoint(s)")
+    });
     println!(
-        "audit trail intact: {total} events in {} chain(s), {versions} MBR version(s) and {signature_count} signature(s) match their hashes",
+        "audit trail intact: {total} events in {} chain(s), {versions} MBR version(s) and {signature_count} signature(s) match their hashes{anchored}",
         chains.len()
     );
     Ok(())

@@ -7,6 +7,7 @@
 
 pub mod audit_verify;
 pub mod batch_export;
+pub mod checkpoint;
 pub mod demo;
 pub mod mbr_import;
 pub mod migrate;

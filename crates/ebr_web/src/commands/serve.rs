@@ -29,13 +29,35 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
             "cannot listen on {address}: {e}. Stop the program using it, or pass --bind 127.0.0.1:<another port>."
         ))
     })?;
+    let checkpoints = crate::checkpoints::Checkpointer::from_settings(&settings.checkpoint)
+        .map_err(CommandError::Refused)?
+        .map(Arc::new);
     let state = AppState {
         pool: pool(settings)?,
         clock: Arc::new(SystemClock),
         security: settings.security.clone(),
         execution: settings.execution.clone(),
+        checkpoints: checkpoints.clone(),
         metrics: Default::default(),
     };
+    match checkpoints {
+        Some(c) => {
+            tracing::info!(
+                log_dir = ?settings.checkpoint.log_dir,
+                interval_seconds = settings.checkpoint.interval_seconds,
+                "signing checkpoints"
+            );
+            crate::checkpoints::spawn_periodic(
+                c,
+                state.pool.clone(),
+                state.clock.clone(),
+                std::time::Duration::from_secs(settings.checkpoint.interval_seconds.max(1)),
+            );
+        }
+        None => tracing::warn!(
+            "no checkpoint key configured (EBR__CHECKPOINT__KEY_FILE): audit chains are not anchored outside the database; see docs/CHECKPOINTS.md"
+        ),
+    }
     if crate::auth::password::INSECURE_TEST_HASHING {
         tracing::warn!(
             "this build hashes passwords with insecure test parameters; never use it in production"

@@ -145,7 +145,7 @@ pub async fn sign(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     // The batch must exist before anyone is asked for a password.
-    blocking::db(&state.pool, move |conn| {
+    let batch = blocking::db(&state.pool, move |conn| {
         ebr_db::repo::batches::find(conn, id)
     })
     .await?;
@@ -161,6 +161,14 @@ pub async fn sign(
         disposition::sign(conn, id, s.meaning, s.id, &s.printed_name, s.comment, s.now)
     })
     .await?;
+    crate::checkpoints::after_batch_signature(
+        state.checkpoints.clone(),
+        &state.pool,
+        manifest.signed_at,
+        format!("batch.{} {}", manifest.meaning.as_str(), batch.batch_number),
+        id,
+    )
+    .await;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
 }
 

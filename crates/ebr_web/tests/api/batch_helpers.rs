@@ -42,7 +42,11 @@ pub struct Floor {
 impl Floor {
     /// Sets the floor up.
     pub async fn new() -> Floor {
-        let mut app = TestApp::spawn();
+        Floor::on(TestApp::spawn()).await
+    }
+
+    /// Sets the floor up on a given server.
+    pub async fn on(mut app: TestApp) -> Floor {
         app.person("sam.okafor", &[Role::MbrAuthor]);
         app.person("wang.fang", &[Role::QaReviewer]);
         app.person("zhang.wei", &[Role::Operator]);

@@ -63,6 +63,26 @@ impl TestApp {
         Self::spawn_with(pool, Some(db))
     }
 
+    /// A server that signs checkpoints with a key written to `dir/checkpoint.key`
+    /// into the log `dir/log` (the public key is `dir/checkpoint.pub`).
+    pub fn spawn_with_checkpoints(dir: &std::path::Path) -> TestApp {
+        std::fs::create_dir_all(dir).unwrap();
+        let key = ebr_record::checkpoint::CheckpointKey::from_seed([42; 32]);
+        std::fs::write(dir.join("checkpoint.key"), key.to_file_text()).unwrap();
+        std::fs::write(dir.join("checkpoint.pub"), key.public().to_file_text()).unwrap();
+        let settings = ebr_web::config::CheckpointSettings {
+            key_file: Some(dir.join("checkpoint.key")),
+            log_dir: Some(dir.join("log")),
+            interval_seconds: 600,
+        };
+        let checkpointer = ebr_web::checkpoints::Checkpointer::from_settings(&settings)
+            .unwrap()
+            .map(Arc::new);
+        let db = TestDatabase::new();
+        let pool = db.pool();
+        Self::spawn_full(pool, Some(db), checkpointer)
+    }
+
     /// A server on the given database.
     pub fn spawn_on(db: TestDatabase) -> TestApp {
         let pool = db.pool();
@@ -76,6 +96,14 @@ impl TestApp {
     }
 
     fn spawn_with(pool: ebr_db::PgPool, db: Option<TestDatabase>) -> TestApp {
+        Self::spawn_full(pool, db, None)
+    }
+
+    fn spawn_full(
+        pool: ebr_db::PgPool,
+        db: Option<TestDatabase>,
+        checkpoints: Option<Arc<ebr_web::checkpoints::Checkpointer>>,
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = ManualClock::new();
@@ -92,6 +120,7 @@ impl TestApp {
                     ..SecuritySettings::default()
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
+                checkpoints,
                 metrics: Default::default(),
             },
         )

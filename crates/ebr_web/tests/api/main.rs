@@ -11,6 +11,7 @@
 mod authz;
 mod batch_flow;
 mod batch_helpers;
+mod checkpoints;
 mod computed;
 mod concurrency;
 mod csrf;

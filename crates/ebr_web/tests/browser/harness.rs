@@ -79,6 +79,7 @@ impl Site {
                     ..SecuritySettings::default()
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
+                checkpoints: None,
                 metrics: Default::default(),
             },
         )?;

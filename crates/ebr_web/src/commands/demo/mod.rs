@@ -109,6 +109,36 @@ fn person(conn: &mut PgConnection, username: &str) -> Result<PersonState, Comman
     Ok(people::state(conn, row.id)?)
 }
 
+/// Signs the checkpoint the server signs at a release, for the demo's
+/// released batch (seeded without the server), when a key is configured.
+fn checkpoint_release(
+    settings: &Settings,
+    conn: &mut ebr_db::PgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CommandResult {
+    let Some(checkpointer) = crate::checkpoints::Checkpointer::from_settings(&settings.checkpoint)
+        .map_err(CommandError::Refused)?
+    else {
+        println!("demo: no checkpoint key configured, the released batch carries no checkpoint");
+        return Ok(());
+    };
+    let batch = ebr_db::repo::batches::find_by_number(conn, floor::BATCH_RELEASED)?;
+    let signed = checkpointer
+        .make(
+            conn,
+            now,
+            &format!("batch.released {}", floor::BATCH_RELEASED),
+            Some(batch.id),
+        )
+        .map_err(CommandError::Refused)?;
+    println!(
+        "demo: checkpoint signed over {} chain(s) with key {}",
+        signed.checkpoint.chains.len(),
+        signed.checkpoint.key_id
+    );
+    Ok(())
+}
+
 /// Seeds the demo data.
 pub fn run(settings: &Settings) -> CommandResult {
     let mut conn = connect(settings)?;
@@ -207,6 +237,7 @@ pub fn run(settings: &Settings) -> CommandResult {
             floor::BATCH_RELEASED,
             floor::BATCH_RELEASED
         );
+        checkpoint_release(settings, &mut conn, now)?;
         floor::batch_in_progress(
             &mut conn,
             &reference,
