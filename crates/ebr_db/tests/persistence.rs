@@ -57,8 +57,11 @@ fn importing_the_reference_mbr_stores_a_draft_with_hash_and_audit_event() {
     };
     assert_eq!(v2.version, 2);
 
+    // Per version: the import (vouching for the version) and its draft
+    // status row (vouching for that row).
     let events = audit::chain_events(&mut conn, SYSTEM_CHAIN).unwrap();
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[1].action, "mbr.draft");
     assert_eq!(
         events[0].record_hash.as_deref(),
         Some(row.content_sha256.as_str())
@@ -69,7 +72,7 @@ fn importing_the_reference_mbr_stores_a_draft_with_hash_and_audit_event() {
         .collect();
     assert_eq!(
         verify_chain(chained.iter().map(|(e, h)| (e, h.as_str()))),
-        Ok(2)
+        Ok(4)
     );
 }
 
@@ -154,7 +157,8 @@ fn concurrent_imports_get_distinct_versions_and_a_gap_free_chain() {
         .collect();
     assert_eq!(
         verify_chain(chained.iter().map(|(e, h)| (e, h.as_str()))),
-        Ok(6)
+        Ok(12),
+        "an import and a draft status event per version"
     );
 }
 

@@ -13,7 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::batch_chain;
-use super::{canonical, canonical_hash};
+use super::rows::BatchStatusRow;
+use super::{canonical, canonical_hash, vouch};
 use crate::repo::{audit, mbr, registry};
 use crate::schema::{batch_status_events, batches};
 use crate::DbError;
@@ -41,6 +42,9 @@ pub struct BatchRow {
     /// Issuer.
     pub created_by: String,
 }
+
+/// The audit entity type of a batch status change.
+pub const BATCH_STATUS_KIND: &str = "batch_status";
 
 /// Serializes writes to one batch (the same key its audit chain uses), so
 /// concurrent writers on one batch never interleave; other batches never wait.
@@ -128,7 +132,7 @@ fn insert_status(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(batch_status_events::table)
+    let row: BatchStatusRow = diesel::insert_into(batch_status_events::table)
         .values((
             batch_status_events::id.eq(crate::ids::at(now)),
             batch_status_events::batch_id.eq(batch_id),
@@ -137,22 +141,19 @@ fn insert_status(
             batch_status_events::actor.eq(actor),
             batch_status_events::reason.eq(reason),
         ))
-        .execute(conn)?;
-    audit::append(
-        conn,
-        &batch_chain(batch_id),
-        AuditDraft {
-            actor: actor.into(),
-            action: format!("batch.{}", to.as_str()),
-            entity_type: "batch".into(),
-            entity_id: batch_id.to_string(),
-            old_value: from.and_then(|f| canonical(&serde_json::json!({ "status": f.as_str() }))),
-            new_value: canonical(&serde_json::json!({ "status": to.as_str() })),
-            reason: reason.map(str::to_string),
-            record_hash: None,
-        },
-        now,
-    )?;
+        .returning(BatchStatusRow::as_returning())
+        .get_result(conn)?;
+    let mut draft = vouch(
+        actor,
+        &format!("batch.{}", to.as_str()),
+        BATCH_STATUS_KIND,
+        &row.id.to_string(),
+        &row,
+        None,
+    );
+    draft.old_value = from.and_then(|f| canonical(&serde_json::json!({ "status": f.as_str() })));
+    draft.reason = reason.map(str::to_string);
+    audit::append(conn, &batch_chain(batch_id), draft, now)?;
     Ok(())
 }
 

@@ -12,20 +12,38 @@ use uuid::Uuid;
 
 use super::canonical_hash;
 use crate::repo::batches::BatchRow;
+use crate::repo::batches::BATCH_STATUS_KIND;
 use crate::repo::exceptions::{DeviationRow, ExceptionRow};
+use crate::repo::execution::SUPERSESSION_KIND;
 use crate::repo::execution::{self, EntryRow, STEP_RECORD_TYPE};
+use crate::repo::mbr::MBR_STATUS_KIND;
 use crate::repo::people::PersonRow;
+use crate::repo::people::{
+    ACCOUNT_EVENT_KIND, ACKNOWLEDGMENT_KIND, AUTH_ATTEMPT_KIND, CREDENTIAL_KIND,
+    IDENTITY_VERIFICATION_KIND, ROLE_CHANGE_KIND,
+};
 use crate::repo::registry::{EquipmentRow, LotRow};
+use crate::repo::registry::{EQUIPMENT_EVENT_KIND, LOT_EVENT_KIND};
 use crate::repo::release::deviations::{
     self as deviation_repo, RevisionRow, DEVIATION_RECORD_TYPE,
 };
 use crate::repo::release::disposition::{batch_record_at, BATCH_RECORD_TYPE};
 use crate::repo::release::lineage::CellBankLineage;
+use crate::repo::release::lineage::{VialRow, VIAL_KIND};
 use crate::repo::release::qc::{self as qc_repo, QcResultRow, QC_RECORD_TYPE};
+use crate::repo::release::qc::{InvalidationRow, QC_DEVIATION_LINK_KIND, QC_INVALIDATION_KIND};
+use crate::repo::rows::{
+    AccountEventRow, AcknowledgmentRow, AuthAttemptRow, BatchStatusRow, CredentialRow,
+    EquipmentEventRow, IdentityVerificationRow, LotEventRow, MbrStatusRow, QcDeviationLinkRow,
+    RoleChangeRow, SessionOpenedRow, SupersessionRow,
+};
 use crate::repo::{mbr, signatures};
 use crate::schema::{
-    audit_events, batch_exceptions, batches, cell_bank_lineage, deviation_revisions, deviations,
-    entries, equipment, material_lots, mbr_versions, people, qc_results, signature_supersessions,
+    account_events, audit_events, auth_attempts, batch_exceptions, batch_status_events, batches,
+    cell_bank_lineage, deviation_revisions, deviations, entries, equipment, equipment_events,
+    identity_verifications, material_lot_events, material_lots, mbr_status_events, mbr_versions,
+    password_credentials, people, qc_invalidations, qc_result_deviations, qc_results, role_changes,
+    sessions, signature_acknowledgments, signature_supersessions, vials,
 };
 use crate::DbError;
 
@@ -161,6 +179,141 @@ fn current_hashes(
         ),
     );
     all.insert(
+        BATCH_STATUS_KIND,
+        hashes(
+            batch_status_events::table
+                .select(BatchStatusRow::as_select())
+                .load::<BatchStatusRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        MBR_STATUS_KIND,
+        hashes(
+            mbr_status_events::table
+                .select(MbrStatusRow::as_select())
+                .load::<MbrStatusRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        ROLE_CHANGE_KIND,
+        hashes(
+            role_changes::table
+                .select(RoleChangeRow::as_select())
+                .load::<RoleChangeRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        CREDENTIAL_KIND,
+        hashes(
+            password_credentials::table
+                .select(CredentialRow::as_select())
+                .load::<CredentialRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        ACCOUNT_EVENT_KIND,
+        hashes(
+            account_events::table
+                .select(AccountEventRow::as_select())
+                .load::<AccountEventRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        ACKNOWLEDGMENT_KIND,
+        hashes(
+            signature_acknowledgments::table
+                .select(AcknowledgmentRow::as_select())
+                .load::<AcknowledgmentRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        IDENTITY_VERIFICATION_KIND,
+        hashes(
+            identity_verifications::table
+                .select(IdentityVerificationRow::as_select())
+                .load::<IdentityVerificationRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        AUTH_ATTEMPT_KIND,
+        hashes(
+            auth_attempts::table
+                .select(AuthAttemptRow::as_select())
+                .load::<AuthAttemptRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        "session",
+        hashes(
+            sessions::table
+                .select(SessionOpenedRow::as_select())
+                .load::<SessionOpenedRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        LOT_EVENT_KIND,
+        hashes(
+            material_lot_events::table
+                .select(LotEventRow::as_select())
+                .load::<LotEventRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        EQUIPMENT_EVENT_KIND,
+        hashes(
+            equipment_events::table
+                .select(EquipmentEventRow::as_select())
+                .load::<EquipmentEventRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
+        SUPERSESSION_KIND,
+        hashes(
+            signature_supersessions::table
+                .select(SupersessionRow::as_select())
+                .load::<SupersessionRow>(conn)?,
+            |r| r.signature_id,
+        ),
+    );
+    all.insert(
+        QC_INVALIDATION_KIND,
+        hashes(
+            qc_invalidations::table
+                .select(InvalidationRow::as_select())
+                .load::<InvalidationRow>(conn)?,
+            |r| r.result_id,
+        ),
+    );
+    all.insert(
+        QC_DEVIATION_LINK_KIND,
+        hashes(
+            qc_result_deviations::table
+                .select(QcDeviationLinkRow::as_select())
+                .load::<QcDeviationLinkRow>(conn)?,
+            |r| r.deviation_id,
+        ),
+    );
+    all.insert(
+        VIAL_KIND,
+        hashes(
+            vials::table
+                .select(VialRow::as_select())
+                .load::<VialRow>(conn)?,
+            |r| r.id,
+        ),
+    );
+    all.insert(
         "cell_bank_lineage",
         hashes(
             cell_bank_lineage::table
@@ -172,10 +325,73 @@ fn current_hashes(
     Ok(all)
 }
 
+/// A stored row that no audit event vouches for (written out of band).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnvouchedRow {
+    /// The row's kind (its audit entity type), e.g. `role_change`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+}
+
+/// The result of checking every recorded row against the audit trail, both
+/// ways: how many rows were checked, per kind, and what is wrong.
+#[derive(Debug, Clone, Default)]
+pub struct RecordCheck {
+    /// Rows checked, by kind (every kind, even with none).
+    pub rows_by_kind: Vec<(String, usize)>,
+    /// Events whose record was altered or removed.
+    pub altered: Vec<RecordProblem>,
+    /// Rows without an event.
+    pub unvouched: Vec<UnvouchedRow>,
+}
+
+/// Checks every recorded row against the audit trail both ways: each event's
+/// record hash against the row as stored now (an altered or removed row is
+/// named with its event), and each row of every recorded table against the
+/// events (a row without one, inserted out of band, is named by kind and id).
+pub fn check_records(conn: &mut PgConnection) -> Result<RecordCheck, DbError> {
+    let current = current_hashes(conn)?;
+    let altered = verify_against(conn, &current)?;
+    let vouched: Vec<(String, String)> = audit_events::table
+        .filter(audit_events::record_hash.is_not_null())
+        .select((audit_events::entity_type, audit_events::entity_id))
+        .load(conn)?;
+    let vouched: std::collections::HashSet<(String, String)> = vouched.into_iter().collect();
+    let mut kinds: Vec<(&&str, &HashMap<String, String>)> = current.iter().collect();
+    kinds.sort_by_key(|(k, _)| **k);
+    let mut unvouched = Vec::new();
+    let mut rows_by_kind = Vec::new();
+    for (kind, rows) in kinds {
+        rows_by_kind.push(((*kind).to_string(), rows.len()));
+        let mut missing: Vec<&String> = rows
+            .keys()
+            .filter(|id| !vouched.contains(&((*kind).to_string(), (*id).clone())))
+            .collect();
+        missing.sort();
+        unvouched.extend(missing.into_iter().map(|id| UnvouchedRow {
+            kind: (*kind).to_string(),
+            id: id.clone(),
+        }));
+    }
+    Ok(RecordCheck {
+        rows_by_kind,
+        altered,
+        unvouched,
+    })
+}
+
 /// Recomputes the hash of every record an audit event vouches for and reports
 /// every record that was altered or removed since (an empty list: all hold).
 pub fn verify_record_hashes(conn: &mut PgConnection) -> Result<Vec<RecordProblem>, DbError> {
     let current = current_hashes(conn)?;
+    verify_against(conn, &current)
+}
+
+fn verify_against(
+    conn: &mut PgConnection,
+    current: &HashMap<&'static str, HashMap<String, String>>,
+) -> Result<Vec<RecordProblem>, DbError> {
     let vouched: Vec<(String, i64, String, String, Option<String>)> = audit_events::table
         .filter(audit_events::record_hash.is_not_null())
         .order((audit_events::chain.asc(), audit_events::seq.asc()))

@@ -10,7 +10,11 @@ use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::repo::audit;
+use crate::repo::rows::MbrStatusRow;
+use crate::repo::{audit, vouch};
+
+/// The audit entity type of an MBR version status change.
+pub const MBR_STATUS_KIND: &str = "mbr_status";
 use crate::schema::{mbr_status_events, mbr_versions};
 use crate::DbError;
 
@@ -114,7 +118,7 @@ pub fn import_draft(
                 created_by: actor,
             })
             .execute(conn)?;
-        diesel::insert_into(mbr_status_events::table)
+        let draft_row: MbrStatusRow = diesel::insert_into(mbr_status_events::table)
             .values(NewStatusEvent {
                 id: crate::ids::at(now),
                 mbr_version_id: id,
@@ -123,7 +127,8 @@ pub fn import_draft(
                 actor,
                 reason: None,
             })
-            .execute(conn)?;
+            .returning(MbrStatusRow::as_returning())
+            .get_result(conn)?;
         let summary = serde_json::json!({
             "code": mbr.code, "version": version, "title": mbr.title,
             "status": MbrStatus::Draft.as_str(), "content_sha256": hash,
@@ -141,6 +146,19 @@ pub fn import_draft(
                 reason: None,
                 record_hash: Some(hash.clone()),
             },
+            now,
+        )?;
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            vouch(
+                actor,
+                "mbr.draft",
+                MBR_STATUS_KIND,
+                &draft_row.id.to_string(),
+                &draft_row,
+                None,
+            ),
             now,
         )?;
         let row = mbr_versions::table
@@ -292,7 +310,7 @@ fn status_event(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     from.transition(to)?;
-    diesel::insert_into(mbr_status_events::table)
+    let row: MbrStatusRow = diesel::insert_into(mbr_status_events::table)
         .values(NewStatusEvent {
             id: crate::ids::at(now),
             mbr_version_id: version_id,
@@ -301,28 +319,21 @@ fn status_event(
             actor,
             reason,
         })
-        .execute(conn)?;
-    audit::append(
-        conn,
-        SYSTEM_CHAIN,
-        AuditDraft {
-            actor: actor.to_string(),
-            action: format!("mbr.{}", to.as_str()),
-            entity_type: "mbr_version".into(),
-            entity_id: version_id.to_string(),
-            old_value: ebr_domain::canonical::to_canonical_json(
-                &serde_json::json!({ "status": from.as_str() }),
-            )
-            .ok(),
-            new_value: ebr_domain::canonical::to_canonical_json(
-                &serde_json::json!({ "status": to.as_str() }),
-            )
-            .ok(),
-            reason: reason.map(str::to_string),
-            record_hash: None,
-        },
-        now,
-    )?;
+        .returning(MbrStatusRow::as_returning())
+        .get_result(conn)?;
+    let mut draft = vouch(
+        actor,
+        &format!("mbr.{}", to.as_str()),
+        MBR_STATUS_KIND,
+        &row.id.to_string(),
+        &row,
+        None,
+    );
+    draft.old_value =
+        ebr_domain::canonical::to_canonical_json(&serde_json::json!({ "status": from.as_str() }))
+            .ok();
+    draft.reason = reason.map(str::to_string);
+    audit::append(conn, SYSTEM_CHAIN, draft, now)?;
     Ok(())
 }
 

@@ -11,7 +11,24 @@ use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{canonical, canonical_hash, person_actor};
+use super::rows::{
+    AccountEventRow, AcknowledgmentRow, AuthAttemptRow, CredentialRow, IdentityVerificationRow,
+    RoleChangeRow,
+};
+use super::{canonical, canonical_hash, person_actor, vouch};
+
+/// The audit entity type of a role grant or revocation.
+pub const ROLE_CHANGE_KIND: &str = "role_change";
+/// The audit entity type of a password set.
+pub const CREDENTIAL_KIND: &str = "password_credential";
+/// The audit entity type of an account event.
+pub const ACCOUNT_EVENT_KIND: &str = "account_event";
+/// The audit entity type of a statement acknowledgment.
+pub const ACKNOWLEDGMENT_KIND: &str = "signature_acknowledgment";
+/// The audit entity type of an identity verification.
+pub const IDENTITY_VERIFICATION_KIND: &str = "identity_verification";
+/// The audit entity type of a password check.
+pub const AUTH_ATTEMPT_KIND: &str = "auth_attempt";
 use crate::repo::audit;
 use crate::schema::{
     account_events, auth_attempts, identity_verifications, password_credentials, people,
@@ -178,7 +195,7 @@ fn insert_role_change(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(role_changes::table)
+    let row = diesel::insert_into(role_changes::table)
         .values((
             role_changes::id.eq(crate::ids::at(now)),
             role_changes::person_id.eq(person),
@@ -187,17 +204,24 @@ fn insert_role_change(
             role_changes::occurred_at.eq(now),
             role_changes::actor.eq(actor),
         ))
-        .execute(conn)?;
-    let value = canonical(&serde_json::json!({ "role": role.as_str() }));
-    let (action, old, new) = if granted {
-        ("role.granted", None, value)
+        .returning(RoleChangeRow::as_returning())
+        .get_result::<RoleChangeRow>(conn)?;
+    let action = if granted {
+        "role.granted"
     } else {
-        ("role.revoked", value, None)
+        "role.revoked"
     };
     audit::append(
         conn,
         SYSTEM_CHAIN,
-        new_event(actor, action, person, old, new, None, None),
+        vouch(
+            actor,
+            action,
+            ROLE_CHANGE_KIND,
+            &row.id.to_string(),
+            &row,
+            None,
+        ),
         now,
     )?;
     Ok(())
@@ -211,7 +235,7 @@ fn insert_password(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(password_credentials::table)
+    let row = diesel::insert_into(password_credentials::table)
         .values((
             password_credentials::id.eq(crate::ids::at(now)),
             password_credentials::person_id.eq(person),
@@ -220,12 +244,20 @@ fn insert_password(
             password_credentials::set_at.eq(now),
             password_credentials::set_by.eq(actor),
         ))
-        .execute(conn)?;
-    let value = canonical(&serde_json::json!({ "temporary": temporary }));
+        .returning(CredentialRow::as_returning())
+        .get_result::<CredentialRow>(conn)?;
+    let shown = row.shown();
     audit::append(
         conn,
         SYSTEM_CHAIN,
-        new_event(actor, "password.set", person, None, value, None, None),
+        vouch(
+            actor,
+            "password.set",
+            CREDENTIAL_KIND,
+            &row.id.to_string(),
+            &row,
+            shown,
+        ),
         now,
     )?;
     Ok(())
@@ -412,11 +444,32 @@ pub struct AttemptOutcome {
     pub locked_now: bool,
 }
 
-/// Records a password check (login or signature). A failure is audited; the
-/// failure that reaches [`LOCKOUT_THRESHOLD`] consecutive failures locks the
-/// account and writes a `security.account_locked` event (R18).
+/// Where a password check happened, for its audit event.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptContext<'a> {
+    /// The chain the check's event goes to: the batch's chain when a record
+    /// of a batch was being signed (so the batch's own trail shows it),
+    /// otherwise the system chain.
+    pub chain: &'a str,
+    /// The record being signed, e.g. `batch_step:<batch>/<step>`; none for a login.
+    pub record: Option<&'a str>,
+}
+
+impl AttemptContext<'static> {
+    /// A login or password change: the system chain.
+    pub const LOGIN: AttemptContext<'static> = AttemptContext {
+        chain: SYSTEM_CHAIN,
+        record: None,
+    };
+}
+
+/// Records a password check (login or signature), successful or not, with an
+/// audit event that vouches for the stored attempt. The failure that reaches
+/// [`LOCKOUT_THRESHOLD`] consecutive failures locks the account and writes a
+/// `security.account_locked` event to the system chain (R18).
 pub fn record_attempt(
     conn: &mut PgConnection,
+    context: AttemptContext<'_>,
     person: Option<Uuid>,
     username: &str,
     purpose: &str,
@@ -429,7 +482,7 @@ pub fn record_attempt(
             Some(id) if !succeeded => consecutive_failures(conn, id)?,
             _ => 0,
         };
-        diesel::insert_into(auth_attempts::table)
+        let row: AuthAttemptRow = diesel::insert_into(auth_attempts::table)
             .values((
                 auth_attempts::id.eq(crate::ids::at(now)),
                 auth_attempts::person_id.eq(person),
@@ -438,32 +491,29 @@ pub fn record_attempt(
                 auth_attempts::succeeded.eq(succeeded),
                 auth_attempts::occurred_at.eq(now),
             ))
-            .execute(conn)?;
+            .returning(AuthAttemptRow::as_returning())
+            .get_result(conn)?;
+        let actor = person.map_or_else(|| format!("unknown-username:{username}"), person_actor);
+        let outcome = if succeeded { "succeeded" } else { "failed" };
+        let mut draft = vouch(
+            &actor,
+            &format!("security.{purpose}_{outcome}"),
+            AUTH_ATTEMPT_KIND,
+            &row.id.to_string(),
+            &row,
+            None,
+        );
+        if !succeeded {
+            draft.reason = Some(match context.record {
+                Some(record) => format!("password incorrect while signing {record}"),
+                None => "password incorrect".into(),
+            });
+        }
+        audit::append(conn, context.chain, draft, now)?;
         if succeeded {
             return Ok(AttemptOutcome { locked_now: false });
         }
-        let actor = person.map_or_else(|| format!("unknown-username:{username}"), person_actor);
         let entity = person.map_or_else(|| username.to_string(), |id| id.to_string());
-        let detail = canonical(&serde_json::json!({ "purpose": purpose, "username": username }));
-        audit::append(
-            conn,
-            SYSTEM_CHAIN,
-            AuditDraft {
-                actor: actor.clone(),
-                action: format!("security.{purpose}_failed"),
-                entity_type: if person.is_some() {
-                    "person".into()
-                } else {
-                    "username".into()
-                },
-                entity_id: entity.clone(),
-                old_value: None,
-                new_value: detail,
-                reason: Some("password incorrect".into()),
-                record_hash: None,
-            },
-            now,
-        )?;
         let locked_now = person.is_some() && before + 1 == LOCKOUT_THRESHOLD;
         if locked_now {
             audit::append(
@@ -534,7 +584,7 @@ fn account_event(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(account_events::table)
+    let row: AccountEventRow = diesel::insert_into(account_events::table)
         .values((
             account_events::id.eq(crate::ids::at(now)),
             account_events::person_id.eq(id),
@@ -543,21 +593,18 @@ fn account_event(
             account_events::actor.eq(actor),
             account_events::reason.eq(reason),
         ))
-        .execute(conn)?;
-    audit::append(
-        conn,
-        SYSTEM_CHAIN,
-        new_event(
-            actor,
-            &format!("account.{kind}"),
-            id,
-            None,
-            None,
-            reason.map(str::to_string),
-            None,
-        ),
-        now,
-    )?;
+        .returning(AccountEventRow::as_returning())
+        .get_result(conn)?;
+    let mut draft = vouch(
+        actor,
+        &format!("account.{kind}"),
+        ACCOUNT_EVENT_KIND,
+        &row.id.to_string(),
+        &row,
+        None,
+    );
+    draft.reason = reason.map(str::to_string);
+    audit::append(conn, SYSTEM_CHAIN, draft, now)?;
     Ok(())
 }
 
@@ -628,25 +675,24 @@ pub fn acknowledge(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
-        diesel::insert_into(signature_acknowledgments::table)
+        let row: AcknowledgmentRow = diesel::insert_into(signature_acknowledgments::table)
             .values((
                 signature_acknowledgments::id.eq(crate::ids::at(now)),
                 signature_acknowledgments::person_id.eq(id),
                 signature_acknowledgments::statement_sha256.eq(statement_sha256),
                 signature_acknowledgments::occurred_at.eq(now),
             ))
-            .execute(conn)?;
-        let value = canonical(&serde_json::json!({ "statement_sha256": statement_sha256 }));
+            .returning(AcknowledgmentRow::as_returning())
+            .get_result(conn)?;
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            new_event(
+            vouch(
                 &person_actor(id),
                 "signature.statement_acknowledged",
-                id,
-                None,
-                value,
-                None,
+                ACKNOWLEDGMENT_KIND,
+                &row.id.to_string(),
+                &row,
                 None,
             ),
             now,
@@ -681,7 +727,7 @@ pub fn verify_identity(
         if method.trim().is_empty() {
             return Err(DomainError::IdentityMethodRequired.into());
         }
-        diesel::insert_into(identity_verifications::table)
+        let row: IdentityVerificationRow = diesel::insert_into(identity_verifications::table)
             .values((
                 identity_verifications::id.eq(crate::ids::at(now)),
                 identity_verifications::person_id.eq(id),
@@ -689,18 +735,17 @@ pub fn verify_identity(
                 identity_verifications::method.eq(method.trim()),
                 identity_verifications::occurred_at.eq(now),
             ))
-            .execute(conn)?;
-        let value = canonical(&serde_json::json!({ "method": method.trim() }));
+            .returning(IdentityVerificationRow::as_returning())
+            .get_result(conn)?;
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            new_event(
+            vouch(
                 &person_actor(verifier),
                 "person.identity_verified",
-                id,
-                None,
-                value,
-                None,
+                IDENTITY_VERIFICATION_KIND,
+                &row.id.to_string(),
+                &row,
                 None,
             ),
             now,

@@ -10,7 +10,13 @@ use ebr_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{canonical, canonical_hash};
+use super::rows::{EquipmentEventRow, LotEventRow};
+use super::{canonical, canonical_hash, vouch};
+
+/// The audit entity type of a material lot status change.
+pub const LOT_EVENT_KIND: &str = "material_lot_event";
+/// The audit entity type of an equipment status change.
+pub const EQUIPMENT_EVENT_KIND: &str = "equipment_event";
 use crate::repo::audit;
 use crate::schema::{equipment, equipment_events, material_lot_events, material_lots};
 use crate::DbError;
@@ -163,7 +169,7 @@ fn lot_event(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(material_lot_events::table)
+    let row = diesel::insert_into(material_lot_events::table)
         .values((
             material_lot_events::id.eq(crate::ids::at(now)),
             material_lot_events::lot_id.eq(lot_id),
@@ -173,23 +179,18 @@ fn lot_event(
             material_lot_events::actor.eq(actor),
             material_lot_events::reason.eq(reason),
         ))
-        .execute(conn)?;
-    let value = serde_json::json!({ "status": status.as_str(), "expires_at": to_stored_precision(expires_at) });
-    audit::append(
-        conn,
-        SYSTEM_CHAIN,
-        registry_event(
-            actor,
-            "material_lot.status_set",
-            "material_lot",
-            lot_id,
-            value,
-            None,
-            reason,
-        ),
-        now,
-    )
-    .map(|_| ())
+        .returning(LotEventRow::as_returning())
+        .get_result::<LotEventRow>(conn)?;
+    let mut draft = vouch(
+        actor,
+        "material_lot.status_set",
+        LOT_EVENT_KIND,
+        &row.id.to_string(),
+        &row,
+        None,
+    );
+    draft.reason = reason.map(str::to_string);
+    audit::append(conn, SYSTEM_CHAIN, draft, now).map(|_| ())
 }
 
 /// Changes a lot's status and/or expiry (a new event; the old one stays).
@@ -373,7 +374,7 @@ fn equipment_event(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(equipment_events::table)
+    let row = diesel::insert_into(equipment_events::table)
         .values((
             equipment_events::id.eq(crate::ids::at(now)),
             equipment_events::equipment_id.eq(id),
@@ -383,23 +384,18 @@ fn equipment_event(
             equipment_events::actor.eq(actor),
             equipment_events::reason.eq(reason),
         ))
-        .execute(conn)?;
-    let value = serde_json::json!({ "status": status.as_str(), "calibration_due": to_stored_precision(due) });
-    audit::append(
-        conn,
-        SYSTEM_CHAIN,
-        registry_event(
-            actor,
-            "equipment.status_set",
-            "equipment",
-            id,
-            value,
-            None,
-            reason,
-        ),
-        now,
-    )
-    .map(|_| ())
+        .returning(EquipmentEventRow::as_returning())
+        .get_result::<EquipmentEventRow>(conn)?;
+    let mut draft = vouch(
+        actor,
+        "equipment.status_set",
+        EQUIPMENT_EVENT_KIND,
+        &row.id.to_string(),
+        &row,
+        None,
+    );
+    draft.reason = reason.map(str::to_string);
+    audit::append(conn, SYSTEM_CHAIN, draft, now).map(|_| ())
 }
 
 /// Changes status and/or calibration due date (a new event).

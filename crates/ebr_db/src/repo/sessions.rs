@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
 use uuid::Uuid;
 
-use super::person_actor;
+use super::{canonical, person_actor};
 use crate::repo::audit;
+use crate::repo::rows::SessionOpenedRow;
 use crate::schema::sessions;
 use crate::DbError;
 
@@ -75,7 +76,23 @@ pub fn create(
                 sessions::signing_continuous.eq(false),
             ))
             .execute(conn)?;
-        audit_session(conn, person, id, "session.login", None, now)?;
+        let opened: SessionOpenedRow = sessions::table
+            .find(id)
+            .select(SessionOpenedRow::as_select())
+            .first(conn)?;
+        audit::append(
+            conn,
+            SYSTEM_CHAIN,
+            crate::repo::vouch(
+                &person_actor(person),
+                "session.login",
+                "session",
+                &id.to_string(),
+                &opened,
+                canonical(&serde_json::json!({ "id": opened.id, "person_id": opened.person_id, "created_at": opened.created_at, "expires_at": opened.expires_at })),
+            ),
+            now,
+        )?;
         Ok(sessions::table
             .find(id)
             .select(SessionRow::as_select())

@@ -100,12 +100,22 @@ async fn password_matches(who: &Authenticated, password: &str) -> Result<bool, A
 
 /// A wrong password: the failure is stored and audited and counts toward the
 /// lockout (the person's sessions end when it locks). Nothing is signed.
-async fn password_refused(state: &AppState, who: &Authenticated) -> ApiError {
+async fn password_refused(
+    state: &AppState,
+    who: &Authenticated,
+    target: &SigningTarget,
+) -> ApiError {
     let id = who.person.person.id;
     let username = who.person.person.username.clone();
     let now = state.clock.now();
+    let (chain, record) = (target.chain.clone(), target.record.clone());
     let locked = blocking::db(&state.pool, move |conn| {
-        let attempt = people::record_attempt(conn, Some(id), &username, "signature", false, now)?;
+        let context = people::AttemptContext {
+            chain: &chain,
+            record: Some(&record),
+        };
+        let attempt =
+            people::record_attempt(conn, context, Some(id), &username, "signature", false, now)?;
         if attempt.locked_now {
             sessions::end_all_for(conn, id, "locked", now)?;
         }
@@ -138,6 +148,10 @@ fn password_accepted(
 ) -> Result<(), ebr_db::DbError> {
     people::record_attempt(
         conn,
+        people::AttemptContext {
+            chain: &who.chain,
+            record: Some(&who.record),
+        },
         Some(who.person),
         &who.username,
         "signature",
@@ -156,6 +170,8 @@ struct Verified {
     username: String,
     session: uuid::Uuid,
     continuous: bool,
+    chain: String,
+    record: String,
 }
 
 /// What a signature is put on, for the ceremony and its audit events.
@@ -224,7 +240,7 @@ where
     .await?;
     check_signer(state, who, &request, &target.record).await?;
     if !password_matches(who, &request.password).await? {
-        return Err(password_refused(state, who).await);
+        return Err(password_refused(state, who, &target).await);
     }
     let now = state.clock.now();
     let signer = Signer {
@@ -239,6 +255,8 @@ where
         username: who.person.person.username.clone(),
         session: who.session.id,
         continuous: who.continuous_signing,
+        chain: target.chain.clone(),
+        record: target.record.clone(),
     };
     // The successful check and the signed action commit together; when a
     // rule refuses the action, the check is still stored on its own.

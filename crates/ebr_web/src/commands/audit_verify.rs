@@ -132,13 +132,29 @@ pub fn run(
             v.code, v.version, v.id
         ))
     })?;
-    eprintln!("checking record hashes…");
-    if let Some(p) = integrity::verify_record_hashes(&mut conn)?.first() {
+    eprintln!("checking every recorded row against its audit event, both ways…");
+    let records = integrity::check_records(&mut conn)?;
+    if let Some(p) = records.altered.first() {
         return Err(broken(format!(
             "{} {} (vouched for by chain `{}` event #{}): {}",
             p.entity_type, p.entity_id, p.chain, p.seq, p.problem
         )));
     }
+    if let Some(row) = records.unvouched.first() {
+        let more = match records.unvouched.len() {
+            1 => String::new(),
+            n => format!(" (and {} more row(s) without an event)", n - 1),
+        };
+        return Err(broken(format!(
+            "{} {}: the row has no audit event vouching for it (written outside ebr){more}",
+            row.kind, row.id
+        )));
+    }
+    let row_count: usize = records.rows_by_kind.iter().map(|(_, n)| n).sum();
+    eprintln!(
+        "{row_count} rows in {} recorded tables each match their audit event",
+        records.rows_by_kind.len()
+    );
     eprintln!("checking signatures…");
     let bad = integrity::verify_signatures(&mut conn)?;
     if let Some(first) = bad.first() {

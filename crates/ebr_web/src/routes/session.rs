@@ -104,7 +104,15 @@ pub async fn login(
         let username = username.trim().to_lowercase();
         let Some(row) = people::find_by_username(conn, &username)? else {
             password::verify_dummy(&password);
-            people::record_attempt(conn, None, &username, "login", false, now)?;
+            people::record_attempt(
+                conn,
+                people::AttemptContext::LOGIN,
+                None,
+                &username,
+                "login",
+                false,
+                now,
+            )?;
             return Ok(LoginOutcome::Invalid);
         };
         let person = people::state(conn, row.id)?;
@@ -116,7 +124,15 @@ pub async fn login(
             .map(|c| c.phc)
             .unwrap_or_default();
         let correct = password::verify(&password, &phc);
-        let attempt = people::record_attempt(conn, Some(row.id), &username, "login", correct, now)?;
+        let attempt = people::record_attempt(
+            conn,
+            people::AttemptContext::LOGIN,
+            Some(row.id),
+            &username,
+            "login",
+            correct,
+            now,
+        )?;
         if !correct {
             return Ok(if attempt.locked_now {
                 LoginOutcome::LockedNow
@@ -223,7 +239,15 @@ pub async fn change_password(
             .map(|c| c.phc)
             .unwrap_or_default();
         let correct = password::verify(&current_password, &phc);
-        people::record_attempt(conn, Some(id), &username, "login", correct, now)?;
+        people::record_attempt(
+            conn,
+            people::AttemptContext::LOGIN,
+            Some(id),
+            &username,
+            "login",
+            correct,
+            now,
+        )?;
         if !correct {
             return Ok(None);
         }

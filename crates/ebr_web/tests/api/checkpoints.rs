@@ -135,24 +135,41 @@ async fn r1_r13_checkpoint_catches_a_release_cut_off_the_chain() {
         "{out}"
     );
 
-    // Cut the release off: events after the review's checkpoint, the release
-    // signature and the released status row.
+    // Cut the release off: the events after the review's checkpoint and
+    // every row they vouch for (the release signature, the released status
+    // row, the successful password check).
     let chain = format!("batch:{batch}");
     let reviewed_head = lines[0]["checkpoint"]["chains"][&chain]["seq"]
         .as_i64()
         .unwrap();
     let db = floor.app.db();
-    for table in ["audit_events", "signatures", "batch_status_events"] {
+    let mut conn = db.connection();
+    let cut: Vec<(String, String)> = ebr_db::repo::audit::chain_events(&mut conn, &chain)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.seq > reviewed_head && e.record_hash.is_some())
+        .map(|e| (e.entity_type, e.entity_id))
+        .collect();
+    assert!(!cut.is_empty());
+    for table in [
+        "audit_events",
+        "signatures",
+        "batch_status_events",
+        "auth_attempts",
+    ] {
         db.execute(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"));
+    }
+    for (kind, id) in &cut {
+        let table = match kind.as_str() {
+            "signature" => "signatures",
+            "batch_status" => "batch_status_events",
+            "auth_attempt" => "auth_attempts",
+            other => panic!("the release vouched for an unexpected {other}"),
+        };
+        db.execute(&format!("DELETE FROM {table} WHERE id = '{id}'"));
     }
     db.execute(&format!(
         "DELETE FROM audit_events WHERE chain = '{chain}' AND seq > {reviewed_head}"
-    ));
-    db.execute(&format!(
-        "DELETE FROM signatures WHERE record_id = '{batch}' AND meaning = 'released'"
-    ));
-    db.execute(&format!(
-        "DELETE FROM batch_status_events WHERE batch_id = '{batch}' AND status = 'released'"
     ));
     assert_eq!(floor.batch(&batch).await["status"], "under_review");
 

@@ -13,9 +13,14 @@ use super::record::Recorded;
 use super::state::EntryRow;
 use crate::repo::audit::{self, batch_chain};
 use crate::repo::exceptions::{self, ExceptionDraft};
+use crate::repo::rows::SupersessionRow;
 use crate::repo::{batches, canonical, canonical_hash};
 use crate::schema::{entries, signature_supersessions};
 use crate::DbError;
+
+/// The audit entity type of a step signature superseded by a correction
+/// (its id is the signature's).
+pub const SUPERSESSION_KIND: &str = "signature_supersession";
 
 /// The exception draft of a planned exception, raised by `actor`.
 pub(super) fn exception_draft(e: PlannedException, actor: &str) -> ExceptionDraft {
@@ -207,29 +212,25 @@ pub(super) fn correct(
         &mut out,
     )?;
     for signature in plan.supersedes {
-        diesel::insert_into(signature_supersessions::table)
+        let superseded: SupersessionRow = diesel::insert_into(signature_supersessions::table)
             .values((
                 signature_supersessions::signature_id.eq(signature),
                 signature_supersessions::superseded_at.eq(to_stored_precision(now)),
                 signature_supersessions::by_entry_id.eq(row.id),
                 signature_supersessions::reason.eq(&plan.reason),
             ))
-            .execute(conn)?;
-        audit::append_all_locked(
-            conn,
-            &chain,
-            vec![AuditDraft {
-                actor: actor.to_string(),
-                action: "signature.superseded".into(),
-                entity_type: "signature".into(),
-                entity_id: signature.to_string(),
-                old_value: None,
-                new_value: None,
-                reason: Some(format!("entry {} corrected: {}", original.id, plan.reason)),
-                record_hash: None,
-            }],
-            now,
-        )?;
+            .returning(SupersessionRow::as_returning())
+            .get_result(conn)?;
+        let mut draft = crate::repo::vouch(
+            actor,
+            "signature.superseded",
+            SUPERSESSION_KIND,
+            &signature.to_string(),
+            &superseded,
+            None,
+        );
+        draft.reason = Some(format!("entry {} corrected: {}", original.id, plan.reason));
+        audit::append_all_locked(conn, &chain, vec![draft], now)?;
     }
     out.entries.insert(0, row);
     Ok(out)

@@ -9,6 +9,7 @@ mod record;
 mod sign;
 mod state;
 
+pub use apply::SUPERSESSION_KIND;
 pub use correct::correct;
 pub use record::{record, EntryInput, RecordRequest, Recorded};
 pub use sign::sign_step;

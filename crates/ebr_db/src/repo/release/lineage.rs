@@ -31,6 +31,9 @@ pub struct CellBankLineage {
     pub recorded_by: String,
 }
 
+/// The audit entity type of a serialised vial.
+pub const VIAL_KIND: &str = "vial";
+
 /// A serialised vial.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = vials)]
@@ -126,22 +129,20 @@ pub fn issue_vials(
     diesel::insert_into(vials::table)
         .values(&rows)
         .execute(conn)?;
-    let serials: Vec<&str> = rows.iter().map(|v| v.serial.as_str()).collect();
-    audit::append(
-        conn,
-        &batch_chain(state.batch.id),
-        AuditDraft {
-            actor: "system:ebr".into(),
-            action: "vials.issued".into(),
-            entity_type: "batch".into(),
-            entity_id: state.batch.id.to_string(),
-            old_value: None,
-            new_value: canonical(&serde_json::json!({ "vials": serials })),
-            reason: None,
-            record_hash: None,
-        },
-        now,
-    )?;
+    let drafts = rows
+        .iter()
+        .map(|vial| {
+            crate::repo::vouch(
+                "system:ebr",
+                "vial.issued",
+                VIAL_KIND,
+                &vial.id.to_string(),
+                vial,
+                None,
+            )
+        })
+        .collect();
+    audit::append_all(conn, &batch_chain(state.batch.id), drafts, now)?;
     Ok(rows)
 }
 

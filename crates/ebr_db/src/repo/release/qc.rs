@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::deviations::{self, DeviationState};
 use crate::repo::audit::batch_chain;
 use crate::repo::exceptions::{self, ExceptionDraft, ExceptionRow};
+use crate::repo::rows::QcDeviationLinkRow;
 use crate::repo::{audit, batches, canonical, canonical_hash, mbr, person_actor, signatures};
 use crate::schema::{qc_invalidations, qc_result_deviations, qc_results, vials};
 use crate::DbError;
@@ -50,6 +51,12 @@ pub struct QcResultRow {
     /// Analyst.
     pub recorded_by: Uuid,
 }
+
+/// The audit entity type of a QC result's invalidation (its id is the result's).
+pub const QC_INVALIDATION_KIND: &str = "qc_invalidation";
+/// The audit entity type of the link from an out-of-specification QC result
+/// to the deviation it opened (its id is the deviation's).
+pub const QC_DEVIATION_LINK_KIND: &str = "qc_result_deviation";
 
 /// An invalidation.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
@@ -230,12 +237,26 @@ pub fn record(
                 &actor,
                 now,
             )?;
-            diesel::insert_into(qc_result_deviations::table)
+            let link: QcDeviationLinkRow = diesel::insert_into(qc_result_deviations::table)
                 .values((
                     qc_result_deviations::deviation_id.eq(dev.id),
                     qc_result_deviations::qc_result_id.eq(row.id),
                 ))
-                .execute(conn)?;
+                .returning(QcDeviationLinkRow::as_returning())
+                .get_result(conn)?;
+            audit::append(
+                conn,
+                &batch_chain(batch_id),
+                crate::repo::vouch(
+                    &actor,
+                    "qc_result.deviation_linked",
+                    QC_DEVIATION_LINK_KIND,
+                    &dev.id.to_string(),
+                    &link,
+                    None,
+                ),
+                now,
+            )?;
             out.exceptions.push(exceptions::raise(
                 conn,
                 batch_id,
@@ -335,30 +356,26 @@ pub fn invalidate(
         lock_batch_of(conn, id)?;
         let current = result(conn, id)?;
         let plan = invalidate_qc_result(current.facts(), &current.row.test_key, reason)?;
-        diesel::insert_into(qc_invalidations::table)
+        let invalidation: InvalidationRow = diesel::insert_into(qc_invalidations::table)
             .values((
                 qc_invalidations::result_id.eq(id),
                 qc_invalidations::reason.eq(&plan.reason),
                 qc_invalidations::invalidated_at.eq(to_stored_precision(now)),
                 qc_invalidations::invalidated_by.eq(person),
             ))
-            .execute(conn)?;
+            .returning(InvalidationRow::as_returning())
+            .get_result(conn)?;
         let actor = person_actor(person);
-        audit::append(
-            conn,
-            &batch_chain(current.row.batch_id),
-            AuditDraft {
-                actor: actor.clone(),
-                action: "qc_result.invalidated".into(),
-                entity_type: "qc_result".into(),
-                entity_id: id.to_string(),
-                old_value: None,
-                new_value: None,
-                reason: Some(plan.reason.clone()),
-                record_hash: None,
-            },
-            now,
-        )?;
+        let mut draft = crate::repo::vouch(
+            &actor,
+            "qc_result.invalidated",
+            QC_INVALIDATION_KIND,
+            &id.to_string(),
+            &invalidation,
+            None,
+        );
+        draft.reason = Some(plan.reason.clone());
+        audit::append(conn, &batch_chain(current.row.batch_id), draft, now)?;
         let e = plan.exception;
         exceptions::raise(
             conn,
