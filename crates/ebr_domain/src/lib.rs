@@ -22,6 +22,7 @@ pub mod number;
 pub mod release;
 pub mod session;
 pub mod signature;
+pub mod signed_records;
 pub mod signing;
 pub mod units;
 

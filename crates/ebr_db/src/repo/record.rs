@@ -144,7 +144,14 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
         "state": match review { ebr_domain::release::ReviewFacts::Missing => "missing", ebr_domain::release::ReviewFacts::Valid => "valid", ebr_domain::release::ReviewFacts::Voided => "voided" },
         "signatures": v(&batch_sigs.iter().filter(|s| s.meaning == ebr_domain::signature::SignatureMeaning::Reviewed).collect::<Vec<_>>()),
     }));
-    sections.insert("release_gate".into(), v(&findings));
+    sections.insert(
+        "signatures".into(),
+        every_signature(conn, &state, &results, &devs, &batch_sigs)?,
+    );
+    sections.insert(
+        "release_gate".into(),
+        release_gate(state.lifecycle.status(), &events, &findings),
+    );
     sections.insert(
         "disposition".into(),
         v(&batch_sigs
@@ -184,4 +191,89 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
     })).collect()));
 
     Ok(sections)
+}
+
+/// The release gate as the record shows it: for a released or rejected batch,
+/// the findings as they stood at the decision (kept in the disposition's
+/// audit event; a release is only possible with none), otherwise today's.
+fn release_gate(
+    status: ebr_domain::batch_state::BatchStatus,
+    events: &[crate::repo::audit::AuditEventRow],
+    now: &[ebr_domain::release::Finding],
+) -> Value {
+    use ebr_domain::batch_state::BatchStatus;
+    let decision = events.iter().rev().find(|e| {
+        e.action == "batch.disposition.released" || e.action == "batch.disposition.rejected"
+    });
+    match (status, decision) {
+        (BatchStatus::Released | BatchStatus::Rejected, Some(event)) => {
+            let recorded = event
+                .new_value
+                .as_deref()
+                .and_then(|v| serde_json::from_str::<Value>(v).ok())
+                .and_then(|v| v.get("release_gate").cloned())
+                .filter(Value::is_array);
+            let findings = match (recorded, status) {
+                (Some(findings), _) => findings,
+                (None, BatchStatus::Released) => Value::Array(vec![]),
+                (None, _) => Value::Null,
+            };
+            json!({
+                "as_of": event.occurred_at,
+                "decision": event.action.trim_start_matches("batch.disposition."),
+                "findings": findings,
+            })
+        }
+        _ => json!({ "as_of": null, "decision": null, "findings": v(&now) }),
+    }
+}
+
+/// Every signature of the batch record, oldest first, each with what it
+/// signed: steps, QC reviews, deviation closings, batch review, release or
+/// rejection (R2, R12: name, UTC time and meaning of each).
+fn every_signature(
+    conn: &mut PgConnection,
+    state: &execution::BatchState,
+    results: &[qc::QcResultState],
+    devs: &[deviations::DeviationState],
+    batch_sigs: &[ebr_domain::signature::SignatureManifest],
+) -> Result<Value, DbError> {
+    let mut all: Vec<(ebr_domain::signature::SignatureManifest, String, Value)> = Vec::new();
+    for s in &state.signatures {
+        all.push((
+            s.manifest.clone(),
+            format!("step {}", s.step_key),
+            v(&s.superseded),
+        ));
+    }
+    for r in results {
+        for sig in &r.reviews {
+            all.push((
+                sig.clone(),
+                format!("QC result {}", r.row.test_key),
+                Value::Null,
+            ));
+        }
+    }
+    for d in devs {
+        let sigs = crate::repo::signatures::for_record(
+            conn,
+            deviations::DEVIATION_RECORD_TYPE,
+            &d.row.id.to_string(),
+        )?;
+        for sig in sigs {
+            all.push((sig, format!("deviation {}", d.row.title), Value::Null));
+        }
+    }
+    for sig in batch_sigs {
+        all.push((sig.clone(), "batch".to_string(), Value::Null));
+    }
+    all.sort_by_key(|(sig, _, _)| (sig.signed_at, sig.id));
+    Ok(Value::Array(
+        all.into_iter()
+            .map(|(sig, signed, superseded)| {
+                json!({ "signed": signed, "signature": v(&sig), "superseded": superseded })
+            })
+            .collect(),
+    ))
 }

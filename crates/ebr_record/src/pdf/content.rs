@@ -596,12 +596,26 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         l.table(&SIG_COLS, &sigs, true);
     }
     l.heading("Release gate", 13.0);
-    let findings = ctx
-        .section("release_gate")
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if findings.is_empty() {
+    let gate = ctx.section("release_gate");
+    let decision = s(&gate["decision"]);
+    if !decision.is_empty() {
+        l.paragraph(
+            &format!(
+                "As it stood at the decision ({decision}) at {}.",
+                when(&gate["as_of"])
+            ),
+            8.0,
+            false,
+        );
+    }
+    let findings = gate["findings"].as_array().cloned().unwrap_or_default();
+    if gate["findings"].is_null() && !decision.is_empty() {
+        l.paragraph(
+            "The findings at the decision were not recorded.",
+            8.0,
+            false,
+        );
+    } else if findings.is_empty() {
         l.paragraph("No finding blocks release.", 8.0, false);
     } else {
         let rows: Vec<Vec<Cell>> = findings
@@ -638,7 +652,42 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     } else {
         l.table(&SIG_COLS, &sigs, true);
     }
+    every_signature(l, ctx);
     checkpoints(l, ctx);
+}
+
+/// Every signature of the record in one table, oldest first: what was
+/// signed, the meaning, the printed name and the UTC time (R2, R12).
+fn every_signature(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
+    l.heading("Every signature of this record", 13.0);
+    let rows: Vec<Vec<Cell>> = ctx
+        .section("signatures")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| {
+            let mut row = vec![Cell::new(s(&x["signed"]))];
+            row.extend(signature_row(ctx, &x["signature"], &x["superseded"]));
+            row.truncate(5);
+            row
+        })
+        .collect();
+    if rows.is_empty() {
+        l.paragraph("No signatures yet.", 8.0, false);
+        return;
+    }
+    l.table(
+        &[
+            ("Signed record", 46.0),
+            ("Meaning", 20.0),
+            ("Printed name", 36.0),
+            ("Date and time (UTC)", 38.0),
+            ("Status", WIDTH - 140.0),
+        ],
+        &rows,
+        true,
+    );
 }
 
 /// The checkpoints signed for the batch's review, release or rejection: the

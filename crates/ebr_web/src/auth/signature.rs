@@ -9,7 +9,6 @@
 //! toward the lockout.
 
 use ebr_db::repo::{people, person_actor, sessions};
-use ebr_domain::audit::SYSTEM_CHAIN;
 use ebr_domain::session::check_signer_ready;
 use ebr_domain::signature::{check_components, SignatureMeaning};
 use serde::Deserialize;
@@ -47,9 +46,17 @@ pub struct SignatureRequest {
     pub comment: Option<String>,
 }
 
-async fn refuse(state: &AppState, who: &Authenticated, record: &str, error: ApiError) -> ApiError {
+/// Audits a refused signature attempt on the chain of the record it was
+/// aimed at (a batch record's refusals are in the batch's own trail).
+async fn refuse(
+    state: &AppState,
+    who: &Authenticated,
+    chain: &str,
+    record: &str,
+    error: ApiError,
+) -> ApiError {
     let attempt = crate::refusals::Attempt {
-        chain: SYSTEM_CHAIN.to_string(),
+        chain: chain.to_string(),
         actor: person_actor(who.person.person.id),
         action: "signature".into(),
         entity_type: "signature_request".into(),
@@ -67,6 +74,7 @@ async fn check_signer(
     state: &AppState,
     who: &Authenticated,
     request: &SignatureRequest,
+    chain: &str,
     record: &str,
 ) -> Result<(), ApiError> {
     let person = &who.person;
@@ -84,7 +92,7 @@ async fn check_signer(
     });
     match ready {
         Ok(()) => Ok(()),
-        Err(e) => Err(refuse(state, who, record, e.into()).await),
+        Err(e) => Err(refuse(state, who, chain, record, e.into()).await),
     }
 }
 
@@ -238,7 +246,7 @@ where
         allowed,
     )
     .await?;
-    check_signer(state, who, &request, &target.record).await?;
+    check_signer(state, who, &request, &target.chain, &target.record).await?;
     if !password_matches(who, &request.password).await? {
         return Err(password_refused(state, who, &target).await);
     }

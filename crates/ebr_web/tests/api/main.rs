@@ -21,6 +21,7 @@ mod helpers;
 mod openapi;
 mod pdf;
 mod record;
+mod record_complete;
 mod refusal_audit;
 mod release;
 mod rule_holes;

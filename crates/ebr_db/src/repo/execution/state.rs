@@ -18,9 +18,10 @@ use crate::schema::{
     batch_exceptions, deviations, entries, signature_supersessions, signatures as signatures_table,
 };
 use crate::DbError;
+use ebr_domain::signed_records::{BatchIdentity, SignedEntry};
 
 /// The record type of batch steps in signatures.
-pub const STEP_RECORD_TYPE: &str = "batch_step";
+pub use ebr_domain::signed_records::STEP_RECORD_TYPE;
 
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
@@ -257,10 +258,9 @@ impl BatchState {
     }
 }
 
-/// Exactly what a step signature signs: the step's current entries (those no
-/// later entry corrects), in field order, with the batch and its pinned MBR
-/// hash; the version is the number of entries the step ever had.
-/// `step_entries` are every entry of the step, corrected ones included.
+/// Exactly what a step signature signs
+/// ([`ebr_domain::signed_records::step_record`]) from the step's stored
+/// entries, corrected ones included.
 pub fn step_signed_record(
     batch_id: Uuid,
     batch_number: &str,
@@ -268,30 +268,27 @@ pub fn step_signed_record(
     step: &str,
     step_entries: &[EntryRow],
 ) -> SignedRecord {
-    let corrected = |id: Uuid| step_entries.iter().any(|e| e.corrects_entry_id == Some(id));
-    let mut current: Vec<&EntryRow> = step_entries.iter().filter(|e| !corrected(e.id)).collect();
-    current.sort_by(|a, b| a.field_key.cmp(&b.field_key));
-    let entries: Vec<serde_json::Value> = current
+    let entries: Vec<SignedEntry> = step_entries
         .iter()
-        .map(|e| {
-            serde_json::json!({
-                "id": e.id, "field": e.field_key,
-                "value": serde_json::from_str::<serde_json::Value>(&e.value).unwrap_or(serde_json::Value::Null),
-                "evaluation": e.evaluation, "material_lot_id": e.material_lot_id, "equipment_id": e.equipment_id,
-                "activity_at": ebr_domain::audit::to_stored_precision(e.activity_at), "recorded_by": e.recorded_by,
-            })
+        .map(|e| SignedEntry {
+            id: e.id,
+            field_key: e.field_key.clone(),
+            value: e.value.clone(),
+            evaluation: e.evaluation.clone(),
+            material_lot_id: e.material_lot_id,
+            equipment_id: e.equipment_id,
+            activity_at: e.activity_at,
+            recorded_by: e.recorded_by,
+            corrects_entry_id: e.corrects_entry_id,
         })
         .collect();
-    SignedRecord {
-        record_type: STEP_RECORD_TYPE.into(),
-        record_id: format!("{batch_id}/{step}"),
-        record_version: i64::try_from(step_entries.len()).unwrap_or(i64::MAX),
-        content: serde_json::json!({
-            "batch_id": batch_id,
-            "batch_number": batch_number,
-            "mbr_content_sha256": mbr_content_sha256,
-            "step": step,
-            "entries": entries,
-        }),
-    }
+    ebr_domain::signed_records::step_record(
+        BatchIdentity {
+            id: batch_id,
+            number: batch_number,
+            mbr_content_sha256,
+        },
+        step,
+        &entries,
+    )
 }

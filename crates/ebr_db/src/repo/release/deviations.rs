@@ -17,7 +17,7 @@ use crate::schema::{deviation_revisions, deviations};
 use crate::DbError;
 
 /// The record type of deviations in signatures.
-pub const DEVIATION_RECORD_TYPE: &str = "deviation";
+pub use ebr_domain::signed_records::DEVIATION_RECORD_TYPE;
 
 /// One revision of a deviation.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
@@ -125,12 +125,12 @@ impl DeviationState {
 
     /// Exactly what a closing signature signs: the deviation and its current revision.
     pub fn signed_record(&self) -> SignedRecord {
-        SignedRecord {
-            record_type: DEVIATION_RECORD_TYPE.into(),
-            record_id: self.row.id.to_string(),
-            record_version: i64::from(self.current().map_or(0, |r| r.revision)),
-            content: serde_json::json!({ "deviation": self.row, "revision": self.current() }),
-        }
+        ebr_domain::signed_records::deviation_record(
+            self.row.id,
+            &serde_json::to_value(&self.row).unwrap_or_default(),
+            &serde_json::to_value(self.current()).unwrap_or_default(),
+            i64::from(self.current().map_or(0, |r| r.revision)),
+        )
     }
 }
 

@@ -17,7 +17,7 @@ use crate::schema::audit_events;
 use crate::DbError;
 
 /// The record type of batch-level signatures (reviewed, released, rejected).
-pub const BATCH_RECORD_TYPE: &str = "batch";
+pub use ebr_domain::signed_records::BATCH_RECORD_TYPE;
 
 /// Everyone who executed or verified anything in the batch (entries, step
 /// signatures): they may not review or dispose of it (R43).
@@ -115,18 +115,15 @@ pub fn batch_record_at(
         .select(audit_events::hash)
         .first(conn)
         .optional()?;
-    Ok(Some(SignedRecord {
-        record_type: BATCH_RECORD_TYPE.into(),
-        record_id: batch_id.to_string(),
-        record_version: head_seq,
-        content: serde_json::json!({
-            "batch_id": batch.id,
-            "batch_number": batch.batch_number,
-            "mbr_content_sha256": batch.mbr_content_sha256,
-            "audit_head_seq": head_seq,
-            "audit_head_hash": head.unwrap_or_default(),
-        }),
-    }))
+    Ok(Some(ebr_domain::signed_records::batch_record(
+        ebr_domain::signed_records::BatchIdentity {
+            id: batch.id,
+            number: &batch.batch_number,
+            mbr_content_sha256: &batch.mbr_content_sha256,
+        },
+        head_seq,
+        &head.unwrap_or_default(),
+    )))
 }
 
 /// Signs the batch (`reviewed`, `released` or `rejected`): lock, load the
@@ -146,6 +143,9 @@ pub fn sign(
     crate::tx::atomic(conn, |conn| {
         batches::lock(conn, batch_id)?;
         let (state, findings) = gate(conn, batch_id)?;
+        // The gate as it stands at the decision, kept with the decision.
+        let gate_at_decision =
+            crate::repo::canonical(&serde_json::json!({ "release_gate": findings }));
         let facts = DispositionFacts {
             lifecycle: state.lifecycle,
             participants: participants(&state),
@@ -193,7 +193,7 @@ pub fn sign(
                 entity_type: "batch".into(),
                 entity_id: batch_id.to_string(),
                 old_value: None,
-                new_value: None,
+                new_value: gate_at_decision,
                 reason: comment,
                 record_hash: None,
             },

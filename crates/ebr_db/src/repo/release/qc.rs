@@ -20,7 +20,7 @@ use crate::schema::{qc_invalidations, qc_result_deviations, qc_results, vials};
 use crate::DbError;
 
 /// The record type of QC results in signatures.
-pub const QC_RECORD_TYPE: &str = "qc_result";
+pub use ebr_domain::signed_records::QC_RECORD_TYPE;
 
 /// A stored QC result.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
@@ -108,12 +108,10 @@ impl QcResultState {
 
     /// Exactly what a review signs: the result as entered.
     pub fn signed_record(&self) -> SignedRecord {
-        SignedRecord {
-            record_type: QC_RECORD_TYPE.into(),
-            record_id: self.row.id.to_string(),
-            record_version: 1,
-            content: serde_json::to_value(&self.row).unwrap_or_default(),
-        }
+        ebr_domain::signed_records::qc_record(
+            self.row.id,
+            &serde_json::to_value(&self.row).unwrap_or_default(),
+        )
     }
 }
 
