@@ -10,5 +10,6 @@ pub mod checkpoint;
 pub mod checkpoint_log;
 pub mod export;
 pub mod pdf;
+pub mod verify;
 
 pub use export::{Manifest, RecordExport, FORMAT};

@@ -64,11 +64,31 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A batch record file (PDF or JSON export), verified offline.
+    Record {
+        /// What to do.
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
     /// Checkpoints: the audit chains' heads signed outside the database.
     Checkpoint {
         /// What to do.
         #[command(subcommand)]
         command: CheckpointCommand,
+    },
+}
+
+/// `ebr record …`
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Verify a record PDF or JSON export without the database (the same
+    /// checks as the standalone `ebr-verify`).
+    Verify {
+        /// The record file.
+        file: PathBuf,
+        /// The checkpoint public key file.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
     },
 }
 
@@ -213,6 +233,9 @@ pub fn main() -> ExitCode {
                     public_key,
                 },
         } => commands::audit_verify::run(&settings, checkpoints.as_deref(), public_key.as_deref()),
+        Command::Record {
+            command: RecordCommand::Verify { file, public_key },
+        } => commands::record_verify::run(&file, public_key.as_deref()),
         Command::Checkpoint { command } => match command {
             CheckpointCommand::Keygen { output } => commands::checkpoint::keygen(&output),
             CheckpointCommand::PublicKey { output } => {

@@ -535,3 +535,154 @@ pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem
     }
     Ok(problems)
 }
+
+/// The stored rows a batch's audit chain vouches for, by kind and id, as the
+/// JSON their record hashes were computed over (signatures as their
+/// manifests): what a record export carries so that anyone can recompute
+/// every record hash without the database. `vouched` lists (kind, id) pairs.
+pub fn vouched_rows(
+    conn: &mut PgConnection,
+    vouched: &[(String, String)],
+) -> Result<
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    DbError,
+> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut wanted: BTreeMap<&str, BTreeSet<Uuid>> = BTreeMap::new();
+    for (kind, id) in vouched {
+        if let Ok(id) = Uuid::parse_str(id) {
+            wanted.entry(kind.as_str()).or_default().insert(id);
+        }
+    }
+    let mut out: BTreeMap<String, BTreeMap<String, serde_json::Value>> = BTreeMap::new();
+    fn put<T: Serialize>(
+        out: &mut BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+        kind: &str,
+        rows: Vec<T>,
+        id: impl Fn(&T) -> Uuid,
+    ) {
+        let slot = out.entry(kind.to_string()).or_default();
+        for row in rows {
+            slot.insert(
+                id(&row).to_string(),
+                serde_json::to_value(&row).unwrap_or_default(),
+            );
+        }
+    }
+    for (kind, ids) in wanted {
+        let ids: Vec<Uuid> = ids.into_iter().collect();
+        match kind {
+            "batch" => put(
+                &mut out,
+                kind,
+                batches::table
+                    .filter(batches::id.eq_any(&ids))
+                    .select(BatchRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            BATCH_STATUS_KIND => put(
+                &mut out,
+                kind,
+                batch_status_events::table
+                    .filter(batch_status_events::id.eq_any(&ids))
+                    .select(BatchStatusRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            "entry" => put(
+                &mut out,
+                kind,
+                entries::table
+                    .filter(entries::id.eq_any(&ids))
+                    .select(EntryRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            "batch_exception" => put(
+                &mut out,
+                kind,
+                batch_exceptions::table
+                    .filter(batch_exceptions::id.eq_any(&ids))
+                    .select(ExceptionRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            "deviation" => put(
+                &mut out,
+                kind,
+                deviations::table
+                    .filter(deviations::id.eq_any(&ids))
+                    .select(DeviationRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            "deviation_revision" => put(
+                &mut out,
+                kind,
+                deviation_revisions::table
+                    .filter(deviation_revisions::id.eq_any(&ids))
+                    .select(RevisionRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            "qc_result" => put(
+                &mut out,
+                kind,
+                qc_results::table
+                    .filter(qc_results::id.eq_any(&ids))
+                    .select(QcResultRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            QC_INVALIDATION_KIND => put(
+                &mut out,
+                kind,
+                qc_invalidations::table
+                    .filter(qc_invalidations::result_id.eq_any(&ids))
+                    .select(InvalidationRow::as_select())
+                    .load(conn)?,
+                |r| r.result_id,
+            ),
+            QC_DEVIATION_LINK_KIND => put(
+                &mut out,
+                kind,
+                qc_result_deviations::table
+                    .filter(qc_result_deviations::deviation_id.eq_any(&ids))
+                    .select(QcDeviationLinkRow::as_select())
+                    .load(conn)?,
+                |r| r.deviation_id,
+            ),
+            SUPERSESSION_KIND => put(
+                &mut out,
+                kind,
+                signature_supersessions::table
+                    .filter(signature_supersessions::signature_id.eq_any(&ids))
+                    .select(SupersessionRow::as_select())
+                    .load(conn)?,
+                |r| r.signature_id,
+            ),
+            VIAL_KIND => put(
+                &mut out,
+                kind,
+                vials::table
+                    .filter(vials::id.eq_any(&ids))
+                    .select(VialRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            AUTH_ATTEMPT_KIND => put(
+                &mut out,
+                kind,
+                auth_attempts::table
+                    .filter(auth_attempts::id.eq_any(&ids))
+                    .select(AuthAttemptRow::as_select())
+                    .load(conn)?,
+                |r| r.id,
+            ),
+            "signature" => put(&mut out, kind, signatures::by_ids(conn, &ids)?, |r| r.id),
+            _ => {}
+        }
+    }
+    Ok(out)
+}

@@ -144,6 +144,15 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
         "state": match review { ebr_domain::release::ReviewFacts::Missing => "missing", ebr_domain::release::ReviewFacts::Valid => "valid", ebr_domain::release::ReviewFacts::Voided => "voided" },
         "signatures": v(&batch_sigs.iter().filter(|s| s.meaning == ebr_domain::signature::SignatureMeaning::Reviewed).collect::<Vec<_>>()),
     }));
+    let vouched: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e.record_hash.is_some())
+        .map(|e| (e.entity_type.clone(), e.entity_id.clone()))
+        .collect();
+    sections.insert(
+        "records".into(),
+        v(&crate::repo::integrity::vouched_rows(conn, &vouched)?),
+    );
     sections.insert(
         "signatures".into(),
         every_signature(conn, &state, &results, &devs, &batch_sigs)?,

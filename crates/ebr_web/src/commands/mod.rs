@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod demo;
 pub mod mbr_import;
 pub mod migrate;
+pub mod record_verify;
 pub mod serve;
 pub mod user_create;
 
