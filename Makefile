@@ -143,6 +143,10 @@ fmt-check: ## Check formatting (as CI does)
 lint: build-deps ## Clippy on every target, warnings denied (as CI does)
 	cargo clippy --workspace --all-targets -- -D warnings
 
+.PHONY: record-vectors
+record-vectors: build-deps test-db-up ## Regenerate fixtures/records/ (a released record and tampered copies) after the record format or PDF layout changed
+	DATABASE_URL='$(TEST_DB_URL)' EBR_WRITE_RECORD_VECTORS=1 cargo test -p ebr_web --test api record_vectors
+
 .PHONY: check-deps
 check-deps: ## Check the dependency direction web -> persistence -> domain
 	@scripts/check-deps.sh

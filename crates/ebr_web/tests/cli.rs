@@ -384,3 +384,64 @@ fn demo_approves_the_reference_mbr_and_verify_checks_the_signature() {
         "{stderr}"
     );
 }
+
+/// R1, R2, R13: the demo's released batch, with `make run`'s checkpoint key
+/// configured: its PDF (the bytes an auditor downloads) verifies with
+/// `ebr record verify` and the public key, with no database URL in the
+/// environment; `ebr audit verify --checkpoints` passes on the database.
+#[test]
+fn r1_r2_r13_demo_release_pdf_verifies_offline_with_the_public_key() {
+    let db = TestDatabase::new();
+    let dir = std::env::temp_dir().join(format!("ebr-demo-cp-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("checkpoint.key");
+    let keygen = Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .args(["checkpoint", "keygen", "-o"])
+        .arg(&key)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{}", text(&keygen.stderr));
+    std::fs::write(dir.join("checkpoint.pub"), &keygen.stdout).unwrap();
+    let with_key = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ebr"))
+            .args(args)
+            .env("DATABASE_URL", db.url())
+            .env("EBR__CHECKPOINT__KEY_FILE", &key)
+            .env("EBR__CHECKPOINT__LOG_DIR", dir.join("log"))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let demo = with_key(&["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    assert!(text(&demo.stdout).contains("checkpoint signed"));
+    let pdf = dir.join("BR-2026-0001.pdf");
+    let out = with_key(&["batch", "pdf", "BR-2026-0001", "-o", pdf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let offline = Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .args(["record", "verify"])
+        .arg(&pdf)
+        .arg("--public-key")
+        .arg(dir.join("checkpoint.pub"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let report = text(&offline.stdout);
+    assert!(
+        offline.status.success(),
+        "{report}{}",
+        text(&offline.stderr)
+    );
+    assert!(report.contains("record VERIFIED"), "{report}");
+    assert!(report.contains("checkpoint(s) verify with key"), "{report}");
+
+    let anchored = with_key(&[
+        "audit",
+        "verify",
+        "--checkpoints",
+        dir.join("log").to_str().unwrap(),
+    ]);
+    assert!(anchored.status.success(), "{}", text(&anchored.stderr));
+}

@@ -22,6 +22,7 @@ mod openapi;
 mod pdf;
 mod record;
 mod record_complete;
+mod record_vectors;
 mod refusal_audit;
 mod release;
 mod rule_holes;
