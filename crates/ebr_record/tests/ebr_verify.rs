@@ -1,6 +1,13 @@
 //! The standalone `ebr-verify` binary (R1, R2, R13), run as an auditor runs
 //! it: no database, no server, no environment.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 use std::path::PathBuf;
 use std::process::Command;
 

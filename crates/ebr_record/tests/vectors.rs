@@ -2,6 +2,13 @@
 //! record verifies offline, each tampered copy is refused with its message.
 //! No database: this is what an outside auditor's verifier does.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 use std::path::PathBuf;
 
 use ebr_record::checkpoint::PublicKey;
