@@ -116,6 +116,35 @@ impl ExportEvent {
 
 type Records = BTreeMap<String, BTreeMap<String, Value>>;
 
+/// The rows the record vouches for: those in its `records` section, plus
+/// those an audit event carries as its new value (the export does not
+/// repeat them). An event's value is taken as its row only when it hashes to
+/// the event's record hash, so nothing unproven enters.
+fn rows_of(export: &RecordExport, events: &[ExportEvent]) -> Records {
+    let mut records: Records =
+        serde_json::from_value(section(export, "records").clone()).unwrap_or_default();
+    for event in events {
+        let (Some(hash), Some(value)) = (&event.record_hash, &event.new_value) else {
+            continue;
+        };
+        let present = records
+            .get(&event.entity_type)
+            .is_some_and(|rows| rows.contains_key(&event.entity_id));
+        if present {
+            continue;
+        }
+        if let Ok(row) = serde_json::from_str::<Value>(value) {
+            if row_hash(&event.entity_type, &row).as_ref() == Ok(hash) {
+                records
+                    .entry(event.entity_type.clone())
+                    .or_default()
+                    .insert(event.entity_id.clone(), row);
+            }
+        }
+    }
+    records
+}
+
 fn section<'a>(export: &'a RecordExport, name: &str) -> &'a Value {
     static NULL: Value = Value::Null;
     export.sections.get(name).unwrap_or(&NULL)
@@ -426,8 +455,7 @@ pub fn verify_export(export: &RecordExport, key: Option<&PublicKey>) -> Report {
         }
     };
     report.outcome("audit chain", check_chain(&events, &batch_id));
-    let records: Records =
-        serde_json::from_value(section(export, "records").clone()).unwrap_or_default();
+    let records = rows_of(export, &events);
     report.outcome("record hashes", check_records(&events, &records));
     report.outcome("signatures", check_signatures(&records, &events, &batch_id));
     let mut notes = Vec::new();

@@ -118,13 +118,32 @@ fn main() {
         .unwrap();
         sign(&mut conn, step);
     }
-    // Corrections of number fields, round-robin over the steps, each re-signed.
+    // Corrections of number fields, round-robin over the steps, each re-signed
+    // (steps without second-person verification: a verifier whose signature a
+    // correction superseded may not verify the step again, R42).
+    // Only fields no formula reads: correcting an input of a computed field
+    // would supersede later steps' signatures too.
+    let formulas: Vec<String> = mbr_doc
+        .steps()
+        .flat_map(|(_, s)| s.fields.iter())
+        .filter_map(|f| match &f.kind {
+            FieldKind::Computed { formula, .. } => Some(formula.clone()),
+            _ => None,
+        })
+        .collect();
+    let read_by_formula = |key: &str| {
+        formulas
+            .iter()
+            .any(|f| f.contains(&format!("{{{key}}}")) || f.contains(&format!(".{key}}}")))
+    };
     let numeric: Vec<(String, String)> = mbr_doc
         .steps()
+        .filter(|(_, s)| !s.critical)
         .flat_map(|(_, s)| {
             s.fields
                 .iter()
                 .filter(|f| matches!(f.kind, FieldKind::Number { .. }))
+                .filter(|f| !read_by_formula(&f.key))
                 .map(move |f| (s.key.clone(), f.key.clone()))
         })
         .collect();

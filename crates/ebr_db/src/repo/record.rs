@@ -144,9 +144,15 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
         "state": match review { ebr_domain::release::ReviewFacts::Missing => "missing", ebr_domain::release::ReviewFacts::Valid => "valid", ebr_domain::release::ReviewFacts::Voided => "voided" },
         "signatures": v(&batch_sigs.iter().filter(|s| s.meaning == ebr_domain::signature::SignatureMeaning::Reviewed).collect::<Vec<_>>()),
     }));
+    // Rows whose event already carries them (as its new value) are not
+    // repeated: the verifier reads those from the event.
     let vouched: Vec<(String, String)> = events
         .iter()
-        .filter(|e| e.record_hash.is_some())
+        .filter(|e| match (&e.record_hash, &e.new_value) {
+            (None, _) => false,
+            (Some(hash), Some(value)) => !event_carries_row(&e.entity_type, value, hash),
+            (Some(_), None) => true,
+        })
         .map(|e| (e.entity_type.clone(), e.entity_id.clone()))
         .collect();
     sections.insert(
@@ -285,4 +291,26 @@ fn every_signature(
             })
             .collect(),
     ))
+}
+
+/// Whether an audit event's new value is the row it vouches for (its record
+/// hash is the hash of that value read as the row), so the export need not
+/// repeat the row.
+fn event_carries_row(kind: &str, new_value: &str, record_hash: &str) -> bool {
+    let Ok(row) = serde_json::from_str::<Value>(new_value) else {
+        return false;
+    };
+    let hash = if kind == "signature" {
+        match serde_json::from_value::<ebr_domain::signature::SignatureManifest>(row) {
+            Ok(manifest) => manifest.hash(),
+            Err(_) => return false,
+        }
+    } else {
+        ebr_domain::canonical::sha256_hex(
+            ebr_domain::canonical::to_canonical_json(&row)
+                .unwrap_or_default()
+                .as_bytes(),
+        )
+    };
+    hash == record_hash
 }

@@ -45,6 +45,9 @@ pub struct Attachment<'a> {
     pub relationship: &'a str,
     /// Its bytes, stored exactly.
     pub bytes: &'a [u8],
+    /// The same bytes already deflated (zlib), when the caller compressed
+    /// them ahead, e.g. on another core while the pages were laid out.
+    pub deflated: Option<&'a [u8]>,
 }
 
 fn text_string(s: &str) -> Object {
@@ -108,9 +111,10 @@ pub fn xmp(identity: &Identity<'_>) -> String {
     )
 }
 
-fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Deflates (zlib, fast level) bytes to embed.
+pub fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
     use std::io::Write;
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok()
 }
@@ -140,7 +144,13 @@ fn attach(doc: &mut Document, file: &Attachment<'_>, date: DateTime<Utc>) -> Obj
     dict.set("Type", "EmbeddedFile");
     dict.set("Subtype", Object::Name(file.mime.as_bytes().to_vec()));
     dict.set("Params", params);
-    let stream = doc.add_object(compressed_stream(dict, file.bytes));
+    let stream = match file.deflated {
+        Some(z) => {
+            dict.set("Filter", "FlateDecode");
+            doc.add_object(Stream::new(dict, z.to_vec()).with_compression(false))
+        }
+        None => doc.add_object(compressed_stream(dict, file.bytes)),
+    };
     let mut ef = Dictionary::new();
     ef.set("F", stream);
     ef.set("UF", stream);

@@ -735,10 +735,31 @@ fn spec_range(r: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// A one-line reading of the rows whose full content adds nothing a reader
+/// needs in the appendix (the export carries them in full).
+fn summary(kind: &str, new_value: &Value) -> Option<String> {
+    let row: Value = serde_json::from_str(new_value.as_str()?).ok()?;
+    match kind {
+        "batch_status" => Some(format!("status → {}", s(&row["status"]).replace('_', " "))),
+        "auth_attempt" => Some(format!(
+            "{} password check of {} {}",
+            s(&row["purpose"]),
+            s(&row["username"]),
+            if row["succeeded"] == true {
+                "succeeded"
+            } else {
+                "FAILED"
+            }
+        )),
+        "vial" => Some(format!("vial {}", s(&row["serial"]))),
+        _ => None,
+    }
+}
+
 fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.page_break();
     l.heading("Appendix: audit trail of the batch", 13.0);
-    l.paragraph("Every event of the batch's hash chain, in order. Each event's hash covers its content and the previous event's hash. Old and new values are printed; signatures, exceptions, deviations and QC results, printed in full in the sections above, are referenced by their record hash (the machine-readable export holds every value).", 7.5, false);
+    l.paragraph("Every event of the batch's hash chain, in order. Each event's hash covers its content and the previous event's hash. Old and new values are printed; signatures, exceptions, deviations and QC results, printed in full in the sections above, are referenced by their record hash. Ids and hashes are shortened here; the embedded record.json holds every value in full.", 7.5, false);
     let rows: Vec<Vec<Cell>> = ctx
         .section("audit_trail")
         .as_array()
@@ -758,9 +779,12 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
                 "qc_result" if s(&e["action"]) == "qc_result.recorded" => {
                     Some("QC release results")
                 }
+                "qc_invalidation" | "qc_result_deviation" => Some("QC release results"),
+                "signature_supersession" => Some("the signature tables"),
                 _ => None,
             };
-            let keys: &[(&str, &str)] = if printed_in.is_some() {
+            let summary = summary(&s(&e["entity_type"]), &e["new_value"]);
+            let keys: &[(&str, &str)] = if printed_in.is_some() || summary.is_some() {
                 &[("old_value", "old"), ("reason", "reason")]
             } else {
                 &[
@@ -774,35 +798,42 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
                     detail.push_str(&format!("{label}: {} ", readable(&s(&e[*k]))));
                 }
             }
+            if let Some(summary) = &summary {
+                detail.push_str(summary);
+                detail.push(' ');
+            }
             if let Some(section) = printed_in {
                 detail.push_str(&format!(
-                    "record printed under {section}; record sha256 {}",
-                    s(&e["record_hash"]).get(..16).unwrap_or_default()
+                    "printed under {section} (sha256 {})",
+                    s(&e["record_hash"]).get(..12).unwrap_or_default()
                 ));
             }
+            // Ids are shortened to their first 8 characters (the export
+            // holds them in full); times are UTC, as the heading says.
+            let id = s(&e["entity_id"]);
+            let short_id = if id.len() > 12 {
+                format!("{}…", id.get(..8).unwrap_or_default())
+            } else {
+                id
+            };
             vec![
                 Cell::new(s(&e["seq"])),
-                Cell::new(when(&e["occurred_at"])),
+                Cell::new(when(&e["occurred_at"]).trim_end_matches(" UTC").to_string()),
                 Cell::new(ctx.person(&e["actor"])),
-                Cell::new(format!(
-                    "{} {} {}",
-                    s(&e["action"]),
-                    s(&e["entity_type"]),
-                    s(&e["entity_id"])
-                )),
+                Cell::new(format!("{} {short_id}", s(&e["action"]))),
                 Cell::new(detail.trim().to_string()),
-                Cell::new(s(&e["hash"]).get(..12).unwrap_or_default().to_string()),
+                Cell::new(s(&e["hash"]).get(..10).unwrap_or_default().to_string()),
             ]
         })
         .collect();
     l.table_sized(
         &[
             ("#", 9.0),
-            ("Time (UTC)", 26.0),
-            ("Who", 24.0),
-            ("Action and record", 45.0),
-            ("Values, reason", WIDTH - 128.0),
-            ("Hash", 24.0),
+            ("Time (UTC)", 25.0),
+            ("Who", 22.0),
+            ("Action and record", 42.0),
+            ("Values, reason", WIDTH - 116.0),
+            ("Hash", 18.0),
         ],
         &rows,
         true,

@@ -12,6 +12,14 @@ use ebr_domain::audit::ChainVerifier;
 use super::{connect, CommandError, CommandResult};
 use crate::config::Settings;
 
+/// What the reading thread hands to the verifying one.
+enum Page {
+    /// The next events of the chain at this index.
+    Events(usize, Vec<ebr_db::repo::audit::AuditEventRow>),
+    /// The chain at this index ended at this sequence number.
+    EndOfChain(usize, i64),
+}
+
 /// Events read per query: bounds memory however long a chain grows.
 const PAGE_SIZE: i64 = 50_000;
 
@@ -69,51 +77,84 @@ pub fn run(
     };
     let mut conn = connect(settings)?;
     let chains = audit::chains(&mut conn)?;
-    let mut total = 0u64;
-    for (i, chain) in chains.iter().enumerate() {
-        let mut verifier = ChainVerifier::default();
-        let mut after_seq = 0;
-        loop {
-            let page = audit::chain_page(&mut conn, chain, after_seq, PAGE_SIZE)?;
-            let Some(last) = page.last() else { break };
-            after_seq = last.seq;
-            for row in &page {
-                verifier.check(&row.to_chained(), &row.hash).map_err(|b| {
-                    broken(format!(
-                        "chain `{}` event #{}: {}",
-                        b.chain, b.seq, b.problem
-                    ))
-                })?;
-                if let Some((expected, _)) = &anchors {
-                    expected
-                        .check_event(&row.chain, row.seq, &row.hash)
-                        .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
+    // A second connection reads the next page while this thread hashes the
+    // current one (reading and hashing take about as long each).
+    let mut reader = connect(settings)?;
+    let (pages, received) = std::sync::mpsc::sync_channel::<Result<Page, ebr_db::DbError>>(2);
+    let total = std::thread::scope(|scope| -> Result<u64, CommandError> {
+        let chains_to_read = &chains;
+        scope.spawn(move || {
+            for (index, chain) in chains_to_read.iter().enumerate() {
+                let mut after_seq = 0;
+                loop {
+                    let page = match audit::chain_page(&mut reader, chain, after_seq, PAGE_SIZE) {
+                        Ok(page) => page,
+                        Err(e) => {
+                            let _ = pages.send(Err(e));
+                            return;
+                        }
+                    };
+                    let Some(last) = page.last() else { break };
+                    after_seq = last.seq;
+                    if pages.send(Ok(Page::Events(index, page))).is_err() {
+                        return;
+                    }
                 }
-                let n = verifier.count();
-                if n % 100_000 == 0 {
+                if pages.send(Ok(Page::EndOfChain(index, after_seq))).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut total = 0u64;
+        let mut verifier = ChainVerifier::default();
+        for message in received {
+            match message? {
+                Page::Events(index, page) => {
+                    for row in &page {
+                        verifier.check(&row.to_chained(), &row.hash).map_err(|b| {
+                            broken(format!(
+                                "chain `{}` event #{}: {}",
+                                b.chain, b.seq, b.problem
+                            ))
+                        })?;
+                        if let Some((expected, _)) = &anchors {
+                            expected
+                                .check_event(&row.chain, row.seq, &row.hash)
+                                .map_err(|b| {
+                                    broken(format!("chain `{}`: {}", b.chain, b.problem))
+                                })?;
+                        }
+                        let n = total + verifier.count();
+                        if n.is_multiple_of(100_000) {
+                            eprint!(
+                                "\rverifying chain {}/{}: {n} events so far",
+                                index + 1,
+                                chains.len()
+                            );
+                            let _ = std::io::stderr().flush();
+                        }
+                    }
+                }
+                Page::EndOfChain(index, last_seq) => {
+                    let chain = chains.get(index).map_or("", String::as_str);
+                    if let Some((expected, _)) = &anchors {
+                        expected
+                            .check_length(chain, last_seq)
+                            .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
+                    }
+                    total += verifier.count();
+                    verifier = ChainVerifier::default();
                     eprint!(
-                        "\rverifying chain {}/{}: {n} events so far",
-                        i + 1,
+                        "\rverified chain {}/{} ({total} events)",
+                        index + 1,
                         chains.len()
                     );
                     let _ = std::io::stderr().flush();
                 }
             }
         }
-        if let Some((expected, _)) = &anchors {
-            expected
-                .check_length(chain, after_seq)
-                .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
-        }
-        total += verifier.count();
-        eprint!(
-            "\rverified chain {}/{} ({} events)",
-            i + 1,
-            chains.len(),
-            total
-        );
-        let _ = std::io::stderr().flush();
-    }
+        Ok(total)
+    })?;
     if !chains.is_empty() {
         eprintln!();
     }
