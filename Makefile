@@ -55,7 +55,7 @@ screenshots: build-deps browser-deps test-db-up ## Screenshots of the tablet scr
 .PHONY: bench
 bench: build-deps test-db-up $(BASELINE_BIN) ## Measure everything and print one table (release build; private databases; ~12 min, +8 min once for the baseline build)
 	@rm -rf target/bench-results
-	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench pdf
+	@DATABASE_URL='$(TEST_DB_URL)' EBR_BASELINE_BIN='$(BASELINE_BIN)' cargo bench -p ebr_web --bench pdf
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench audit_verify
 	@$(MAKE) --no-print-directory prod-bin
 	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' EBR_BASELINE_BIN='$(BASELINE_BIN)' cargo bench -p ebr_evidence --bench system

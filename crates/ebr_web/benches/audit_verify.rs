@@ -33,7 +33,7 @@ const CHAINS: usize = 1_000;
 const EVENTS_PER_CHAIN: usize = 1_000;
 /// 14 bind parameters per row stay under PostgreSQL's 65,535 per statement.
 const ROWS_PER_INSERT: usize = 4_000;
-const TARGET_EVENTS_PER_SECOND: f64 = 200_000.0;
+const TARGET_EVENTS_PER_SECOND: f64 = 300_000.0;
 
 fn main() {
     let db = TestDatabase::new();

@@ -111,10 +111,11 @@ pub fn xmp(identity: &Identity<'_>) -> String {
     )
 }
 
-/// Deflates (zlib, fast level) bytes to embed.
+/// Deflates (zlib, default level) bytes to embed; the renderer runs it on
+/// another core while printpdf serializes the pages.
 pub fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
     use std::io::Write;
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok()
 }
