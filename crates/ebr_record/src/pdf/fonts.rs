@@ -86,6 +86,25 @@ pub struct Fonts {
     pub cjk: Face,
 }
 
+/// printpdf's parse of a vendored font, made once per process (the CJK font
+/// alone is 5 MB) and cloned into each document.
+fn parsed(bytes: &'static [u8], name: &str) -> Result<ParsedFont, String> {
+    type Cache = std::sync::Mutex<HashMap<usize, ParsedFont>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = bytes.as_ptr() as usize;
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let mut warnings = Vec::new();
+    let font = ParsedFont::from_bytes(bytes, 0, &mut warnings)
+        .ok_or_else(|| format!("printpdf cannot use the vendored font {name}"))?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, font.clone());
+    }
+    Ok(font)
+}
+
 /// Parses `bytes` and adds the font to `doc` under the fixed resource name
 /// `name`, a six-letter subset tag (printpdf's own names come from a process-wide counter, which would
 /// make the second document of a process differ from the first).
@@ -93,9 +112,7 @@ fn load(doc: &mut PdfDocument, bytes: &'static [u8], name: &str) -> Result<Face,
     let face = ttf_parser::Face::parse(bytes, 0)
         .map_err(|e| format!("cannot parse the vendored font {name}: {e}"))?;
     let units_per_em = f32::from(face.units_per_em());
-    let mut warnings = Vec::new();
-    let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings)
-        .ok_or_else(|| format!("printpdf cannot use the vendored font {name}"))?;
+    let parsed = parsed(bytes, name)?;
     let id = FontId(name.to_string());
     doc.resources
         .fonts

@@ -20,6 +20,7 @@ mod content;
 mod fonts;
 pub mod icc;
 mod layout;
+mod stream;
 
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 use serde_json::Value;
@@ -32,6 +33,18 @@ pub const EMBEDDED_MANIFEST: &str = "manifest.json";
 /// Renders the archival PDF of an export document (its canonical JSON text,
 /// which is embedded as it is given).
 pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
+    // The embedded record is deflated on the second core from the start,
+    // while the record is parsed, laid out and its pages written.
+    std::thread::scope(|scope| {
+        let deflating = scope.spawn(|| archival::deflate(export_json.as_bytes()));
+        render_with(export_json, move || deflating.join().ok().flatten())
+    })
+}
+
+fn render_with(
+    export_json: &str,
+    deflated: impl FnOnce() -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, String> {
     let doc: Value =
         serde_json::from_str(export_json).map_err(|e| format!("not an ebr record export: {e}"))?;
     let record_sha256 = doc["manifest"]["record_sha256"]
@@ -71,27 +84,24 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
         &format!("Record SHA-256 {record_sha256}"),
         "ebr electronic batch record — PDF/A-3b — times in UTC — record.json embedded",
     );
-    let pages: Vec<PdfPage> = pages
-        .into_iter()
-        .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
-        .collect();
+    // printpdf embeds and subsets the fonts from one sample page showing
+    // every character used; the pages themselves are written directly.
+    let chars = stream::chars_by_font(&pages);
+    let sample = PdfPage::new(Mm(210.0), Mm(297.0), stream::sample_page(&chars));
     let t1 = std::time::Instant::now();
     let mut warnings = Vec::new();
-    let pdf = &pdf.with_pages(pages);
+    let pdf = &pdf.with_pages(vec![sample]);
     let options = PdfSaveOptions {
         subset_fonts: true,
         optimize: false,
         ..Default::default()
     };
-    // The embedded record is deflated on another core meanwhile.
-    let (mut lo, deflated) = std::thread::scope(|scope| {
-        let deflating = scope.spawn(|| archival::deflate(export_json.as_bytes()));
-        let lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
-        (lo, deflating.join().ok().flatten())
-    });
+    let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
+    replace_pages(&mut lo, &pages, &chars)?;
     let t2 = std::time::Instant::now();
     compress_streams(&mut lo);
     let t3 = std::time::Instant::now();
+    let deflated = deflated();
     let creator = doc["generator"].as_str().unwrap_or("ebr").to_string();
     let subject = format!("Batch record {number}, record SHA-256 {record_sha256}");
     let identity = archival::Identity {
@@ -137,6 +147,60 @@ pub fn render(export_json: &str) -> Result<Vec<u8>, String> {
         );
     }
     Ok(bytes)
+}
+
+/// Replaces printpdf's single sample page with the record's pages, written
+/// directly with the codes printpdf chose for each character.
+fn replace_pages(
+    lo: &mut lopdf::Document,
+    pages: &[Vec<printpdf::Op>],
+    chars: &stream::CharsByFont,
+) -> Result<(), String> {
+    let (_, sample_id) = lo
+        .get_pages()
+        .into_iter()
+        .next()
+        .ok_or("printpdf wrote no page")?;
+    let mut sample_content = Vec::new();
+    for id in lo.get_page_contents(sample_id) {
+        let stream = lo
+            .get_object(id)
+            .and_then(lopdf::Object::as_stream)
+            .map_err(|e| format!("cannot read the font sample page: {e}"))?;
+        sample_content.extend(
+            stream
+                .decompressed_content()
+                .unwrap_or_else(|_| stream.content.clone()),
+        );
+    }
+    let (codes, names) = stream::codes_from_sample(&sample_content, chars)?;
+    let template = lo
+        .get_dictionary(sample_id)
+        .map_err(|e| format!("cannot read the sample page: {e}"))?
+        .clone();
+    for content_id in lo.get_page_contents(sample_id) {
+        lo.objects.remove(&content_id);
+    }
+    lo.objects.remove(&sample_id);
+    let parent = template
+        .get(b"Parent")
+        .and_then(lopdf::Object::as_reference)
+        .map_err(|e| format!("the sample page has no parent: {e}"))?;
+    let mut kids = Vec::with_capacity(pages.len());
+    for ops in pages {
+        let content = stream::encode_page(ops, &codes, &names);
+        let content_id = lo.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), content));
+        let mut page = template.clone();
+        page.set("Contents", content_id);
+        kids.push(lopdf::Object::Reference(lo.add_object(page)));
+    }
+    let count = i64::try_from(kids.len()).unwrap_or(i64::MAX);
+    let tree = lo
+        .get_dictionary_mut(parent)
+        .map_err(|e| format!("the page tree cannot be read: {e}"))?;
+    tree.set("Kids", kids);
+    tree.set("Count", count);
+    Ok(())
 }
 
 /// Deflates every stream not yet compressed, on all cores, at a fast level
