@@ -199,7 +199,7 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
     let trail = ctx
         .section("audit_trail")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let as_of = trail
         .last()
@@ -228,7 +228,7 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
     let disposition = ctx
         .section("disposition")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let disp = disposition
         .last()
@@ -309,7 +309,7 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
     let vials: Vec<String> = ctx
         .section("vials")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|v| s(&v["serial"]))
@@ -320,10 +320,14 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
 }
 
 fn steps(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
-    let steps = ctx.section("steps").as_array().cloned().unwrap_or_default();
+    let steps = ctx
+        .section("steps")
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut stage = String::new();
     l.page_break();
-    for step in &steps {
+    for step in steps {
         let stage_name = s(&step["stage"]["name"]);
         if stage_name != stage {
             l.heading(&stage_name, 13.0);
@@ -348,7 +352,10 @@ fn steps(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             false,
         );
         let fields: Vec<Field> = serde_json::from_value(step["fields"].clone()).unwrap_or_default();
-        let entries = step["entries"].as_array().cloned().unwrap_or_default();
+        let entries = step["entries"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut rows = Vec::new();
         for field in &fields {
             let of_field: Vec<&Value> = entries
@@ -415,7 +422,7 @@ fn steps(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         );
         let sigs: Vec<Vec<Cell>> = step["signatures"]
             .as_array()
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
             .map(|x| signature_row(ctx, &x["signature"], &x["superseded"]))
@@ -432,7 +439,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let rows: Vec<Vec<Cell>> = ctx
         .section("exceptions")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|x| {
@@ -464,7 +471,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let rows: Vec<Vec<Cell>> = ctx
         .section("deviations")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|d| {
@@ -504,12 +511,12 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.heading("QC release results", 13.0);
     let panel = ctx.section("mbr")["release_panel"]
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let rows: Vec<Vec<Cell>> = ctx
         .section("qc_results")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|r| {
@@ -532,7 +539,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             };
             let reviewers: Vec<String> = r["reviews"]
                 .as_array()
-                .cloned()
+                .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
                 .map(|x| format!("{} {}", s(&x["printed_name"]), when(&x["signed_at"])))
@@ -587,7 +594,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     );
     let sigs: Vec<Vec<Cell>> = review["signatures"]
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|x| signature_row(ctx, x, &Value::Null))
@@ -608,7 +615,10 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             false,
         );
     }
-    let findings = gate["findings"].as_array().cloned().unwrap_or_default();
+    let findings = gate["findings"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     if gate["findings"].is_null() && !decision.is_empty() {
         l.paragraph(
             "The findings at the decision were not recorded.",
@@ -642,7 +652,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let sigs: Vec<Vec<Cell>> = ctx
         .section("disposition")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|x| signature_row(ctx, x, &Value::Null))
@@ -663,7 +673,7 @@ fn every_signature(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let rows: Vec<Vec<Cell>> = ctx
         .section("signatures")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|x| {
@@ -699,7 +709,7 @@ fn checkpoints(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let list = ctx
         .section("checkpoints")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     if list.is_empty() {
         l.paragraph(
@@ -709,7 +719,7 @@ fn checkpoints(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         );
         return;
     }
-    for signed in &list {
+    for signed in list {
         let c = &signed["checkpoint"];
         let head = &c["chains"][chain.as_str()];
         l.fields(&[
@@ -763,7 +773,7 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let rows: Vec<Vec<Cell>> = ctx
         .section("audit_trail")
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|e| {
