@@ -77,39 +77,47 @@ pub fn run(
     };
     let mut conn = connect(settings)?;
     let chains = audit::chains(&mut conn)?;
-    // A second connection reads the next page while this thread hashes the
-    // current one (reading and hashing take about as long each).
-    let mut reader = connect(settings)?;
-    let (pages, received) = std::sync::mpsc::sync_channel::<Result<Page, ebr_db::DbError>>(2);
+    // Reading is slower than hashing (1,000,000 events hash in about a
+    // second): two connections read alternate chains while this thread
+    // hashes whatever arrives; each chain's pages arrive in order.
+    let readers = [connect(settings)?, connect(settings)?];
+    let (pages, received) = std::sync::mpsc::sync_channel::<Result<Page, ebr_db::DbError>>(4);
     let total = std::thread::scope(|scope| -> Result<u64, CommandError> {
-        let chains_to_read = &chains;
-        scope.spawn(move || {
-            for (index, chain) in chains_to_read.iter().enumerate() {
-                let mut after_seq = 0;
-                loop {
-                    let page = match audit::chain_page(&mut reader, chain, after_seq, PAGE_SIZE) {
-                        Ok(page) => page,
-                        Err(e) => {
-                            let _ = pages.send(Err(e));
+        for (first, mut reader) in readers.into_iter().enumerate() {
+            let chains_to_read = &chains;
+            let pages = pages.clone();
+            scope.spawn(move || {
+                for (index, chain) in chains_to_read.iter().enumerate().skip(first).step_by(2) {
+                    let mut after_seq = 0;
+                    loop {
+                        let page = match audit::chain_page(&mut reader, chain, after_seq, PAGE_SIZE)
+                        {
+                            Ok(page) => page,
+                            Err(e) => {
+                                let _ = pages.send(Err(e));
+                                return;
+                            }
+                        };
+                        let Some(last) = page.last() else { break };
+                        after_seq = last.seq;
+                        if pages.send(Ok(Page::Events(index, page))).is_err() {
                             return;
                         }
-                    };
-                    let Some(last) = page.last() else { break };
-                    after_seq = last.seq;
-                    if pages.send(Ok(Page::Events(index, page))).is_err() {
+                    }
+                    if pages.send(Ok(Page::EndOfChain(index, after_seq))).is_err() {
                         return;
                     }
                 }
-                if pages.send(Ok(Page::EndOfChain(index, after_seq))).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut total = 0u64;
-        let mut verifier = ChainVerifier::default();
+            });
+        }
+        drop(pages);
+        let (mut total, mut done) = (0u64, 0usize);
+        let mut verifiers: std::collections::HashMap<usize, ChainVerifier> =
+            std::collections::HashMap::new();
         for message in received {
             match message? {
                 Page::Events(index, page) => {
+                    let verifier = verifiers.entry(index).or_default();
                     for row in &page {
                         verifier.check(&row.to_chained(), &row.hash).map_err(|b| {
                             broken(format!(
@@ -124,15 +132,6 @@ pub fn run(
                                     broken(format!("chain `{}`: {}", b.chain, b.problem))
                                 })?;
                         }
-                        let n = total + verifier.count();
-                        if n.is_multiple_of(100_000) {
-                            eprint!(
-                                "\rverifying chain {}/{}: {n} events so far",
-                                index + 1,
-                                chains.len()
-                            );
-                            let _ = std::io::stderr().flush();
-                        }
                     }
                 }
                 Page::EndOfChain(index, last_seq) => {
@@ -142,14 +141,15 @@ pub fn run(
                             .check_length(chain, last_seq)
                             .map_err(|b| broken(format!("chain `{}`: {}", b.chain, b.problem)))?;
                     }
-                    total += verifier.count();
-                    verifier = ChainVerifier::default();
-                    eprint!(
-                        "\rverified chain {}/{} ({total} events)",
-                        index + 1,
-                        chains.len()
-                    );
-                    let _ = std::io::stderr().flush();
+                    total += verifiers.remove(&index).map_or(0, |v| v.count());
+                    done += 1;
+                    if done % 50 == 0 || done == chains.len() {
+                        eprint!(
+                            "\rverified {total} events in {done} of {} chains",
+                            chains.len()
+                        );
+                        let _ = std::io::stderr().flush();
+                    }
                 }
             }
         }
