@@ -127,9 +127,10 @@ db-down: ## Stop the local development and test databases (data is kept)
 	@scripts/pg.sh down resilience 54331
 
 .PHONY: db-reset
-db-reset: ## Delete the local development database and start an empty one
+db-reset: ## Delete the local development database (and its checkpoint log) and start an empty one
 	@scripts/pg.sh reset dev $(EBR_PG_PORT)
-	@echo "development database reset; 'make run' migrates and seeds it again"
+	@rm -rf .ebr/checkpoints
+	@echo "development database and its checkpoint log reset (the key in .ebr/ stays); 'make run' migrates and seeds it again"
 
 .PHONY: fmt
 fmt: ## Format the code

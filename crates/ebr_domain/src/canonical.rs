@@ -18,6 +18,16 @@ pub fn to_canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ser
     Ok(out)
 }
 
+/// The canonical JSON text of a JSON tree already built: the same text as
+/// [`to_canonical_json`] gives for it, without copying the tree first (a
+/// batch record's sections are megabytes).
+pub fn value_to_canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    // Writing a Value to a String cannot fail.
+    let _ = write_value(value, &mut out);
+    out
+}
+
 /// The lowercase hexadecimal SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -375,7 +375,12 @@ async fn baseline_throughput(bin: &Path) -> f64 {
     let server = Server::start(bin, db.url(), "bench-baseline")
         .await
         .unwrap();
-    let floor = Floor::prepare(&server.base()).await.unwrap();
+    let floor = Floor::prepare_with(
+        &server.base(),
+        ebr_evidence::bench_mbr::toml_for_baseline().unwrap(),
+    )
+    .await
+    .unwrap();
     let batches = floor
         .issue_many("BR-BASE-E", ENTRY_BATCHES / 2)
         .await

@@ -73,3 +73,32 @@ pub fn toml() -> Result<String, crate::Error> {
     }
     Ok(format!("{head}{stage}{tail}"))
 }
+
+/// The benchmark MBR for the baseline server of the same-run comparison,
+/// which predates computed fields: the same MBR without its computed fields
+/// and without the aims that point at them (the benchmark records only in
+/// its own stage, so what it measures is unchanged).
+pub fn toml_for_baseline() -> Result<String, crate::Error> {
+    let full = toml()?;
+    let mut out = String::with_capacity(full.len());
+    let mut block: Vec<&str> = Vec::new();
+    let flush = |block: &mut Vec<&str>, out: &mut String| {
+        if !block.iter().any(|l| l.trim() == "kind = \"computed\"") {
+            for line in block.iter() {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        block.clear();
+    };
+    for line in full.lines() {
+        if line.starts_with("[[") || line.starts_with("# ====") {
+            flush(&mut block, &mut out);
+        }
+        if !line.trim_start().starts_with("aim = ") {
+            block.push(line);
+        }
+    }
+    flush(&mut block, &mut out);
+    Ok(out)
+}

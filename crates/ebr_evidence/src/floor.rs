@@ -29,13 +29,15 @@ impl Floor {
     /// Imports the benchmark MBR as its author and approves it as QA, on the
     /// server at `base` (whose database was [`seed`]ed).
     pub async fn prepare(base: &str) -> Result<Floor, crate::Error> {
+        Floor::prepare_with(base, crate::bench_mbr::toml()?).await
+    }
+
+    /// [`Floor::prepare`] with a given MBR text (the baseline server of a
+    /// same-run comparison gets one it can read).
+    pub async fn prepare_with(base: &str, mbr: String) -> Result<Floor, crate::Error> {
         let author = Operator::login(base, "sam.okafor", DEMO_PASSWORD).await?;
         let (status, body) = author
-            .post_raw(
-                "/api/v1/mbrs",
-                "application/toml",
-                crate::bench_mbr::toml()?,
-            )
+            .post_raw("/api/v1/mbrs", "application/toml", mbr)
             .await?;
         if status != 201 && status != 200 {
             bail!("import of the benchmark MBR: {status} {body}");
