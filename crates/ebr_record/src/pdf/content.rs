@@ -452,21 +452,17 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             ]
         })
         .collect();
-    if rows.is_empty() {
-        l.paragraph("No exceptions.", 8.0, false);
-    } else {
-        l.table(
-            &[
-                ("Kind", 28.0),
-                ("Severity", 16.0),
-                ("Step", 30.0),
-                ("Detail", WIDTH - 112.0),
-                ("When", 38.0),
-            ],
-            &rows,
-            true,
-        );
-    }
+    l.table_or(
+        &[
+            ("Kind", 28.0),
+            ("Severity", 16.0),
+            ("Step", 30.0),
+            ("Detail", WIDTH - 112.0),
+            ("When", 38.0),
+        ],
+        &rows,
+        "No exceptions.",
+    );
     l.heading("Deviations", 13.0);
     let rows: Vec<Vec<Cell>> = ctx
         .section("deviations")
@@ -494,20 +490,16 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             ]
         })
         .collect();
-    if rows.is_empty() {
-        l.paragraph("No deviations.", 8.0, false);
-    } else {
-        l.table(
-            &[
-                ("Title", 45.0),
-                ("Status", 24.0),
-                ("Class", 16.0),
-                ("Description, root cause, impact", WIDTH - 85.0),
-            ],
-            &rows,
-            true,
-        );
-    }
+    l.table_or(
+        &[
+            ("Title", 45.0),
+            ("Status", 24.0),
+            ("Class", 16.0),
+            ("Description, root cause, impact", WIDTH - 85.0),
+        ],
+        &rows,
+        "No deviations.",
+    );
     l.heading("QC release results", 13.0);
     let panel = ctx.section("mbr")["release_panel"]
         .as_array()
@@ -570,21 +562,17 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             ]
         })
         .collect();
-    if rows.is_empty() {
-        l.paragraph("No QC results.", 8.0, false);
-    } else {
-        l.table(
-            &[
-                ("Test", 42.0),
-                ("Result", 26.0),
-                ("Specification", 34.0),
-                ("Evaluation", 26.0),
-                ("Analyst, reviewer", WIDTH - 128.0),
-            ],
-            &rows,
-            true,
-        );
-    }
+    l.table_or(
+        &[
+            ("Test", 42.0),
+            ("Result", 26.0),
+            ("Specification", 34.0),
+            ("Evaluation", 26.0),
+            ("Analyst, reviewer", WIDTH - 128.0),
+        ],
+        &rows,
+        "No QC results.",
+    );
     l.heading("QA review of exceptions and audit trail", 13.0);
     let review = ctx.section("review");
     l.paragraph(

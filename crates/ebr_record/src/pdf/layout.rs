@@ -242,6 +242,15 @@ impl<'f> Layout<'f> {
         self.table(&[("", 48.0), ("", WIDTH - 48.0)], &rows, false);
     }
 
+    /// A table with a header row, or `empty` as a note when there are no rows.
+    pub fn table_or(&mut self, columns: &[(&str, f32)], rows: &[Vec<Cell>], empty: &str) {
+        if rows.is_empty() {
+            self.paragraph(empty, 8.0, false);
+        } else {
+            self.table(columns, rows, true);
+        }
+    }
+
     /// A table; rows wrap in their columns, break across pages, and the
     /// header row is repeated on every page the table continues on.
     pub fn table(&mut self, columns: &[(&str, f32)], rows: &[Vec<Cell>], header: bool) {

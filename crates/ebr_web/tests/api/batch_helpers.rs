@@ -355,6 +355,27 @@ impl Floor {
             .unwrap()
     }
 
+    /// The batch's record PDF as QA downloads it.
+    pub async fn record_pdf(&self, batch: &str) -> Vec<u8> {
+        self.download(&format!("/api/v1/batches/{batch}/record.pdf"))
+            .await
+    }
+
+    /// The batch's record export (JSON text, byte for byte) as QA downloads it.
+    pub async fn record_json(&self, batch: &str) -> String {
+        String::from_utf8(
+            self.download(&format!("/api/v1/batches/{batch}/record.json"))
+                .await,
+        )
+        .unwrap()
+    }
+
+    async fn download(&self, path: &str) -> Vec<u8> {
+        let r = self.qa.get(self.app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.bytes().await.unwrap().to_vec()
+    }
+
     /// The release gate's finding codes.
     pub async fn findings(&self, batch: &str) -> Vec<String> {
         let gate: Value = self

@@ -87,19 +87,7 @@ async fn r1_r13_checkpoint_catches_a_release_cut_off_the_chain() {
         reasons,
         ["batch.reviewed BR-CP-1", "batch.released BR-CP-1"]
     );
-    let export: Value = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.json")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: Value = serde_json::from_str(&floor.record_json(&batch).await).unwrap();
     let carried = export["sections"]["checkpoints"].as_array().unwrap();
     assert_eq!(carried.len(), 2);
     assert_eq!(
@@ -107,19 +95,7 @@ async fn r1_r13_checkpoint_catches_a_release_cut_off_the_chain() {
         "the release checkpoint travels in the export"
     );
 
-    let pdf = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.pdf")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let pdf = floor.record_pdf(&batch).await;
     let text = crate::pdf::pdftotext(&pdf, &["-raw"]);
     let key_id = lines[1]["checkpoint"]["key_id"].as_str().unwrap();
     assert!(

@@ -109,19 +109,7 @@ async fn r2_r12_r23_r34_pdf_is_complete_legible_and_traceable() {
     assert_eq!(pdf, again, "the same record gives the same bytes");
     assert!(pdf.len() < 2_000_000, "{} bytes", pdf.len());
 
-    let export: Value = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.json")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: Value = serde_json::from_str(&floor.record_json(&batch).await).unwrap();
     let sha = export["manifest"]["record_sha256"]
         .as_str()
         .unwrap()
@@ -280,33 +268,8 @@ async fn r2_r13_pdf_is_pdfa3b_carrying_its_record_and_deterministic() {
     let floor = Floor::new().await;
     let batch = floor.issue("BR-PDFA-1").await;
     floor.manufacture(&batch).await;
-    let pdf = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.pdf")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
-    let export = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.json")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pdf = floor.record_pdf(&batch).await;
+    let export = floor.record_json(&batch).await;
     let manifest = serde_json::from_str::<Value>(&export).unwrap()["manifest"].clone();
     let sha = manifest["record_sha256"].as_str().unwrap().to_string();
 

@@ -96,19 +96,7 @@ async fn r2_r12_r29_released_record_is_complete_and_consistent() {
         201
     );
 
-    let export: Value = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.json")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: Value = serde_json::from_str(&floor.record_json(&batch).await).unwrap();
     let sections = &export["sections"];
     let signatures = sections["signatures"].as_array().unwrap();
     let has = |signed: &str, meaning: &str, name: &str| {
@@ -144,19 +132,7 @@ async fn r2_r12_r29_released_record_is_complete_and_consistent() {
     );
     assert!(refused_password, "a wrong password is in the batch trail");
 
-    let pdf = floor
-        .qa
-        .get(
-            floor
-                .app
-                .url(&format!("/api/v1/batches/{batch}/record.pdf")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let pdf = floor.record_pdf(&batch).await;
     let text = crate::pdf::pdftotext(&pdf, &["-raw"]);
     let squashed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(squashed.contains("Every signature of this record"));

@@ -107,23 +107,8 @@ async fn r1_r2_r13_record_vectors_verify_and_tampering_is_named() {
             .status(),
         201
     );
-    let get = |path: String| {
-        let client = floor.qa.clone();
-        let url = floor.app.url(&path);
-        async move {
-            client
-                .get(url)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap()
-                .to_vec()
-        }
-    };
-    let pdf = get(format!("/api/v1/batches/{batch}/record.pdf")).await;
-    let json = get(format!("/api/v1/batches/{batch}/record.json")).await;
+    let pdf = floor.record_pdf(&batch).await;
+    let json = floor.record_json(&batch).await.into_bytes();
     let export = RecordExport::parse(std::str::from_utf8(&json).unwrap()).unwrap();
     let public = std::fs::read_to_string(dir.join("checkpoint.pub")).unwrap();
     let key = ebr_record::checkpoint::PublicKey::from_file_text(&public).unwrap();
