@@ -60,3 +60,22 @@ fn r1_r2_r13_ebr_verify_checks_a_record_offline() {
     assert!(!ok);
     assert!(out.contains("--public-key"), "{out}");
 }
+
+/// R1, R2, R13: the binary gives every test vector its verdict and message
+/// (exit status 0 for the good record, 1 naming the failure for each
+/// tampered copy).
+#[test]
+fn r1_r2_r13_ebr_verify_refuses_every_tampered_vector() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/records");
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).unwrap()).unwrap();
+    for case in cases {
+        let file = case["file"].as_str().unwrap();
+        let (ok, out) = run(file, Some("checkpoint.pub"));
+        assert_eq!(ok, case["verified"].as_bool().unwrap(), "{file}:\n{out}");
+        if let Some(message) = case["message"].as_str() {
+            assert!(out.contains(message), "{file} must say `{message}`:\n{out}");
+            assert!(out.contains("record NOT verified"), "{out}");
+        }
+    }
+}

@@ -11,12 +11,12 @@ use serde_json::Value;
 use crate::batch_helpers::Floor;
 use crate::helpers::TestApp;
 
-fn workdir() -> PathBuf {
+pub(crate) fn workdir() -> PathBuf {
     std::env::temp_dir().join(format!("ebr-checkpoints-{}", uuid::Uuid::new_v4()))
 }
 
 /// `ebr audit verify` (with `--checkpoints DIR` when given): success and stderr.
-fn verify(floor: &Floor, dir: &Path, with_checkpoints: bool) -> (bool, String) {
+pub(crate) fn verify(floor: &Floor, dir: &Path, with_checkpoints: bool) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ebr"));
     cmd.args(["audit", "verify"]);
     if with_checkpoints {
@@ -40,7 +40,25 @@ fn verify(floor: &Floor, dir: &Path, with_checkpoints: bool) -> (bool, String) {
     )
 }
 
-async fn released(floor: &Floor, number: &str) -> String {
+/// `ebr checkpoint now` with the test server's key and log.
+pub(crate) fn checkpoint_now(floor: &Floor, dir: &Path) {
+    let now = Command::new(env!("CARGO_BIN_EXE_ebr"))
+        .args(["checkpoint", "now"])
+        .env("DATABASE_URL", floor.app.db().url())
+        .env("EBR__CHECKPOINT__KEY_FILE", dir.join("checkpoint.key"))
+        .env("EBR__CHECKPOINT__LOG_DIR", dir.join("log"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        now.status.success(),
+        "{}",
+        String::from_utf8_lossy(&now.stderr)
+    );
+}
+
+/// Issues, manufactures, tests, reviews and releases a batch.
+pub(crate) async fn released(floor: &Floor, number: &str) -> String {
     let batch = floor.issue(number).await;
     floor.manufacture(&batch).await;
     floor.qc(&batch, &[], &[], &[]).await;

@@ -7,6 +7,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::batch_helpers::{reference, Floor};
+use crate::checkpoints::{checkpoint_now, released, verify as anchored_verify, workdir};
+use crate::helpers::TestApp;
 
 async fn batch_with_work(floor: &Floor) -> String {
     let batch = floor.issue("BR-TAMPER").await;
@@ -102,20 +104,24 @@ async fn r13_changed_signature_meaning_is_named_by_audit_verify() {
     assert!(reference().step("s0-issue-record").is_some());
 }
 
-/// R1, R13: a released batch's status row changed to rejected out of band is
-/// named (status rows carry their own audit event and hash).
+/// R1, R13: a released batch's status row changed to rejected out of band,
+/// with the triggers bypassed, is named by `ebr audit verify --checkpoints`
+/// (status rows carry their own audit event and hash); before, it verifies.
 #[tokio::test]
 async fn r1_flipped_batch_status_row_is_named_by_audit_verify() {
-    let floor = Floor::new().await;
-    let batch = floor.issue("BR-TAMPER-ST").await;
-    floor.complete_until(&batch, "s1-thaw").await;
+    let dir = workdir();
+    let floor = Floor::on(TestApp::spawn_with_checkpoints(&dir)).await;
+    let batch = released(&floor, "BR-TAMPER-ST").await;
+    checkpoint_now(&floor, &dir);
+    let (ok, out) = anchored_verify(&floor, &dir, true);
+    assert!(ok, "{out}");
     let db = floor.app.db();
     let status_row: String = {
         use diesel::prelude::*;
         use ebr_db::schema::batch_status_events as s;
         s::table
             .filter(s::batch_id.eq(batch.parse::<uuid::Uuid>().unwrap()))
-            .filter(s::status.eq("in_progress"))
+            .filter(s::status.eq("released"))
             .select(s::id)
             .first::<uuid::Uuid>(&mut db.connection())
             .unwrap()
@@ -123,24 +129,28 @@ async fn r1_flipped_batch_status_row_is_named_by_audit_verify() {
     };
     db.execute("ALTER TABLE batch_status_events DISABLE TRIGGER USER");
     db.execute(&format!(
-        "UPDATE batch_status_events SET status = 'on_hold' WHERE id = '{status_row}'"
+        "UPDATE batch_status_events SET status = 'rejected' WHERE id = '{status_row}'"
     ));
-    let (ok, stderr) = verify(&floor);
+    assert_eq!(floor.batch(&batch).await["status"], "rejected");
+    let (ok, out) = anchored_verify(&floor, &dir, true);
     assert!(!ok);
     assert!(
-        stderr.contains(&format!("batch_status {status_row}")) && stderr.contains("altered"),
-        "{stderr}"
+        out.contains(&format!("batch_status {status_row}")) && out.contains("altered"),
+        "{out}"
     );
 }
 
 /// R1: an entry inserted into an unsigned step without any audit event (it
-/// would appear in the record and be signed later) is named.
+/// would appear in the record and be signed later) is named by
+/// `ebr audit verify --checkpoints`; before, it verifies.
 #[tokio::test]
 async fn r1_entry_inserted_without_event_is_named_by_audit_verify() {
-    let floor = Floor::new().await;
+    let dir = workdir();
+    let floor = Floor::on(TestApp::spawn_with_checkpoints(&dir)).await;
     let batch = batch_with_work(&floor).await;
-    let (ok, stderr) = verify(&floor);
-    assert!(ok, "{stderr}");
+    checkpoint_now(&floor, &dir);
+    let (ok, out) = anchored_verify(&floor, &dir, true);
+    assert!(ok, "{out}");
     let template = first_entry(&floor, &batch);
     let forged = uuid::Uuid::new_v4();
     floor.app.db().execute(&format!(
@@ -148,19 +158,23 @@ async fn r1_entry_inserted_without_event_is_named_by_audit_verify() {
          SELECT '{forged}', batch_id, 's1-dilute-spin', 'y27632_concentration', '{{\"as_typed\":\"10\",\"kind\":\"number\",\"unit\":\"µM\",\"value\":\"10\"}}', 'µM', 'within_specification', NULL, NULL, activity_at, recorded_at, recorded_by, NULL, NULL, NULL
          FROM entries WHERE id = '{template}'"
     ));
-    let (ok, stderr) = verify(&floor);
+    let (ok, out) = anchored_verify(&floor, &dir, true);
     assert!(!ok);
     assert!(
-        stderr.contains(&format!("entry {forged}")) && stderr.contains("no audit event"),
-        "{stderr}"
+        out.contains(&format!("entry {forged}")) && out.contains("no audit event"),
+        "{out}"
     );
 }
 
-/// R1, R25: a role granted out of band (an administrator made release
-/// authority) is named.
+/// R1, R25: a role granted out of band (an operator made release authority)
+/// is named by `ebr audit verify --checkpoints`; before, it verifies.
 #[tokio::test]
 async fn r25_role_granted_out_of_band_is_named_by_audit_verify() {
-    let floor = Floor::new().await;
+    let dir = workdir();
+    let floor = Floor::on(TestApp::spawn_with_checkpoints(&dir)).await;
+    checkpoint_now(&floor, &dir);
+    let (ok, out) = anchored_verify(&floor, &dir, true);
+    assert!(ok, "{out}");
     let person = {
         let mut conn = floor.app.db().connection();
         ebr_db::repo::people::find_by_username(&mut conn, "zhang.wei")
@@ -173,10 +187,10 @@ async fn r25_role_granted_out_of_band_is_named_by_audit_verify() {
         "INSERT INTO role_changes (id, person_id, role, granted, occurred_at, actor)
          VALUES ('{forged}', '{person}', 'release_authority', true, now(), 'system:cli:root')"
     ));
-    let (ok, stderr) = verify(&floor);
+    let (ok, out) = anchored_verify(&floor, &dir, true);
     assert!(!ok);
     assert!(
-        stderr.contains(&format!("role_change {forged}")) && stderr.contains("no audit event"),
-        "{stderr}"
+        out.contains(&format!("role_change {forged}")) && out.contains("no audit event"),
+        "{out}"
     );
 }
