@@ -63,6 +63,9 @@ pub fn verifying_key(settings: &Settings, file: Option<&Path>) -> Result<PublicK
             PublicKey::from_file_text(&text)
                 .map_err(|e| CommandError::Refused(format!("{}: {e}", path.display())))
         }
+        None if settings.checkpoint.key_file.is_none() => Err(CommandError::Refused(
+            "which key signed the checkpoints? give its public key with --public-key FILE (make run keeps it in .ebr/checkpoint.pub), or set EBR__CHECKPOINT__KEY_FILE".into(),
+        )),
         None => Ok(configured_key(settings)?.public()),
     }
 }
