@@ -39,6 +39,13 @@ impl Ctx<'_> {
     fn section(&self, name: &str) -> &Value {
         &self.doc["sections"][name]
     }
+    /// A section that is a list (empty when absent).
+    fn list(&self, name: &str) -> &[Value] {
+        self.section(name)
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
     fn person(&self, id: &Value) -> String {
         let id = s(id);
         let key = id.strip_prefix("person:").unwrap_or(&id);
@@ -196,11 +203,7 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
     let mbr = ctx.section("mbr");
     let start = ctx.section("starting_material");
     let cb = &start["cell_bank"];
-    let trail = ctx
-        .section("audit_trail")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let trail = ctx.list("audit_trail");
     let as_of = trail
         .last()
         .map(|e| when(&e["occurred_at"]))
@@ -225,11 +228,7 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
         .collect();
     l.heading("Electronic batch record", 18.0);
     l.paragraph(&s(&batch["product_name"]), 11.0, true);
-    let disposition = ctx
-        .section("disposition")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let disposition = ctx.list("disposition");
     let disp = disposition
         .last()
         .map(|d| {
@@ -306,25 +305,14 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
         ("Record SHA-256", record_sha256.to_string()),
     ]);
     l.paragraph("The record SHA-256 is the hash of the machine-readable export of this record (GET /api/v1/batches/{id}/record.json, manifest.record_sha256); a printed copy is matched to the data through it. All times are UTC, from the server clock.", 7.5, false);
-    let vials: Vec<String> = ctx
-        .section("vials")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|v| s(&v["serial"]))
-        .collect();
+    let vials: Vec<String> = ctx.list("vials").iter().map(|v| s(&v["serial"])).collect();
     if !vials.is_empty() {
         l.fields(&[("Vials", vials.join(", "))]);
     }
 }
 
 fn steps(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
-    let steps = ctx
-        .section("steps")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let steps = ctx.list("steps");
     let mut stage = String::new();
     l.page_break();
     for step in steps {
@@ -437,10 +425,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.page_break();
     l.heading("Exceptions (review by exception)", 13.0);
     let rows: Vec<Vec<Cell>> = ctx
-        .section("exceptions")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .list("exceptions")
         .iter()
         .map(|x| {
             vec![
@@ -465,10 +450,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     );
     l.heading("Deviations", 13.0);
     let rows: Vec<Vec<Cell>> = ctx
-        .section("deviations")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .list("deviations")
         .iter()
         .map(|d| {
             let last = d["revisions"]
@@ -506,10 +488,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         .map(Vec::as_slice)
         .unwrap_or_default();
     let rows: Vec<Vec<Cell>> = ctx
-        .section("qc_results")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .list("qc_results")
         .iter()
         .map(|r| {
             let row = &r["row"];
@@ -638,10 +617,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     }
     l.heading("Disposition", 13.0);
     let sigs: Vec<Vec<Cell>> = ctx
-        .section("disposition")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .list("disposition")
         .iter()
         .map(|x| signature_row(ctx, x, &Value::Null))
         .collect();
@@ -659,10 +635,7 @@ fn review_and_release(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
 fn every_signature(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.heading("Every signature of this record", 13.0);
     let rows: Vec<Vec<Cell>> = ctx
-        .section("signatures")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .list("signatures")
         .iter()
         .map(|x| {
             let mut row = vec![Cell::new(s(&x["signed"]))];
@@ -694,11 +667,7 @@ fn every_signature(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
 fn checkpoints(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.heading("Checkpoints signed outside the database", 13.0);
     let chain = format!("batch:{}", s(&ctx.section("batch")["id"]));
-    let list = ctx
-        .section("checkpoints")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let list = ctx.list("checkpoints");
     if list.is_empty() {
         l.paragraph(
             "No checkpoint was signed for this batch (none is made before QA review, or no checkpoint key is configured).",
@@ -759,10 +728,7 @@ fn audit_appendix(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     l.heading("Appendix: audit trail of the batch", 13.0);
     l.paragraph("Every event of the batch's hash chain, in order. Each event's hash covers its content and the previous event's hash. Old and new values are printed; signatures, exceptions, deviations and QC results, printed in full in the sections above, are referenced by their record hash. Ids and hashes are shortened here; the embedded record.json holds every value in full.", 7.5, false);
     let rows: Vec<Vec<Cell>> = ctx
-        .section("audit_trail")
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .list("audit_trail")
         .iter()
         .map(|e| {
             let mut detail = String::new();

@@ -189,19 +189,7 @@ async fn r1_r5_checkpoint_catches_a_consistently_rewritten_chain() {
     let floor = Floor::on(TestApp::spawn_with_checkpoints(&dir)).await;
     let batch = floor.issue("BR-CP-2").await;
     floor.complete_until(&batch, "s1-thaw").await;
-    let now = Command::new(env!("CARGO_BIN_EXE_ebr"))
-        .args(["checkpoint", "now"])
-        .env("DATABASE_URL", floor.app.db().url())
-        .env("EBR__CHECKPOINT__KEY_FILE", dir.join("checkpoint.key"))
-        .env("EBR__CHECKPOINT__LOG_DIR", dir.join("log"))
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        now.status.success(),
-        "{}",
-        String::from_utf8_lossy(&now.stderr)
-    );
+    checkpoint_now(&floor, &dir);
     // The public key defaults to the configured key's.
     let ok = Command::new(env!("CARGO_BIN_EXE_ebr"))
         .args(["audit", "verify", "--checkpoints"])
