@@ -81,14 +81,8 @@ struct ExportEvent {
     chain: String,
     seq: i64,
     occurred_at: DateTime<Utc>,
-    actor: String,
-    action: String,
-    entity_type: String,
-    entity_id: String,
-    old_value: Option<String>,
-    new_value: Option<String>,
-    reason: Option<String>,
-    record_hash: Option<String>,
+    #[serde(flatten)]
+    draft: AuditDraft,
     prev_hash: String,
     hash: String,
 }
@@ -99,16 +93,7 @@ impl ExportEvent {
             chain: self.chain.clone(),
             seq: self.seq,
             occurred_at: self.occurred_at,
-            draft: AuditDraft {
-                actor: self.actor.clone(),
-                action: self.action.clone(),
-                entity_type: self.entity_type.clone(),
-                entity_id: self.entity_id.clone(),
-                old_value: self.old_value.clone(),
-                new_value: self.new_value.clone(),
-                reason: self.reason.clone(),
-                record_hash: self.record_hash.clone(),
-            },
+            draft: self.draft.clone(),
             prev_hash: self.prev_hash.clone(),
         }
     }
@@ -124,21 +109,21 @@ fn rows_of(export: &RecordExport, events: &[ExportEvent]) -> Records {
     let mut records: Records =
         serde_json::from_value(section(export, "records").clone()).unwrap_or_default();
     for event in events {
-        let (Some(hash), Some(value)) = (&event.record_hash, &event.new_value) else {
+        let (Some(hash), Some(value)) = (&event.draft.record_hash, &event.draft.new_value) else {
             continue;
         };
         let present = records
-            .get(&event.entity_type)
-            .is_some_and(|rows| rows.contains_key(&event.entity_id));
+            .get(&event.draft.entity_type)
+            .is_some_and(|rows| rows.contains_key(&event.draft.entity_id));
         if present {
             continue;
         }
         if let Ok(row) = serde_json::from_str::<Value>(value) {
-            if row_hash(&event.entity_type, &row).as_ref() == Ok(hash) {
+            if row_hash(&event.draft.entity_type, &row).as_ref() == Ok(hash) {
                 records
-                    .entry(event.entity_type.clone())
+                    .entry(event.draft.entity_type.clone())
                     .or_default()
-                    .insert(event.entity_id.clone(), row);
+                    .insert(event.draft.entity_id.clone(), row);
             }
         }
     }
@@ -218,22 +203,22 @@ fn row_hash(kind: &str, row: &Value) -> Result<String, String> {
 fn check_records(events: &[ExportEvent], records: &Records) -> Result<String, String> {
     let mut vouched = 0usize;
     for event in events {
-        let Some(expected) = &event.record_hash else {
+        let Some(expected) = &event.draft.record_hash else {
             continue;
         };
         let row = records
-            .get(&event.entity_type)
-            .and_then(|rows| rows.get(&event.entity_id))
+            .get(&event.draft.entity_type)
+            .and_then(|rows| rows.get(&event.draft.entity_id))
             .ok_or_else(|| {
                 format!(
                     "{} {} vouched for by event #{} is missing from the record",
-                    event.entity_type, event.entity_id, event.seq
+                    event.draft.entity_type, event.draft.entity_id, event.seq
                 )
             })?;
-        if &row_hash(&event.entity_type, row)? != expected {
+        if &row_hash(&event.draft.entity_type, row)? != expected {
             return Err(format!(
                 "{} {}: its content does not match the hash its audit event #{} carries (altered)",
-                event.entity_type, event.entity_id, event.seq
+                event.draft.entity_type, event.draft.entity_id, event.seq
             ));
         }
         vouched += 1;
@@ -242,9 +227,11 @@ fn check_records(events: &[ExportEvent], records: &Records) -> Result<String, St
     for (kind, by_id) in records {
         for id in by_id.keys() {
             rows += 1;
-            let has_event = events
-                .iter()
-                .any(|e| e.record_hash.is_some() && &e.entity_type == kind && &e.entity_id == id);
+            let has_event = events.iter().any(|e| {
+                e.draft.record_hash.is_some()
+                    && &e.draft.entity_type == kind
+                    && &e.draft.entity_id == id
+            });
             if !has_event {
                 return Err(format!(
                     "{kind} {id} is in the record but no audit event vouches for it (added)"

@@ -498,20 +498,6 @@ fn line(x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) -> Vec<Op> {
     vec![
         Op::SetOutlineColor { col: black() },
         Op::SetOutlineThickness { pt: Pt(thickness) },
-        Op::DrawLine {
-            line: Line {
-                points: vec![
-                    LinePoint {
-                        p: at(x1, y1),
-                        bezier: false,
-                    },
-                    LinePoint {
-                        p: at(x2, y2),
-                        bezier: false,
-                    },
-                ],
-                is_closed: false,
-            },
-        },
+        segment(x1, y1, x2, y2),
     ]
 }

@@ -355,6 +355,21 @@ impl Floor {
             .unwrap()
     }
 
+    /// QA (wang.fang) closes the deviation with an electronic signature.
+    pub async fn close_deviation(&self, dev: &str) {
+        let r = self
+            .qa
+            .post(
+                self.app
+                    .url(&format!("/api/v1/deviations/{dev}/signatures")),
+            )
+            .json(&json!({ "meaning": "closed", "username": "wang.fang", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+
     /// The batch's record PDF as QA downloads it.
     pub async fn record_pdf(&self, batch: &str) -> Vec<u8> {
         self.download(&format!("/api/v1/batches/{batch}/record.pdf"))

@@ -69,18 +69,7 @@ async fn r2_r12_r29_released_record_is_complete_and_consistent() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r = floor
-        .qa
-        .post(
-            floor
-                .app
-                .url(&format!("/api/v1/deviations/{dev}/signatures")),
-        )
-        .json(&json!({ "meaning": "closed", "username": "wang.fang", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    floor.close_deviation(&dev).await;
     assert_eq!(
         floor
             .sign_batch("wang.fang", &batch, "reviewed", Some("exceptions reviewed"))

@@ -332,18 +332,7 @@ async fn r38_each_blocking_condition_is_named_and_all_at_once_too() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = floor
-        .qa
-        .post(
-            floor
-                .app
-                .url(&format!("/api/v1/deviations/{dev}/signatures")),
-        )
-        .json(&json!({ "meaning": "closed", "username": "wang.fang", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    floor.close_deviation(&dev).await;
     assert_eq!(
         floor
             .sign_batch("wang.fang", &b[3], "reviewed", None)
