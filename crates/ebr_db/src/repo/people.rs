@@ -655,16 +655,75 @@ pub fn revoke_sessions(
     })
 }
 
-/// Stores a new password (temporary when an administrator sets it, R17).
+/// Stores a new password (temporary when an administrator sets it, R17)
+/// and ends every other session of the person (R18: a changed credential
+/// may mean the old one was compromised): all of them when an administrator
+/// set it, all but `keep` (the session that changed it) otherwise. The
+/// revocation is an account event with its audit event.
 pub fn set_password(
     conn: &mut PgConnection,
     id: Uuid,
     phc: String,
     temporary: bool,
     actor: &str,
+    keep: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    conn.transaction(|conn| insert_password(conn, id, phc, temporary, actor, now))
+) -> Result<usize, DbError> {
+    conn.transaction(|conn| {
+        insert_password(conn, id, phc, temporary, actor, now)?;
+        let why = if temporary {
+            "password reset by an administrator"
+        } else {
+            "password changed"
+        };
+        end_other_sessions(conn, id, keep, actor, why, now)
+    })
+}
+
+/// Ends every session of the person but `keep` after a credential change,
+/// with a `sessions_revoked` account event naming why (written even when no
+/// other session was open, so the trail shows the revocation was done).
+pub fn end_other_sessions(
+    conn: &mut PgConnection,
+    id: Uuid,
+    keep: Option<Uuid>,
+    actor: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    crate::tx::atomic(conn, |conn| {
+        account_event(conn, id, "sessions_revoked", actor, Some(why), now)?;
+        super::sessions::end_all_but(conn, id, keep, "credentials_changed", now)
+    })
+}
+
+/// When the person was last unlocked by an administrator after a lockout,
+/// if that happened after their last successful password check: what the
+/// person is told at their next login (the login itself answers a locked
+/// account like any failure, so usernames cannot be probed).
+pub fn unlocked_since_last_success(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<DateTime<Utc>>, DbError> {
+    let last_success: Option<DateTime<Utc>> = auth_attempts::table
+        .filter(auth_attempts::person_id.eq(id))
+        .filter(auth_attempts::succeeded.eq(true))
+        .order((auth_attempts::occurred_at.desc(), auth_attempts::id.desc()))
+        .select(auth_attempts::occurred_at)
+        .first(conn)
+        .optional()?;
+    let mut unlocks = account_events::table
+        .filter(account_events::person_id.eq(id))
+        .filter(account_events::kind.eq("unlocked"))
+        .into_boxed();
+    if let Some(at) = last_success {
+        unlocks = unlocks.filter(account_events::occurred_at.gt(at));
+    }
+    Ok(unlocks
+        .order(account_events::occurred_at.desc())
+        .select(account_events::occurred_at)
+        .first(conn)
+        .optional()?)
 }
 
 /// Records the person's acknowledgment of the signature-accountability statement (R10).

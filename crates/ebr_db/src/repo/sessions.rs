@@ -256,11 +256,23 @@ pub fn end_all_for(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        sessions::table
-            .filter(sessions::person_id.eq(person))
-            .filter(sessions::ended_at.is_null()),
-    )
-    .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
-    .execute(conn)?)
+    end_all_but(conn, person, None, reason, now)
+}
+
+/// Ends every open session of `person` except `keep` (the session that made
+/// a credential change stays open); returns how many ended.
+pub fn end_all_but(
+    conn: &mut PgConnection,
+    person: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    let open = sessions::table
+        .filter(sessions::person_id.eq(person))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::id.ne(keep.unwrap_or(Uuid::nil())));
+    Ok(diesel::update(open)
+        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
+        .execute(conn)?)
 }

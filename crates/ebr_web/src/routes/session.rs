@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use ebr_db::repo::{people, person_actor, sessions};
-use ebr_domain::identity::check_new_password;
+use ebr_domain::identity::{check_new_password, LOCKOUT_THRESHOLD};
 use ebr_domain::session::{check_password_changed, check_statement};
 use ebr_domain::signature::{components_required, Components};
 use ebr_domain::DomainError;
@@ -54,6 +54,12 @@ pub struct SessionView {
     pub signing: SigningStatus,
     /// Absolute end of the session (UTC).
     pub expires_at: String,
+    /// What the person must be told at this login: their account was
+    /// locked after failed password checks and an administrator unlocked it
+    /// since their last login (the login answer itself never says an
+    /// account is locked, so usernames cannot be probed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_notice: Option<String>,
 }
 
 fn session_view(current: Authenticated) -> SessionView {
@@ -74,21 +80,21 @@ fn session_view(current: Authenticated) -> SessionView {
             statement_sha256: statement_sha256(),
         },
         person: current.person.into(),
+        security_notice: None,
     }
 }
 
 enum LoginOutcome {
     Invalid,
-    Locked,
     LockedNow,
     Deactivated,
-    LoggedIn(Box<Authenticated>),
+    LoggedIn(Box<Authenticated>, Option<chrono::DateTime<chrono::Utc>>),
 }
 
 /// Log in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest, responses(
     (status = 201, body = SessionView, description = "logged in; the `ebr_session` cookie is set"),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "credentials_invalid, account_locked or account_deactivated"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "credentials_invalid (also for a locked account: an unknown and a locked username answer alike), account_deactivated"),
 ))]
 pub async fn login(
     state: web::Data<AppState>,
@@ -118,12 +124,17 @@ pub async fn login(
         let person = people::state(conn, row.id)?;
         if person.locked {
             password::verify_dummy(&password);
-            return Ok(LoginOutcome::Locked);
+            return Ok(LoginOutcome::Invalid);
         }
         let phc = people::credential(conn, row.id)?
             .map(|c| c.phc)
             .unwrap_or_default();
         let correct = password::verify(&password, &phc);
+        let unlocked = if correct {
+            people::unlocked_since_last_success(conn, row.id)?
+        } else {
+            None
+        };
         let attempt = people::record_attempt(
             conn,
             people::AttemptContext::LOGIN,
@@ -149,30 +160,43 @@ pub async fn login(
             || person
                 .password_set_at
                 .is_none_or(|t| ebr_domain::identity::password_expired(t, max_age, now));
-        Ok(LoginOutcome::LoggedIn(Box::new(Authenticated {
-            session,
-            person,
-            continuous_signing: false,
-            must_change_password: must_change,
-            credential: StoredCredential(Some(phc.clone())),
-        })))
+        Ok(LoginOutcome::LoggedIn(
+            Box::new(Authenticated {
+                session,
+                person,
+                continuous_signing: false,
+                must_change_password: must_change,
+                credential: StoredCredential(Some(phc.clone())),
+            }),
+            unlocked,
+        ))
     })
     .await?;
+    let invalid = || {
+        ApiError::Unauthorized {
+        code: "credentials_invalid",
+        detail: format!("username or password incorrect. After {LOCKOUT_THRESHOLD} failed attempts in a row an account is locked until an administrator unlocks it; ask one if you cannot log in"),
+    }
+    };
     match outcome {
-        LoginOutcome::Invalid => Err(ApiError::Unauthorized {
-            code: "credentials_invalid",
-            detail: "username or password incorrect".into(),
-        }),
-        locked @ (LoginOutcome::LockedNow | LoginOutcome::Locked) => {
-            if matches!(locked, LoginOutcome::LockedNow) {
-                state.metrics.account_locked();
-            }
-            Err(ApiError::Domain(DomainError::AccountLocked))
+        LoginOutcome::Invalid => Err(invalid()),
+        LoginOutcome::LockedNow => {
+            state.metrics.account_locked();
+            Err(invalid())
         }
         LoginOutcome::Deactivated => Err(ApiError::Domain(DomainError::SessionAccountInactive)),
-        LoginOutcome::LoggedIn(current) => Ok(HttpResponse::Created()
-            .cookie(cookie(&token, &state.security))
-            .json(session_view(*current))),
+        LoginOutcome::LoggedIn(current, unlocked) => {
+            let mut view = session_view(*current);
+            view.security_notice = unlocked.map(|at| {
+                format!(
+                    "Your account was locked after {LOCKOUT_THRESHOLD} failed password checks and an administrator unlocked it at {}. If those attempts were not yours, tell QA and your administrator.",
+                    utc(at)
+                )
+            });
+            Ok(HttpResponse::Created()
+                .cookie(cookie(&token, &state.security))
+                .json(view))
+        }
     }
 }
 
@@ -214,7 +238,9 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Change your own password (required after an administrator set it, R17, or when it expired, R18).
+/// Change your own password (required after an administrator set it, R17,
+/// or when it expired, R18); every other session of yours ends (R18), this
+/// one stays open.
 #[utoipa::path(post, path = "/api/v1/session/password", tag = "session", request_body = PasswordChange, responses(
     (status = 200, body = SessionView),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect"),
@@ -233,6 +259,7 @@ pub async fn change_password(
     check_new_password(&username, &new_password)?;
     check_password_changed(&current_password, &new_password)?;
     let id = current.person.person.id;
+    let keep = current.session.id;
     let now = state.clock.now();
     let changed = blocking::db(&state.pool, move |conn| {
         let phc = people::credential(conn, id)?
@@ -252,7 +279,7 @@ pub async fn change_password(
             return Ok(None);
         }
         let new_phc = password::hash(&new_password).map_err(ebr_db::DbError::Integrity)?;
-        people::set_password(conn, id, new_phc, false, &person_actor(id), now)?;
+        people::set_password(conn, id, new_phc, false, &person_actor(id), Some(keep), now)?;
         Ok(Some(people::state(conn, id)?))
     })
     .await?;

@@ -211,7 +211,7 @@ pub struct PasswordReset {
     pub temporary_password: String,
 }
 
-/// Set a temporary password (R17) and end the person's sessions.
+/// Set a temporary password (R17) and end every session of the person (R18).
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", request_body = PasswordReset,
     params(("id" = Uuid, Path, description = "person id")), responses((status = 200, body = PersonView), (status = 422, body = Problem, content_type = "application/problem+json", description = "password_too_short, password_contains_username")))]
 pub async fn reset_password(
@@ -228,8 +228,7 @@ pub async fn reset_password(
         let person = people::state(conn, id)?;
         check_new_password(&person.person.username, &pw)?;
         let phc = password::hash(&pw).map_err(ebr_db::DbError::Integrity)?;
-        people::set_password(conn, id, phc, true, &actor, now)?;
-        ebr_db::repo::sessions::end_all_for(conn, id, "password_reset", now)?;
+        people::set_password(conn, id, phc, true, &actor, None, now)?;
         people::state(conn, id)
     })
     .await?;

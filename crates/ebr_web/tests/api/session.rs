@@ -102,9 +102,12 @@ async fn r4_anonymous_and_deactivated_users_get_401() {
 }
 
 /// R18: five consecutive failures lock the account and write a security
-/// event; the right password is then refused until an admin unlocks.
+/// event; the right password is then refused until an admin unlocks. The
+/// locked username answers exactly like an unknown one (status, code and
+/// detail), so nobody learns which usernames exist; the person is told at
+/// their next login instead.
 #[tokio::test]
-async fn r18_five_failures_lock_the_account_with_a_security_event() {
+async fn r18_five_failures_lock_the_account_and_answer_like_an_unknown_username() {
     let mut app = TestApp::spawn();
     app.person("chen.jie", &[Role::Admin]);
     let operator = app.person("zhang.wei", &[Role::Operator]);
@@ -117,10 +120,10 @@ async fn r18_five_failures_lock_the_account_with_a_security_event() {
         .await;
     }
     assert!(app.audit_actions("security.account_locked").is_empty());
-    assert_problem(
+    let locking = assert_problem(
         login_with(&app, "zhang.wei", "wrong password!!").await,
         401,
-        "account_locked",
+        "credentials_invalid",
     )
     .await;
     let locked = app.audit_actions("security.account_locked");
@@ -132,12 +135,20 @@ async fn r18_five_failures_lock_the_account_with_a_security_event() {
         metrics.contains("ebr_account_lockouts_total 1"),
         "{metrics}"
     );
-    assert_problem(
+    let locked_answer = assert_problem(
         login_with(&app, "zhang.wei", PASSWORD).await,
         401,
-        "account_locked",
+        "credentials_invalid",
     )
     .await;
+    let unknown_answer = assert_problem(
+        login_with(&app, "nobody.here", PASSWORD).await,
+        401,
+        "credentials_invalid",
+    )
+    .await;
+    assert_eq!(locked_answer, unknown_answer);
+    assert_eq!(locking, unknown_answer);
 
     let admin = app.login("chen.jie").await;
     let unlock = admin
@@ -146,7 +157,74 @@ async fn r18_five_failures_lock_the_account_with_a_security_event() {
         .await
         .unwrap();
     assert_eq!(unlock.status(), 200);
-    assert_eq!(login_with(&app, "zhang.wei", PASSWORD).await.status(), 201);
+    let back = login_with(&app, "zhang.wei", PASSWORD).await;
+    assert_eq!(back.status(), 201);
+    let view: Value = back.json().await.unwrap();
+    let notice = view["security_notice"].as_str().unwrap();
+    assert!(notice.contains("locked"), "{notice}");
+    let again: Value = login_with(&app, "zhang.wei", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(again.get("security_notice").is_none(), "{again}");
+}
+
+async fn status_of(client: &reqwest::Client, app: &TestApp) -> u16 {
+    client
+        .get(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// R18: changing your own password ends every other session of yours (a
+/// stolen session would otherwise keep full access); the session that made
+/// the change stays open; the revocation is an audited account event.
+#[tokio::test]
+async fn r18_a_password_change_ends_the_other_sessions() {
+    let mut app = TestApp::spawn();
+    app.person("zhang.wei", &[Role::Operator]);
+    let tablet = app.login("zhang.wei").await;
+    let stolen = app.login("zhang.wei").await;
+    let changed = tablet
+        .post(app.url("/api/v1/session/password"))
+        .json(&json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_eq!(status_of(&stolen, &app).await, 401);
+    assert_eq!(status_of(&tablet, &app).await, 200);
+    let revoked = app.audit_actions("account.sessions_revoked");
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["reason"], "password changed");
+}
+
+/// R18: an administrator's password reset ends every session of the person.
+#[tokio::test]
+async fn r18_a_password_reset_ends_every_session() {
+    let mut app = TestApp::spawn();
+    app.person("chen.jie", &[Role::Admin]);
+    let operator = app.person("zhang.wei", &[Role::Operator]);
+    let a = app.login("zhang.wei").await;
+    let b = app.login("zhang.wei").await;
+    let admin = app.login("chen.jie").await;
+    let reset = admin
+        .post(app.url(&format!("/api/v1/users/{}/password", operator.person.id)))
+        .json(&json!({ "temporary_password": "temporary passphrase 1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    assert_eq!(status_of(&a, &app).await, 401);
+    assert_eq!(status_of(&b, &app).await, 401);
+    assert_eq!(status_of(&admin, &app).await, 200);
+    let revoked = app.audit_actions("account.sessions_revoked");
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["reason"], "password reset by an administrator");
 }
 
 /// Unknown usernames get the same answer as a wrong password, and the attempt is recorded.

@@ -128,6 +128,7 @@ async fn r17_a_temporary_password_is_changed_at_first_login() {
                     phc,
                     true,
                     &person_actor(row.id),
+                    None,
                     site.clock.now(),
                 )?;
             }
