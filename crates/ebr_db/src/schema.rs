@@ -220,6 +220,8 @@ diesel::table! {
         record_version -> Int8,
         /// Record hash.
         record_hash -> Text,
+        /// Factors checked: password or password+totp.
+        factors -> Text,
     }
 }
 
@@ -609,7 +611,123 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Curricula: what a role must be trained on (R9).
+    curricula (id) {
+        /// Curriculum id.
+        id -> Uuid,
+        /// Unique code.
+        code -> Text,
+        /// Title.
+        title -> Text,
+        /// Role gated.
+        role -> Text,
+        /// MBR code, if any.
+        mbr_code -> Nullable<Text>,
+        /// One MBR version, if any.
+        mbr_version -> Nullable<Int4>,
+        /// Skill taught, if any.
+        skill -> Nullable<Text>,
+        /// Time.
+        created_at -> Timestamptz,
+        /// Who.
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Training events (R9).
+    training_records (id) {
+        /// Record id.
+        id -> Uuid,
+        /// Trainee.
+        person_id -> Uuid,
+        /// Curriculum.
+        curriculum_id -> Uuid,
+        /// trained, read_and_understood or revoked.
+        kind -> Text,
+        /// MBR version trained on or read.
+        mbr_version -> Nullable<Int4>,
+        /// When it took place.
+        trained_at -> Timestamptz,
+        /// End of validity.
+        valid_until -> Nullable<Timestamptz>,
+        /// Recording time.
+        recorded_at -> Timestamptz,
+        /// Trainer (or reader).
+        recorded_by -> Text,
+        /// Note or reason.
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Second-factor enrolments and resets.
+    second_factor_events (id) {
+        /// Event id.
+        id -> Uuid,
+        /// Person.
+        person_id -> Uuid,
+        /// enrolled, reset_requested or reset.
+        kind -> Text,
+        /// TOTP secret (enrolled).
+        secret_base32 -> Nullable<Text>,
+        /// Recovery code hashes (enrolled).
+        recovery_sha256 -> Nullable<Array<Text>>,
+        /// The confirmed request (reset).
+        request_id -> Nullable<Uuid>,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        actor -> Text,
+        /// Why.
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Accepted second-factor codes (no replay).
+    second_factor_uses (id) {
+        /// Use id.
+        id -> Uuid,
+        /// Enrolment.
+        factor_id -> Uuid,
+        /// RFC 6238 time step (or -1 - recovery index).
+        time_step -> Int8,
+        /// Time.
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Periodic access reviews.
+    access_reviews (id) {
+        /// Review id.
+        id -> Uuid,
+        /// First day.
+        period_from -> Date,
+        /// Last day.
+        period_to -> Date,
+        /// Generation time.
+        generated_at -> Timestamptz,
+        /// Who generated it.
+        generated_by -> Text,
+        /// Report (canonical JSON).
+        report -> Text,
+        /// Its SHA-256.
+        report_sha256 -> Text,
+    }
+}
+
+diesel::joinable!(training_records -> curricula (curriculum_id));
+diesel::joinable!(training_records -> people (person_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    curricula,
+    training_records,
+    second_factor_events,
+    second_factor_uses,
+    access_reviews,
     people,
     role_changes,
     account_events,

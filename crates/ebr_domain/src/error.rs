@@ -398,6 +398,57 @@ pub enum DomainError {
         /// The role that signs with it.
         role: String,
     },
+    /// R9: the actor is not trained (or no longer) for what they do.
+    #[error("training not current for {activity}: {gaps}. Ask your trainer to record the training (or sign the read-and-understood record of the new MBR version) before you go on")]
+    TrainingNotCurrent {
+        /// The activity, in words.
+        activity: String,
+        /// Every gap: curricula missing, expired or waiting for a
+        /// read-and-understood signature, skills no curriculum teaches.
+        gaps: String,
+    },
+    /// A curriculum definition that cannot be used.
+    #[error("curriculum invalid: {0}")]
+    CurriculumInvalid(String),
+    /// Curriculum codes are unique forever.
+    #[error("a curriculum with code {0} already exists; curricula are never edited, give the new one its own code")]
+    CurriculumCodeTaken(String),
+    /// A training record is signed by the person it is about.
+    #[error("this training record is about someone else; only the trainee signs it")]
+    TrainingNotYours,
+    /// A training record is signed once.
+    #[error("this training record is already signed")]
+    TrainingAlreadySigned,
+    /// Nobody records their own training.
+    #[error("a trainer cannot record their own training; another trainer records it")]
+    TrainerCannotTrainSelf,
+    /// A training record's dates must make sense.
+    #[error("training dates invalid: {0}")]
+    TrainingDatesInvalid(String),
+    /// The site requires a second factor and the request carried no code.
+    #[error("this site requires a second factor: send the 6-digit code of your authenticator app (`otp`) with your password")]
+    SecondFactorRequired,
+    /// The code did not match the enrolled authenticator.
+    #[error("the authenticator code is wrong or out of date; nothing was signed")]
+    SecondFactorInvalid,
+    /// A code already used (no replay within its window).
+    #[error("this authenticator code was already used; wait for the next code")]
+    SecondFactorReused,
+    /// The site requires a second factor and the person has none enrolled.
+    #[error("this site requires a second factor and you have none enrolled: enrol an authenticator on your account page first")]
+    SecondFactorNotEnrolled,
+    /// A person has one active second factor; reset it first.
+    #[error("a second factor is already enrolled; an administrator resets a lost one")]
+    SecondFactorAlreadyEnrolled,
+    /// A factor reset is asked for by one administrator and confirmed by
+    /// another.
+    #[error(
+        "a second-factor reset needs a second administrator: one requests it, another confirms it"
+    )]
+    FactorResetNeedsSecondAdmin,
+    /// An access-review period that does not make sense.
+    #[error("access review period invalid: {0}")]
+    AccessReviewPeriodInvalid(String),
     /// A number with more significant digits than the exact type keeps.
     #[error("`{text}` has more digits than can be kept exactly (at most {max_digits} significant digits and {max_scale} decimal places); round it as the instrument reports it")]
     NumberTooPrecise {
@@ -501,6 +552,20 @@ impl DomainError {
             Self::NumberTooPrecise { .. } => "number_too_precise",
             Self::DeviationRevisionStale { .. } => "deviation_revision_stale",
             Self::SigningRoleMissing { .. } => "role_forbidden",
+            Self::TrainingNotCurrent { .. } => "training_not_current",
+            Self::CurriculumInvalid(_) => "curriculum_invalid",
+            Self::CurriculumCodeTaken(_) => "curriculum_code_taken",
+            Self::TrainingNotYours => "training_not_yours",
+            Self::TrainingAlreadySigned => "training_already_signed",
+            Self::TrainerCannotTrainSelf => "trainer_cannot_train_self",
+            Self::TrainingDatesInvalid(_) => "training_dates_invalid",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::SecondFactorInvalid => "second_factor_invalid",
+            Self::SecondFactorReused => "second_factor_reused",
+            Self::SecondFactorNotEnrolled => "second_factor_not_enrolled",
+            Self::SecondFactorAlreadyEnrolled => "second_factor_already_enrolled",
+            Self::FactorResetNeedsSecondAdmin => "factor_reset_needs_second_admin",
+            Self::AccessReviewPeriodInvalid(_) => "access_review_period_invalid",
         }
     }
 }

@@ -57,6 +57,8 @@ pub enum ExceptionKind {
     /// An amount recorded against a computed target missed it by more than
     /// the declared tolerance (issue 16).
     TargetMissed,
+    /// An attempt by someone whose training was not current was refused (R9).
+    TrainingNotCurrent,
 }
 
 impl ExceptionKind {
@@ -75,6 +77,7 @@ impl ExceptionKind {
             Self::PostReleaseOos => "post_release_oos",
             Self::QcInvalidated => "qc_invalidated",
             Self::TargetMissed => "target_missed",
+            Self::TrainingNotCurrent => "training_not_current",
         }
     }
 
@@ -92,7 +95,8 @@ impl ExceptionKind {
             | Self::MaterialRefused
             | Self::EquipmentRefused
             | Self::QcInvalidated
-            | Self::TargetMissed => Severity::Major,
+            | Self::TargetMissed
+            | Self::TrainingNotCurrent => Severity::Major,
             Self::QcOutOfSpecification | Self::PostReleaseOos => Severity::Critical,
         }
     }

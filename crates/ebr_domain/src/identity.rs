@@ -23,19 +23,22 @@ pub enum Role {
     MbrAuthor,
     /// Reads everything, changes nothing.
     Auditor,
+    /// Records people's training and defines curricula (R9).
+    Trainer,
     /// Manages accounts; holds no GMP role (R31).
     Admin,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Operator,
         Role::QcAnalyst,
         Role::QaReviewer,
         Role::ReleaseAuthority,
         Role::MbrAuthor,
         Role::Auditor,
+        Role::Trainer,
         Role::Admin,
     ];
 
@@ -48,6 +51,7 @@ impl Role {
             Role::ReleaseAuthority => "release_authority",
             Role::MbrAuthor => "mbr_author",
             Role::Auditor => "auditor",
+            Role::Trainer => "trainer",
             Role::Admin => "admin",
         }
     }

@@ -24,6 +24,7 @@ pub mod session;
 pub mod signature;
 pub mod signed_records;
 pub mod signing;
+pub mod training;
 pub mod units;
 
 pub use error::DomainError;

@@ -33,11 +33,15 @@ pub enum SignatureMeaning {
     Rejected,
     /// I close this deviation.
     Closed,
+    /// I was trained as this record states.
+    Trained,
+    /// I read and understood this MBR version.
+    ReadAndUnderstood,
 }
 
 impl SignatureMeaning {
     /// Every meaning.
-    pub const ALL: [SignatureMeaning; 7] = [
+    pub const ALL: [SignatureMeaning; 9] = [
         Self::Performed,
         Self::Verified,
         Self::Reviewed,
@@ -45,6 +49,8 @@ impl SignatureMeaning {
         Self::Released,
         Self::Rejected,
         Self::Closed,
+        Self::Trained,
+        Self::ReadAndUnderstood,
     ];
 
     /// The stable name.
@@ -57,6 +63,8 @@ impl SignatureMeaning {
             Self::Released => "released",
             Self::Rejected => "rejected",
             Self::Closed => "closed",
+            Self::Trained => "trained",
+            Self::ReadAndUnderstood => "read_and_understood",
         }
     }
 
@@ -75,6 +83,8 @@ impl SignatureMeaning {
             Self::Released => "I release this batch.",
             Self::Rejected => "I reject this batch.",
             Self::Closed => "I close this deviation.",
+            Self::Trained => "I was trained as this record states.",
+            Self::ReadAndUnderstood => "I read and understood this master batch record version.",
         }
     }
 }
@@ -128,6 +138,54 @@ pub struct SignatureManifest {
     pub record_version: i64,
     /// [`SignedRecord::hash`] of the record at signing.
     pub record_hash: String,
+    /// The authentication factors checked (a password-only signature omits
+    /// it, so signatures made before second factors hash as they did).
+    #[serde(default, skip_serializing_if = "Factors::is_password_only")]
+    pub factors: Factors,
+}
+
+/// The authentication factors a signature was made with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Factors {
+    /// The password (with the username at the first signature of a period).
+    #[default]
+    #[serde(rename = "password")]
+    Password,
+    /// The password and a current TOTP code (RFC 6238): two factors.
+    #[serde(rename = "password+totp")]
+    PasswordAndTotp,
+}
+
+impl Factors {
+    /// The stable stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::PasswordAndTotp => "password+totp",
+        }
+    }
+
+    /// Parses the stored name (anything else is the password alone).
+    pub fn parse(name: &str) -> Self {
+        if name == "password+totp" {
+            Self::PasswordAndTotp
+        } else {
+            Self::Password
+        }
+    }
+
+    /// Whether only the password was checked.
+    pub fn is_password_only(&self) -> bool {
+        *self == Self::Password
+    }
+
+    /// The factors in words, as the record prints them.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::PasswordAndTotp => "two factors: password and authenticator code",
+        }
+    }
 }
 
 impl SignatureManifest {
@@ -155,7 +213,14 @@ impl SignatureManifest {
             record_id: record.record_id.clone(),
             record_version: record.record_version,
             record_hash: record.hash(),
+            factors: Factors::Password,
         }
+    }
+
+    /// The same manifestation, made with `factors`.
+    pub fn with_factors(mut self, factors: Factors) -> Self {
+        self.factors = factors;
+        self
     }
 
     /// SHA-256 of the signature's own canonical serialization (stored in its
@@ -259,6 +324,7 @@ mod tests {
             record_id: rec.record_id.clone(),
             record_version: rec.record_version,
             record_hash: rec.hash(),
+            factors: Factors::Password,
         }
     }
 

@@ -6,6 +6,17 @@ use crate::identity::Role;
 use crate::signature::SignatureMeaning;
 use crate::DomainError;
 
+/// Every role that holds GMP duties (a trainee may hold any of them).
+const GMP_ROLES: &[Role] = &[
+    Role::Operator,
+    Role::QcAnalyst,
+    Role::QaReviewer,
+    Role::ReleaseAuthority,
+    Role::MbrAuthor,
+    Role::Auditor,
+    Role::Trainer,
+];
+
 /// The kinds of record a person signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignedRecordKind {
@@ -19,6 +30,11 @@ pub enum SignedRecordKind {
     Batch,
     /// A master batch record version: approved by QA.
     MbrVersion,
+    /// A training record: signed `trained` by the trainee, or a
+    /// read-and-understood record signed by the reader (R9).
+    TrainingRecord,
+    /// A periodic access review: signed `reviewed` by QA.
+    AccessReview,
 }
 
 impl SignedRecordKind {
@@ -30,6 +46,8 @@ impl SignedRecordKind {
             Self::Deviation => "deviation",
             Self::Batch => "batch",
             Self::MbrVersion => "master batch record",
+            Self::TrainingRecord => "training record",
+            Self::AccessReview => "access review",
         }
     }
 
@@ -50,6 +68,8 @@ impl SignedRecordKind {
                 (M::Rejected, &[Role::ReleaseAuthority]),
             ],
             Self::MbrVersion => &[(M::Approved, &[Role::QaReviewer])],
+            Self::TrainingRecord => &[(M::Trained, GMP_ROLES), (M::ReadAndUnderstood, GMP_ROLES)],
+            Self::AccessReview => &[(M::Reviewed, &[Role::QaReviewer])],
         }
     }
 }

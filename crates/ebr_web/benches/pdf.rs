@@ -81,6 +81,7 @@ fn main() {
             SignatureMeaning::Performed,
             op.person.id,
             &op.person.full_name,
+            ebr_domain::signature::Factors::Password,
             None,
             now,
         )
@@ -93,6 +94,7 @@ fn main() {
                 SignatureMeaning::Verified,
                 ver.person.id,
                 &ver.person.full_name,
+                ebr_domain::signature::Factors::PasswordAndTotp,
                 Some("独立复核 ✓".into()),
                 now,
             )

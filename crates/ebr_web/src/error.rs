@@ -117,10 +117,25 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | AnalystCannotReview
         | IdentityVerifierNotAdmin
         | IdentityVerifierNotIndependent
-        | SigningRoleMissing { .. } => StatusCode::FORBIDDEN,
-        TwoComponentsRequired | SessionExpired { .. } | SessionAccountInactive | AccountLocked => {
-            StatusCode::UNAUTHORIZED
+        | SigningRoleMissing { .. }
+        | TrainingNotCurrent { .. }
+        | TrainingNotYours
+        | TrainerCannotTrainSelf
+        | SecondFactorNotEnrolled
+        | FactorResetNeedsSecondAdmin => StatusCode::FORBIDDEN,
+        CurriculumCodeTaken(_) | TrainingAlreadySigned | SecondFactorAlreadyEnrolled => {
+            StatusCode::CONFLICT
         }
+        CurriculumInvalid(_) | TrainingDatesInvalid(_) | AccessReviewPeriodInvalid(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        TwoComponentsRequired
+        | SessionExpired { .. }
+        | SessionAccountInactive
+        | AccountLocked
+        | SecondFactorRequired
+        | SecondFactorInvalid
+        | SecondFactorReused => StatusCode::UNAUTHORIZED,
         PasswordChangeRequired | SignatureAcknowledgmentRequired | IdentityNotVerified => {
             StatusCode::FORBIDDEN
         }

@@ -167,7 +167,7 @@ fn demo_is_idempotent() {
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert_eq!(db.table_counts(), after_first);
     assert_eq!(after_first["mbr_versions"], 1);
-    assert_eq!(after_first["people"], 10);
+    assert_eq!(after_first["people"], 12);
 }
 
 /// R1: `ebr audit verify` passes on intact data and names an altered MBR.
@@ -356,7 +356,7 @@ fn demo_approves_the_reference_mbr_and_verify_checks_the_signature() {
     let db = TestDatabase::new();
     assert!(ebr(&db, &["demo"]).status.success());
     let counts = db.table_counts();
-    assert_eq!(counts["people"], 10);
+    assert_eq!(counts["people"], 12);
     assert_eq!(
         counts["batches"], 2,
         "one released through the full flow, one in progress"

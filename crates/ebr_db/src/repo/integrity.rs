@@ -37,6 +37,7 @@ use crate::repo::rows::{
     EquipmentEventRow, IdentityVerificationRow, LotEventRow, MbrStatusRow, QcDeviationLinkRow,
     RoleChangeRow, SessionOpenedRow, SupersessionRow,
 };
+use crate::repo::training::{self, CURRICULUM_KIND, TRAINING_RECORD_KIND, TRAINING_RECORD_TYPE};
 use crate::repo::{mbr, signatures};
 use crate::schema::{
     account_events, audit_events, auth_attempts, batch_exceptions, batch_status_events, batches,
@@ -314,6 +315,20 @@ fn current_hashes(
         ),
     );
     all.insert(
+        CURRICULUM_KIND,
+        hashes(training::curricula(conn)?, |r| r.id),
+    );
+    all.insert(
+        TRAINING_RECORD_KIND,
+        hashes(
+            training::records(conn, None)?
+                .into_iter()
+                .map(|h| h.row)
+                .collect(),
+            |r| r.id,
+        ),
+    );
+    all.insert(
         "cell_bank_lineage",
         hashes(
             cell_bank_lineage::table
@@ -470,6 +485,16 @@ fn current_record_of_kind(
             };
             match execution::load(conn, batch) {
                 Ok(state) => Ok(Some(state.step_record(step))),
+                Err(DbError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        TRAINING_RECORD_TYPE => {
+            let Ok(id) = Uuid::parse_str(record_id) else {
+                return Ok(None);
+            };
+            match training::record(conn, id) {
+                Ok(row) => Ok(Some(row.signed_record())),
                 Err(DbError::NotFound(_)) => Ok(None),
                 Err(e) => Err(e),
             }

@@ -6,7 +6,7 @@ use diesel::sql_types::Text;
 use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
 use ebr_domain::canonical::sha256_hex;
 use ebr_domain::mbr::{MasterBatchRecord, MbrStatus};
-use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -347,6 +347,7 @@ pub fn approve(
     version_id: Uuid,
     approver: Uuid,
     printed_name: &str,
+    factors: Factors,
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Approval, DbError> {
@@ -369,7 +370,8 @@ pub fn approve(
             comment,
             &record,
             now,
-        );
+        )
+        .with_factors(factors);
         super::signatures::insert(conn, SYSTEM_CHAIN, &signature, now)?;
         let actor = super::person_actor(approver);
         status_event(

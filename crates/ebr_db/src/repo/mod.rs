@@ -16,6 +16,7 @@ pub mod release;
 pub mod rows;
 pub mod sessions;
 pub mod signatures;
+pub mod training;
 
 /// The audit actor string for a person.
 pub fn person_actor(id: uuid::Uuid) -> String {

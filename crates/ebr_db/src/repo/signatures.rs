@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::{AuditDraft, ChainHead};
-use ebr_domain::signature::{SignatureManifest, SignatureMeaning};
+use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning};
 use uuid::Uuid;
 
 use super::{canonical, person_actor};
@@ -24,6 +24,7 @@ struct SignatureRow {
     record_id: String,
     record_version: i64,
     record_hash: String,
+    factors: String,
 }
 
 impl SignatureRow {
@@ -45,6 +46,7 @@ impl SignatureRow {
             record_id: self.record_id,
             record_version: self.record_version,
             record_hash: self.record_hash,
+            factors: Factors::parse(&self.factors),
         })
     }
 }
@@ -97,6 +99,7 @@ fn insert_row(
             record_id: stored.record_id.clone(),
             record_version: stored.record_version,
             record_hash: stored.record_hash.clone(),
+            factors: stored.factors.as_str().to_string(),
         })
         .execute(conn)?;
     Ok(AuditDraft {

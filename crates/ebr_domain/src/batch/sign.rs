@@ -22,6 +22,8 @@ pub struct SignStepCommand<'a> {
     pub signer: Uuid,
     /// The name printed in the manifestation.
     pub printed_name: &'a str,
+    /// The authentication factors the ceremony checked.
+    pub factors: crate::signature::Factors,
     /// The signature's comment.
     pub comment: Option<String>,
 }
@@ -86,7 +88,8 @@ pub fn sign_step(
         command.comment.clone(),
         record,
         now,
-    );
+    )
+    .with_factors(command.factors);
     let mut after = batch.steps.clone();
     let signed = after.entry(step.key.clone()).or_default();
     let fact = Some(SignatureFact {
@@ -158,6 +161,7 @@ mod tests {
             meaning,
             signer: Uuid::from_u128(signer),
             printed_name: "Signer",
+            factors: crate::signature::Factors::Password,
             comment: None,
         }
     }

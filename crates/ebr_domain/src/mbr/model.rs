@@ -37,6 +37,11 @@ pub struct MasterBatchRecord {
     /// The drug-product release tests.
     #[serde(default)]
     pub release_panel: Vec<QcTestDefinition>,
+    /// When this version becomes effective, people qualified on an earlier
+    /// version sign a read-and-understood record of it before they perform
+    /// or verify its steps (R9).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_read_and_understood: bool,
 }
 
 /// The product an MBR makes.
@@ -107,6 +112,10 @@ pub struct Step {
     /// The parameters recorded in this step.
     #[serde(default)]
     pub fields: Vec<Field>,
+    /// The named skills a person needs to record, perform or verify this
+    /// step (e.g. `aseptic_fill`); curricula teach them (R9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<String>,
     /// The number field (unit `vials`) whose value, when the step is signed
     /// as performed, serialises the final-product vials (R47).
     #[serde(default, skip_serializing_if = "Option::is_none")]

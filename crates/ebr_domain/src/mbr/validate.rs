@@ -174,6 +174,21 @@ impl Validator {
     fn step(&mut self, path: &str, step: &Step, ctx: &StepContext<'_>) {
         self.not_blank(format!("{path}.name"), &step.name);
         self.not_blank(format!("{path}.instructions"), &step.instructions);
+        let mut skills = HashSet::new();
+        for (i, skill) in step.skills.iter().enumerate() {
+            if !crate::training::is_skill_name(skill) {
+                self.push(
+                    format!("{path}.skills[{i}]"),
+                    format!("skill `{skill}`: use 2-32 of a-z, 0-9 and _, starting with a letter"),
+                );
+            }
+            if !skills.insert(skill.as_str()) {
+                self.push(
+                    format!("{path}.skills[{i}]"),
+                    format!("skill `{skill}` listed twice"),
+                );
+            }
+        }
         let mut bom = HashSet::new();
         for (i, line) in step.bill_of_materials.iter().enumerate() {
             let p = format!("{path}.bill_of_materials[{i}]");

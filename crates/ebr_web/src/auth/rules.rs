@@ -39,6 +39,18 @@ pub const GMP_READERS: &[Role] = &[
     Auditor,
 ];
 
+/// Every role with GMP duties, the trainer included: who signs their own
+/// training and read-and-understood records.
+pub const GMP: &[Role] = &[
+    Operator,
+    QcAnalyst,
+    QaReviewer,
+    ReleaseAuthority,
+    MbrAuthor,
+    Auditor,
+    Trainer,
+];
+
 /// Who may download batch records (PDF, export).
 pub const RECORD_READERS: &[Role] = &[Auditor, QaReviewer, ReleaseAuthority];
 
@@ -73,6 +85,43 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/session/acknowledgment", Access::Session),
     rule("POST", "/api/v1/session/language", Access::Session),
     rule("GET", "/api/v1/users", Access::Roles(&[Admin, Auditor])),
+    rule("GET", "/api/v1/curricula", Access::Session),
+    rule(
+        "POST",
+        "/api/v1/curricula",
+        Access::Roles(&[Trainer, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/curricula/{id}/versions/{version}/signatures",
+        Access::Roles(GMP),
+    ),
+    rule(
+        "GET",
+        "/api/v1/training-records",
+        Access::Roles(&[Trainer, QaReviewer, Auditor, Admin]),
+    ),
+    rule("GET", "/api/v1/session/training", Access::Session),
+    rule(
+        "POST",
+        "/api/v1/training-records",
+        Access::Roles(&[Trainer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/training-records/revocations",
+        Access::Roles(&[Trainer, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/training-records/{id}/signatures",
+        Access::Roles(GMP),
+    ),
+    rule(
+        "GET",
+        "/api/v1/training/matrix",
+        Access::Roles(&[Trainer, QaReviewer, Auditor, Admin]),
+    ),
     rule("POST", "/api/v1/users", Access::Roles(&[Admin])),
     rule("POST", "/api/v1/users/{id}/roles", Access::Roles(&[Admin])),
     rule(
@@ -266,6 +315,11 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/mbrs", Access::Roles(GMP_READERS)),
     rule("GET", "/mbrs/{id}", Access::Roles(GMP_READERS)),
     rule("GET", "/registry", Access::Roles(REGISTRY_READERS)),
+    rule(
+        "GET",
+        "/training",
+        Access::Roles(&[Trainer, QaReviewer, Auditor, Admin]),
+    ),
 ];
 
 /// Whether a route pattern is a browser page (answered with HTML and

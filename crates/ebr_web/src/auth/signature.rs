@@ -197,6 +197,44 @@ pub struct SigningTarget {
     pub entity_id: String,
     /// The record as the ceremony's own audit events name it, e.g. `deviation:<id>`.
     pub record: String,
+    /// The training the signer needs for this signature (R9), checked
+    /// before a password is asked for; `None` for records outside a batch.
+    pub training: Option<TrainingGate>,
+}
+
+/// A training gate on a batch: the activity the signature is, and its step.
+#[derive(Debug, Clone)]
+pub struct TrainingGate {
+    /// The batch.
+    pub batch_id: uuid::Uuid,
+    /// What signing means here (performing, verifying, reviewing…).
+    pub activity: ebr_domain::training::Activity,
+    /// The step, for step signatures (its skills apply).
+    pub step_key: Option<String>,
+}
+
+/// R9: the person's training for `gate`, checked at the server's time; a
+/// refusal leaves an exception on the batch (committed on its own).
+pub async fn require_training(
+    state: &AppState,
+    who: &Authenticated,
+    gate: TrainingGate,
+) -> Result<(), ApiError> {
+    let person = who.person.person.id;
+    let roles = who.person.roles.clone();
+    let now = state.clock.now();
+    blocking::db(&state.pool, move |conn| {
+        ebr_db::repo::training::require(
+            conn,
+            gate.batch_id,
+            person,
+            &roles,
+            gate.activity,
+            gate.step_key.as_deref(),
+            now,
+        )
+    })
+    .await
 }
 
 /// The signer and what they sign with, handed to the signed action.
@@ -210,6 +248,8 @@ pub struct Signer {
     pub meaning: SignatureMeaning,
     /// The signature's comment, `None` when empty.
     pub comment: Option<String>,
+    /// The factors the ceremony checked.
+    pub factors: ebr_domain::signature::Factors,
     /// The server time of the signature.
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -246,6 +286,19 @@ where
         allowed,
     )
     .await?;
+    if let Some(gate) = target.training.clone() {
+        let trained = require_training(state, who, gate).await;
+        crate::routes::audited(
+            state,
+            &target.chain,
+            &actor,
+            target.action,
+            target.entity_type,
+            &target.entity_id,
+            trained,
+        )
+        .await?;
+    }
     check_signer(state, who, &request, &target.chain, &target.record).await?;
     if !password_matches(who, &request.password).await? {
         return Err(password_refused(state, who, &target).await);
@@ -256,6 +309,7 @@ where
         printed_name: who.person.person.full_name.clone(),
         meaning: request.meaning,
         comment: request.comment.clone().filter(|c| !c.trim().is_empty()),
+        factors: ebr_domain::signature::Factors::Password,
         now,
     };
     let verified = Verified {

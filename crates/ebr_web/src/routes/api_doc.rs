@@ -51,11 +51,11 @@ fn shared_refusals(method: &Method, path: &str) -> Vec<(u16, &'static str)> {
         // The signature ceremony every signing route runs.
         out.push((
             401,
-            "password_incorrect, account_locked, two_components_required",
+            "password_incorrect, account_locked, two_components_required, second_factor_required, second_factor_invalid, second_factor_reused",
         ));
         out.push((
             403,
-            "role_forbidden, signer_not_session_user, password_change_required, signature_acknowledgment_required, identity_not_verified",
+            "role_forbidden, signer_not_session_user, password_change_required, signature_acknowledgment_required, identity_not_verified, second_factor_not_enrolled, training_not_current",
         ));
         out.push((422, "meaning_not_allowed"));
     }

@@ -12,13 +12,14 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::auth::signature::SignatureRequest;
-use crate::auth::signature::{sign as ceremony, SigningTarget};
+use crate::auth::signature::{sign as ceremony, SigningTarget, TrainingGate};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
 use ebr_domain::signing::SignedRecordKind;
+use ebr_domain::training::Activity;
 
 /// A deviation with its current revision and history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -251,9 +252,14 @@ pub async fn close(
         entity_type: "deviation",
         entity_id: id.to_string(),
         record: format!("deviation:{id}"),
+        training: Some(TrainingGate {
+            batch_id: current.row.batch_id,
+            activity: Activity::DeviationClose,
+            step_key: None,
+        }),
     };
     let (d, manifest) = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        deviations::close(conn, id, s.id, &s.printed_name, s.comment, s.now)
+        deviations::close(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now)
     })
     .await?;
     Ok(HttpResponse::Created().json(ClosedView {

@@ -4,14 +4,16 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::execution::{self, EntryInput, RecordRequest, Recorded};
-use ebr_db::repo::person_actor;
+use ebr_db::repo::{person_actor, training};
+use ebr_domain::signature::SignatureMeaning;
+use ebr_domain::training::Activity;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::auth::signature::SignatureRequest;
-use crate::auth::signature::{sign as ceremony, SigningTarget};
+use crate::auth::signature::{sign as ceremony, SigningTarget, TrainingGate};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
@@ -86,6 +88,7 @@ fn recorded_view(r: Recorded) -> RecordedView {
     params(("id" = Uuid, Path, description = "batch id"), ("step" = String, Path, description = "step key")),
     responses(
         (status = 201, body = RecordedView),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "training_not_current"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, field_already_recorded, batch_closed"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "no_values, unknown_field, computed_by_server, computation_failed, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, late_entry_reason_required, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
@@ -112,7 +115,17 @@ pub async fn record(
         activity_at: body.activity_at,
         late_reason: body.late_reason,
     };
+    let roles = who.person.roles.clone();
     let result = blocking::db(&state.pool, move |conn| {
+        training::require(
+            conn,
+            batch_id,
+            person,
+            &roles,
+            Activity::Record,
+            Some(&request.step_key),
+            now,
+        )?;
         execution::record(conn, batch_id, &request, person, window, now)
     })
     .await;
@@ -148,6 +161,7 @@ pub struct CorrectionRequest {
     params(("id" = Uuid, Path, description = "batch id"), ("entry" = Uuid, Path, description = "entry id")),
     responses(
         (status = 201, body = RecordedView),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "training_not_current"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "entry_already_corrected, batch_closed"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "correction_reason_required, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
@@ -163,7 +177,18 @@ pub async fn correct(
     let person = who.person.person.id;
     let actor = person_actor(person);
     let now = state.clock.now();
+    let roles = who.person.roles.clone();
     let result = blocking::db(&state.pool, move |conn| {
+        let step = training::entry_step(conn, entry_id)?;
+        training::require(
+            conn,
+            batch_id,
+            person,
+            &roles,
+            Activity::Record,
+            step.as_deref(),
+            now,
+        )?;
         execution::correct(
             conn,
             batch_id,
@@ -208,6 +233,12 @@ pub async fn sign(
 ) -> Result<HttpResponse, ApiError> {
     let (batch_id, step_key) = path.into_inner();
     let record = format!("{batch_id}/{step_key}");
+    let body = body.into_inner();
+    let activity = if body.meaning == SignatureMeaning::Verified {
+        Activity::Verify
+    } else {
+        Activity::Perform
+    };
     let target = SigningTarget {
         kind: SignedRecordKind::BatchStep,
         chain: batch_chain(batch_id),
@@ -215,8 +246,13 @@ pub async fn sign(
         entity_type: "batch_step",
         entity_id: record.clone(),
         record,
+        training: Some(TrainingGate {
+            batch_id,
+            activity,
+            step_key: Some(step_key.clone()),
+        }),
     };
-    let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
+    let manifest = ceremony(&state, &who, body, target, move |conn, s| {
         execution::sign_step(
             conn,
             batch_id,
@@ -224,6 +260,7 @@ pub async fn sign(
             s.meaning,
             s.id,
             &s.printed_name,
+            s.factors,
             s.comment,
             s.now,
         )

@@ -224,13 +224,14 @@ pub async fn sign(
         entity_type: "mbr_version",
         entity_id: id.to_string(),
         record: format!("{}:{id}", mbr::MBR_RECORD_TYPE),
+        training: None,
     };
     let approval = ceremony(
         &state,
         &signer,
         body.into_inner(),
         target,
-        move |conn, s| mbr::approve(conn, id, s.id, &s.printed_name, s.comment, s.now),
+        move |conn, s| mbr::approve(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now),
     )
     .await?;
     Ok(HttpResponse::Created().json(ApprovalView {

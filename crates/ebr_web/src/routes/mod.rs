@@ -14,6 +14,7 @@ pub mod record;
 pub mod registry;
 pub mod release;
 pub mod session;
+pub mod training;
 pub mod users;
 pub mod views;
 
@@ -52,6 +53,15 @@ use crate::state::AppState;
         users::reset_password,
         users::verify_identity,
         users::revoke_sessions,
+        training::list_curricula,
+        training::create_curriculum,
+        training::list_records,
+        training::my_records,
+        training::record_training,
+        training::sign_training,
+        training::read_and_understood,
+        training::revoke,
+        training::qualification_matrix,
         mbrs::list,
         mbrs::get,
         mbrs::import,
@@ -178,6 +188,51 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::DELETE,
             "/api/v1/users/{id}/sessions",
             web::delete().to(users::revoke_sessions),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/curricula",
+            web::get().to(training::list_curricula),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/curricula",
+            web::post().to(training::create_curriculum),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/curricula/{id}/versions/{version}/signatures",
+            web::post().to(training::read_and_understood),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/training-records",
+            web::get().to(training::list_records),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/session/training",
+            web::get().to(training::my_records),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/training-records",
+            web::post().to(training::record_training),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/training-records/revocations",
+            web::post().to(training::revoke),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/training-records/{id}/signatures",
+            web::post().to(training::sign_training),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/training/matrix",
+            web::get().to(training::qualification_matrix),
         ),
         entry(Method::GET, "/api/v1/mbrs", web::get().to(mbrs::list)),
         entry(Method::POST, "/api/v1/mbrs", web::post().to(mbrs::import)),

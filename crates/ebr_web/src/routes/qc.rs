@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::auth::signature::SignatureRequest;
-use crate::auth::signature::{sign as ceremony, SigningTarget};
+use crate::auth::signature::{sign as ceremony, SigningTarget, TrainingGate};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
@@ -24,6 +24,7 @@ use crate::routes::deviations::{detail, DeviationDetail};
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
 use ebr_domain::signing::SignedRecordKind;
+use ebr_domain::training::Activity;
 
 /// A QC result.
 #[derive(Debug, Serialize, ToSchema)]
@@ -143,7 +144,7 @@ pub struct QcRecordedView {
 /// post-release deviation listing the affected vials, R40).
 #[utoipa::path(post, path = "/api/v1/batches/{id}/qc-results", tag = "release", request_body = NewQcResult,
     params(("id" = Uuid, Path, description = "batch id")),
-    responses((status = 201, body = QcRecordedView), (status = 404, body = Problem, content_type = "application/problem+json", description = "unknown_qc_test"), (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_closed"), (status = 422, body = Problem, content_type = "application/problem+json", description = "qc_tested_in_future, invalid_value, unit_mismatch, unknown_unit, not_a_number, number_too_precise, retest_mismatch")))]
+    responses((status = 201, body = QcRecordedView), (status = 403, body = Problem, content_type = "application/problem+json", description = "training_not_current"), (status = 404, body = Problem, content_type = "application/problem+json", description = "unknown_qc_test"), (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_closed"), (status = 422, body = Problem, content_type = "application/problem+json", description = "qc_tested_in_future, invalid_value, unit_mismatch, unknown_unit, not_a_number, number_too_precise, retest_mismatch")))]
 pub async fn record(
     state: web::Data<AppState>,
     who: Authenticated,
@@ -174,7 +175,9 @@ pub async fn record(
     let analyst = who.person.person.id;
     let now = state.clock.now();
     let test_key = b.test_key.clone();
+    let roles = who.person.roles.clone();
     let result = blocking::db(&state.pool, move |conn| {
+        ebr_db::repo::training::require(conn, id, analyst, &roles, Activity::QcEntry, None, now)?;
         let mut outcome = outcome;
         if let QcOutcome::Numeric { unit, .. } = &mut outcome {
             if unit.is_empty() {
@@ -241,9 +244,14 @@ pub async fn review(
         entity_type: "qc_result",
         entity_id: id.to_string(),
         record: format!("qc_result:{id}"),
+        training: Some(TrainingGate {
+            batch_id: current.row.batch_id,
+            activity: Activity::QcReview,
+            step_key: None,
+        }),
     };
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        qc::review(conn, id, s.id, &s.printed_name, s.comment, s.now)
+        qc::review(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now)
     })
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))

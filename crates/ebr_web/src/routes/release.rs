@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
 use crate::auth::signature::SignatureRequest;
-use crate::auth::signature::{sign as ceremony, SigningTarget};
+use crate::auth::signature::{sign as ceremony, SigningTarget, TrainingGate};
 use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::routes::batches::{exception_views, ExceptionView};
@@ -21,6 +21,7 @@ use crate::routes::deviations::{detail, DeviationDetail};
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
 use ebr_domain::signing::SignedRecordKind;
+use ebr_domain::training::Activity;
 
 /// The review-by-exception list of a batch.
 #[derive(Debug, Serialize, ToSchema)]
@@ -149,6 +150,12 @@ pub async fn sign(
         ebr_db::repo::batches::find(conn, id)
     })
     .await?;
+    let body = body.into_inner();
+    let activity = if body.meaning == SignatureMeaning::Reviewed {
+        Activity::BatchReview
+    } else {
+        Activity::Release
+    };
     let target = SigningTarget {
         kind: SignedRecordKind::Batch,
         chain: batch_chain(id),
@@ -156,9 +163,23 @@ pub async fn sign(
         entity_type: "batch",
         entity_id: id.to_string(),
         record: format!("batch:{id}"),
+        training: Some(TrainingGate {
+            batch_id: id,
+            activity,
+            step_key: None,
+        }),
     };
-    let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        disposition::sign(conn, id, s.meaning, s.id, &s.printed_name, s.comment, s.now)
+    let manifest = ceremony(&state, &who, body, target, move |conn, s| {
+        disposition::sign(
+            conn,
+            id,
+            s.meaning,
+            s.id,
+            &s.printed_name,
+            s.factors,
+            s.comment,
+            s.now,
+        )
     })
     .await?;
     crate::checkpoints::after_batch_signature(

@@ -169,9 +169,11 @@ impl Ctx {
 
     /// Whether the viewer holds any GMP role (reads batches and MBRs).
     pub fn gmp(&self) -> bool {
-        self.viewer
-            .as_ref()
-            .is_some_and(|v| v.roles.iter().any(|r| *r != Role::Admin))
+        self.viewer.as_ref().is_some_and(|v| {
+            v.roles
+                .iter()
+                .any(|r| !matches!(r, Role::Admin | Role::Trainer))
+        })
     }
 
     /// Whether the next signature needs the username as well.

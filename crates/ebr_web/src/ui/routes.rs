@@ -6,7 +6,9 @@ use actix_web::web;
 
 use crate::routes::{entry, RouteEntry};
 use crate::ui::assets;
-use crate::ui::pages::{audit, batches, execute, home, login, mbrs, qc, registry, review};
+use crate::ui::pages::{
+    audit, batches, execute, home, login, mbrs, qc, registry, review, training,
+};
 
 /// Every page route.
 pub fn page_table() -> Vec<RouteEntry> {
@@ -45,5 +47,10 @@ pub fn page_table() -> Vec<RouteEntry> {
         entry(Method::GET, "/mbrs", web::get().to(mbrs::list)),
         entry(Method::GET, "/mbrs/{id}", web::get().to(mbrs::view)),
         entry(Method::GET, "/registry", web::get().to(registry::registry)),
+        entry(
+            Method::GET,
+            "/training",
+            web::get().to(training::qualification_matrix),
+        ),
     ]
 }

@@ -53,6 +53,7 @@ pub struct TestApp {
     /// The test's database.
     pub db: Option<TestDatabase>,
     admin: Option<PersonState>,
+    trainer: Option<PersonState>,
 }
 
 impl TestApp {
@@ -135,6 +136,7 @@ impl TestApp {
             clock,
             db,
             admin: None,
+            trainer: None,
         }
     }
 
@@ -178,7 +180,109 @@ impl TestApp {
         if !roles.contains(&Role::Admin) {
             people::acknowledge(&mut conn, person.person.id, &statement_sha256(), now).unwrap();
         }
+        self.train_on_skills(&mut conn, &person);
         people::state(&mut conn, person.person.id).unwrap()
+    }
+
+    /// The skills the reference MBR's steps declare.
+    pub const SKILLS: [&'static str; 3] = ["cell_count", "aseptic_fill", "cryo_handling"];
+
+    /// Trains an operator or QA reviewer on every skill the reference MBR
+    /// declares (curricula `TRN-<SKILL>-<ROLE>`, defined on first use; the
+    /// record by a fixture trainer, signed by the trainee), valid for a year.
+    fn train_on_skills(&mut self, conn: &mut ebr_db::PgConnection, person: &PersonState) {
+        use ebr_db::repo::training;
+        let now = self.clock.now();
+        let trainer = self.trainer(conn);
+        for role in [Role::Operator, Role::QaReviewer] {
+            if !person.roles.contains(&role) {
+                continue;
+            }
+            for skill in Self::SKILLS {
+                let id = self.skill_curriculum(conn, skill, role);
+                let record = training::record_training(
+                    conn,
+                    &training::NewTraining {
+                        person: person.person.id,
+                        curriculum: id,
+                        trained_at: now,
+                        valid_until: Some(now + Duration::days(365)),
+                        mbr_version: None,
+                        note: None,
+                    },
+                    trainer,
+                    now,
+                )
+                .unwrap();
+                training::sign_training(
+                    conn,
+                    record.id,
+                    person.person.id,
+                    &person.person.full_name,
+                    ebr_domain::signature::Factors::Password,
+                    None,
+                    now,
+                )
+                .unwrap();
+            }
+        }
+    }
+
+    /// The skill curriculum `TRN-<SKILL>-<ROLE>`, defined on first use.
+    pub fn skill_curriculum(
+        &self,
+        conn: &mut ebr_db::PgConnection,
+        skill: &str,
+        role: Role,
+    ) -> uuid::Uuid {
+        use ebr_db::repo::training;
+        let code = format!("TRN-{}-{}", skill, role.as_str()).to_uppercase();
+        if let Some(c) = training::curricula(conn)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.code == code)
+        {
+            return c.id;
+        }
+        training::create_curriculum(
+            conn,
+            &training::NewCurriculum {
+                code,
+                title: format!("{skill} for {}", role.as_str()),
+                role,
+                mbr_code: None,
+                mbr_version: None,
+                skill: Some(skill.into()),
+            },
+            "system:test",
+            self.clock.now(),
+        )
+        .unwrap()
+        .id
+    }
+
+    /// The fixture trainer (created on first use).
+    pub fn trainer(&mut self, conn: &mut ebr_db::PgConnection) -> uuid::Uuid {
+        if let Some(t) = &self.trainer {
+            return t.person.id;
+        }
+        let phc = password::hash(PASSWORD).unwrap();
+        let trainer = people::create(
+            conn,
+            NewPerson {
+                username: "fixture.trainer",
+                full_name: "Fixture Trainer",
+                roles: &[Role::Trainer],
+                phc,
+                temporary: false,
+            },
+            "system:test",
+            self.clock.now(),
+        )
+        .unwrap();
+        let id = trainer.person.id;
+        self.trainer = Some(trainer);
+        id
     }
 
     /// Creates a person without identity verification and acknowledgment.
@@ -251,6 +355,19 @@ impl TestApp {
     /// Rows in a table.
     pub fn count(&self, table: &str) -> i64 {
         self.db().table_counts()[table]
+    }
+
+    /// Signatures on records other than training records (the fixture
+    /// people's own training signatures are not what a test counts).
+    pub fn record_signatures(&self) -> i64 {
+        use diesel::prelude::*;
+        use ebr_db::schema::signatures;
+        let mut conn = self.db().connection();
+        signatures::table
+            .filter(signatures::record_type.ne("training_record"))
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
     }
 
     /// Audit events with this action.

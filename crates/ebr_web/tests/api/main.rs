@@ -29,4 +29,5 @@ mod rule_holes;
 mod session;
 mod signatures;
 mod tamper;
+mod training;
 mod users;

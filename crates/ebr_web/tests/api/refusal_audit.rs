@@ -97,7 +97,25 @@ impl Walk<'_> {
 async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
     let mut floor = Floor::new().await;
     floor.app.person("chen.jie", &[Role::Admin]);
+    floor.app.person("olga.ivanova", &[Role::Trainer]);
     let admin = floor.app.login("chen.jie").await;
+    let trainer = floor.app.login("olga.ivanova").await;
+    let (skill, own_training) = {
+        let mut conn = floor.app.db().connection();
+        let skill = floor
+            .app
+            .skill_curriculum(&mut conn, "cell_count", Role::Operator);
+        let zhang = ebr_db::repo::people::find_by_username(&mut conn, "zhang.wei")
+            .unwrap()
+            .unwrap()
+            .id;
+        let record = ebr_db::repo::training::records(&mut conn, Some(zhang))
+            .unwrap()
+            .into_iter()
+            .find(|r| r.signed)
+            .unwrap();
+        (skill.to_string(), record.row.id.to_string())
+    };
     let analyst = floor.app.login("li.na").await;
     let author = floor.app.login("sam.okafor").await;
     let (operator_id, admin_id) = {
@@ -437,6 +455,57 @@ async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
         json!({ "donor_id": " ", "ipsc_line": " ", "mcb_lot": " " }),
         422,
         "lineage_incomplete",
+    )
+    .await;
+
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/curricula",
+        &[],
+        json!({ "code": "x", "title": "bad code", "role": "operator" }),
+        422,
+        "curriculum_invalid",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/curricula/{id}/versions/{version}/signatures",
+        &[("id", &skill), ("version", "1")],
+        json!({ "meaning": "read_and_understood", "username": "zhang.wei", "password": PASSWORD }),
+        422,
+        "curriculum_invalid",
+    )
+    .await;
+    walk.probe(
+        &trainer,
+        M::POST,
+        "/api/v1/training-records",
+        &[],
+        json!({ "person_id": operator_id, "curriculum_id": skill, "trained_at": future }),
+        422,
+        "training_dates_invalid",
+    )
+    .await;
+    walk.probe(
+        &trainer,
+        M::POST,
+        "/api/v1/training-records/revocations",
+        &[],
+        json!({ "person_id": operator_id, "curriculum_id": skill, "reason": " " }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/training-records/{id}/signatures",
+        &[("id", &own_training)],
+        json!({ "meaning": "trained", "username": "zhang.wei", "password": PASSWORD }),
+        409,
+        "training_already_signed",
     )
     .await;
 

@@ -81,7 +81,7 @@ async fn r44_author_approving_own_mbr_is_403_and_stores_no_signature() {
     )
     .await;
     assert_problem(response, 403, "self_approval_forbidden").await;
-    assert_eq!(s.app.count("signatures"), 0);
+    assert_eq!(s.app.record_signatures(), 0);
     let detail: Value = s
         .author
         .get(s.app.url(&format!("/api/v1/mbrs/{}", s.mbr)))
@@ -110,7 +110,7 @@ async fn r16_wrong_password_is_401_stores_no_signature_and_is_audited() {
     )
     .await;
     assert_problem(response, 401, "password_incorrect").await;
-    assert_eq!(s.app.count("signatures"), 0);
+    assert_eq!(s.app.record_signatures(), 0);
     assert_eq!(s.app.count("auth_attempts"), before + 1);
     assert_eq!(s.app.audit_actions("security.signature_failed").len(), 1);
     let metrics = s.app.get("/metrics").await.text().await.unwrap();
@@ -176,7 +176,7 @@ async fn r16_r19_two_components_first_then_password_only_until_idle_lock() {
         "two_components_required",
     )
     .await;
-    assert_eq!(app.count("signatures"), 0);
+    assert_eq!(app.record_signatures(), 0);
     let first = sign(
         &app,
         &qa,
@@ -262,7 +262,7 @@ async fn r17_signing_as_another_person_is_403() {
     )
     .await;
     assert_problem(response, 403, "signer_not_session_user").await;
-    assert_eq!(s.app.count("signatures"), 0);
+    assert_eq!(s.app.record_signatures(), 0);
     assert_eq!(s.app.audit_actions("signature.refused").len(), 1);
 }
 
@@ -327,7 +327,7 @@ async fn r10_r15_signing_needs_acknowledgment_and_identity_verification() {
         .await
         .unwrap();
     assert_eq!(verified.status(), 200);
-    assert_eq!(app.count("signatures"), 0);
+    assert_eq!(app.record_signatures(), 0);
     assert_eq!(sign(&app, &qa, &mbr, body).await.status(), 201);
 }
 
@@ -363,7 +363,7 @@ async fn only_approved_is_a_meaning_for_an_mbr_and_a_non_draft_cannot_be_approve
     .await;
     let body = assert_problem(twice, 409, "illegal_mbr_transition").await;
     assert!(body["detail"].as_str().unwrap().contains("effective"));
-    assert_eq!(s.app.count("signatures"), 1);
+    assert_eq!(s.app.record_signatures(), 1);
 }
 
 /// R13/R1: the verification function reports a signature whose signed record

@@ -81,7 +81,7 @@ type VerifiedMbr = (String, Arc<MasterBatchRecord>);
 
 /// The MBR version a batch is pinned to, its content verified against the
 /// pinned hash (read and hashed on the first use in this process).
-fn pinned_mbr(
+pub(crate) fn pinned_mbr(
     conn: &mut PgConnection,
     version: Uuid,
     pinned_sha: &str,

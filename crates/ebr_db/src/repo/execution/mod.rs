@@ -11,6 +11,7 @@ mod state;
 
 pub use apply::SUPERSESSION_KIND;
 pub use correct::correct;
+pub(crate) use facts::pinned_mbr;
 pub use record::{record, EntryInput, RecordRequest, Recorded};
 pub use sign::sign_step;
 pub use state::{

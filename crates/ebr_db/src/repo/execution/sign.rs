@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::batch::SignStepCommand;
-use ebr_domain::signature::{SignatureManifest, SignatureMeaning};
+use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning};
 use uuid::Uuid;
 
 use super::facts;
@@ -31,6 +31,7 @@ pub fn sign_step(
     meaning: SignatureMeaning,
     signer: Uuid,
     printed_name: &str,
+    factors: Factors,
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
@@ -55,6 +56,7 @@ pub fn sign_step(
             meaning,
             signer,
             printed_name,
+            factors,
             comment,
         };
         let plan =

@@ -6,7 +6,7 @@ use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::release::{
     check_openable, involved_people, Classification, DeviationFacts, DeviationStatus, RevisionFacts,
 };
-use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -323,6 +323,7 @@ pub fn close(
     id: Uuid,
     closer: Uuid,
     printed_name: &str,
+    factors: Factors,
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(DeviationState, SignatureManifest), DbError> {
@@ -339,7 +340,8 @@ pub fn close(
             comment,
             &record,
             now,
-        );
+        )
+        .with_factors(factors);
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
         insert_revision(
             conn,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use ebr_domain::audit::AuditDraft;
 use ebr_domain::batch::{sign_batch, DispositionCommand, DispositionFacts};
 use ebr_domain::release::{release_findings, Finding, GateInput, ReviewFacts};
-use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
 use uuid::Uuid;
 
 use super::{deviations, qc};
@@ -131,12 +131,14 @@ pub fn batch_record_at(
 /// ([`ebr_domain::batch::sign_batch`]), then store the signature over the
 /// audit head, the status moves and the disposition event. The caller
 /// checked the role and verified the credentials.
+#[allow(clippy::too_many_arguments)]
 pub fn sign(
     conn: &mut PgConnection,
     batch_id: Uuid,
     meaning: SignatureMeaning,
     signer: Uuid,
     printed_name: &str,
+    factors: Factors,
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
@@ -178,7 +180,8 @@ pub fn sign(
             comment.clone(),
             &record,
             now,
-        );
+        )
+        .with_factors(factors);
         signatures::insert(conn, &chain, &manifest, now)?;
         let actor = person_actor(signer);
         for (to, reason) in &plan.transitions {

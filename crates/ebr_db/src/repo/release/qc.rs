@@ -7,7 +7,7 @@ use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::batch::{invalidate_qc_result, record_qc_result, QcBatchFacts, RecordQcCommand};
 use ebr_domain::limits::Evaluation;
 use ebr_domain::release::{check_qc_reviewable, QcFacts, QcOutcome, QcResultFacts};
-use ebr_domain::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -320,6 +320,7 @@ pub fn review(
     id: Uuid,
     reviewer: Uuid,
     printed_name: &str,
+    factors: Factors,
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SignatureManifest, DbError> {
@@ -336,7 +337,8 @@ pub fn review(
             comment,
             &record,
             now,
-        );
+        )
+        .with_factors(factors);
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
         Ok(manifest)
     })

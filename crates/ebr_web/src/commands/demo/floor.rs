@@ -13,7 +13,7 @@ use ebr_db::{DbError, PgConnection};
 use ebr_domain::execution::{EquipmentStatus, LotStatus};
 use ebr_domain::limits::Range;
 use ebr_domain::mbr::{FieldKind, MasterBatchRecord, Step};
-use ebr_domain::signature::SignatureMeaning;
+use ebr_domain::signature::{Factors, SignatureMeaning};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -296,6 +296,7 @@ pub fn perform_steps(
                 meaning,
                 signer.person.id,
                 &signer.person.full_name,
+                Factors::Password,
                 None,
                 pace.minutes_into(&step.key, minutes),
             )?;
@@ -478,6 +479,7 @@ pub fn released_batch(
             recorded.result.row.id,
             crew.second_analyst.person.id,
             &crew.second_analyst.person.full_name,
+            Factors::Password,
             None,
             now + Duration::hours(3),
         )?;
@@ -489,6 +491,7 @@ pub fn released_batch(
         SignatureMeaning::Reviewed,
         crew.qa.person.id,
         &crew.qa.person.full_name,
+        Factors::Password,
         Some("exceptions and audit trail reviewed".into()),
         reviewed,
     )?;
@@ -498,6 +501,7 @@ pub fn released_batch(
         SignatureMeaning::Released,
         crew.release_authority.person.id,
         &crew.release_authority.person.full_name,
+        Factors::Password,
         None,
         reviewed + Duration::days(1),
     )?;

@@ -19,6 +19,7 @@
 //! people were created by `system:demo`) is topped up; an empty one seeded.
 
 pub mod floor;
+pub mod training;
 
 use chrono::{DateTime, Duration, Utc};
 use ebr_db::repo::mbr::{self, ImportOutcome};
@@ -57,6 +58,8 @@ pub const DEMO_PEOPLE: &[(&str, &str, &[Role])] = &[
     ),
     ("sam.okafor", "Sam Okafor", &[Role::MbrAuthor]),
     ("audrey.martin", "Audrey Martin", &[Role::Auditor]),
+    ("olga.ivanova", "Olga Ivanova", &[Role::Trainer]),
+    ("ravi.patel", "Ravi Patel", &[Role::Operator]),
 ];
 
 fn failed(e: impl std::fmt::Display) -> CommandError {
@@ -197,6 +200,7 @@ pub fn run(settings: &Settings) -> CommandResult {
             row.id,
             qa.person.id,
             &qa.person.full_name,
+            ebr_domain::signature::Factors::Password,
             Some("demo data: approved for demonstration batches".into()),
             site_set_up + Duration::hours(3),
         )?;
@@ -205,6 +209,18 @@ pub fn run(settings: &Settings) -> CommandResult {
     println!(
         "demo: reference MBR {} version {} is {status}",
         row.code, row.version
+    );
+    training::seed(
+        &mut conn,
+        DEMO_PEOPLE,
+        "olga.ivanova",
+        site_set_up + Duration::hours(3),
+        now,
+    )?;
+    println!(
+        "demo: curricula defined and people trained by olga.ivanova ({} has an expired cell-count training: try the post-thaw count of a new batch; {}'s training expires within 30 days)",
+        training::EXPIRED_SKILL_PERSON,
+        training::EXPIRING_PERSON
     );
 
     let qa = person(&mut conn, "wang.fang")?;

@@ -100,6 +100,8 @@ struct HomePage<'a> {
     recent: Vec<BatchRow>,
     acknowledged: bool,
     identity_verified: bool,
+    training: Vec<super::training::TrainingLine>,
+    unsigned_training: usize,
 }
 
 /// `GET /`: the person's worklist; the password change first when due.
@@ -112,7 +114,17 @@ pub async fn home(
         return see_other("/account");
     }
     let me = who.person.person.id;
+    let person = who.person.clone();
+    let now = state.clock.now();
     page(&req, &state, &who, async |ctx| {
+        let (training, unsigned) = blocking::db(&state.pool, move |conn| {
+            super::training::my_training(conn, &person, now)
+        })
+        .await?;
+        let training: Vec<_> = training
+            .into_iter()
+            .filter(super::training::TrainingLine::needs_attention)
+            .collect();
         let work = if ctx.gmp() {
             blocking::db(&state.pool, move |conn| worklist(conn, me)).await?
         } else {
@@ -129,6 +141,8 @@ pub async fn home(
             recent,
             acknowledged: who.person.acknowledged_signature_statement,
             identity_verified: who.person.identity_verified,
+            training,
+            unsigned_training: unsigned.len(),
         })
     })
     .await

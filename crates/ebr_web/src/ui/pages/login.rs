@@ -61,6 +61,8 @@ struct AccountPage<'a> {
     identity_verified: bool,
     statement: &'static str,
     statement_sha256: String,
+    training: Vec<super::training::TrainingLine>,
+    unsigned: Vec<super::training::UnsignedRecord>,
 }
 
 /// `GET /account`.
@@ -69,8 +71,16 @@ pub async fn account(
     state: web::Data<AppState>,
     who: Authenticated,
 ) -> HttpResponse {
+    let person = who.person.clone();
+    let now = state.clock.now();
     page(&req, &state, &who, async |ctx| {
+        let (training, unsigned) = crate::blocking::db(&state.pool, move |conn| {
+            super::training::my_training(conn, &person, now)
+        })
+        .await?;
         render(&AccountPage {
+            training,
+            unsigned,
             ctx,
             must_change_password: who.must_change_password,
             acknowledged: who.person.acknowledged_signature_statement,

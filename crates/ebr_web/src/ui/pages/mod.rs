@@ -9,3 +9,4 @@ pub mod mbrs;
 pub mod qc;
 pub mod registry;
 pub mod review;
+pub mod training;
