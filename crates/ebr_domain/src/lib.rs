@@ -5,6 +5,7 @@
 //! clock and knows nothing of databases, HTTP or PDF. Time is always passed in as
 //! an argument, so every rule here is deterministic and testable in isolation.
 
+pub mod access_review;
 pub mod audit;
 pub mod batch;
 pub mod batch_identity;
@@ -20,6 +21,7 @@ pub mod limits;
 pub mod mbr;
 pub mod number;
 pub mod release;
+pub mod second_factor;
 pub mod session;
 pub mod signature;
 pub mod signed_records;

@@ -202,6 +202,22 @@
       location.assign(res.data && res.data.must_change_password ? '/account' : next);
       return;
     }
+    if (form.dataset.reveal && res.data && Array.isArray(res.data[form.dataset.reveal])) {
+      // Shown once (e.g. recovery codes): list them in place of the form.
+      var box = document.getElementById(form.dataset.revealInto);
+      var list = document.createElement('ol');
+      res.data[form.dataset.reveal].forEach(function (item) {
+        var li = document.createElement('li');
+        var code = document.createElement('code');
+        code.textContent = item;
+        li.appendChild(code);
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      box.hidden = false;
+      form.hidden = true;
+      return;
+    }
     if (form.dataset.open && res.data && res.data.id) location.assign(form.dataset.open.replace('{id}', res.data.id));
     else if (form.dataset.next) location.assign(form.dataset.next);
     else location.assign(location.pathname + location.search);
@@ -257,6 +273,8 @@
       if (!password) { showError(err, { code: 'password_required', detail: m('error.password_required') }); return; }
       var request = { meaning: form.dataset.sign, password: password };
       if (!userRow.hidden) request.username = $('#sign-username').value.trim();
+      var otp = $('#sign-otp');
+      if (otp) request.otp = otp.value.trim();
       var comment = $('#sign-comment').value;
       if (comment.trim()) request.comment = comment;
       Object.keys(payload).forEach(function (k) { request[k] = payload[k]; });
@@ -269,6 +287,12 @@
           userRow.hidden = false;
           $('#sign-username').required = true;
           body.dataset.needsUsername = 'true';
+        }
+        if (['second_factor_required', 'second_factor_invalid', 'second_factor_reused'].indexOf(code) >= 0) {
+          $('#sign-otp').value = '';
+          showError(err, res.data);
+          $('#sign-otp').focus();
+          return;
         }
         if (['password_incorrect', 'two_components_required', 'signer_not_session_user'].indexOf(code) >= 0) {
           $('#sign-password').value = '';

@@ -76,6 +76,34 @@ pub enum Command {
         #[command(subcommand)]
         command: CheckpointCommand,
     },
+    /// Access: the periodic review of who can do what.
+    Access {
+        /// What to do.
+        #[command(subcommand)]
+        command: AccessCommand,
+    },
+}
+
+/// `ebr access …`
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Write the access review of a period as a PDF: role grants and
+    /// revocations, dormant, privileged and locked accounts, lockouts,
+    /// identity verifications, factor resets, training gaps and findings.
+    Review {
+        /// First day of the period (UTC), e.g. 2026-10-01.
+        #[arg(long, value_name = "DATE")]
+        from: chrono::NaiveDate,
+        /// Last day of the period (UTC), e.g. 2026-12-31.
+        #[arg(long, value_name = "DATE")]
+        to: chrono::NaiveDate,
+        /// Accounts without a login for longer than this many days are dormant.
+        #[arg(long, default_value_t = ebr_domain::access_review::DEFAULT_DORMANT_DAYS)]
+        dormant_days: i64,
+        /// The PDF to write.
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+    },
 }
 
 /// `ebr record …`
@@ -236,6 +264,15 @@ pub fn main() -> ExitCode {
         Command::Record {
             command: RecordCommand::Verify { file, public_key },
         } => commands::record_verify::run(&file, public_key.as_deref()),
+        Command::Access {
+            command:
+                AccessCommand::Review {
+                    from,
+                    to,
+                    dormant_days,
+                    output,
+                },
+        } => commands::access_review::run(&settings, from, to, dormant_days, &output),
         Command::Checkpoint { command } => match command {
             CheckpointCommand::Keygen { output } => commands::checkpoint::keygen(&output),
             CheckpointCommand::PublicKey { output } => {

@@ -87,6 +87,9 @@ pub struct SecuritySettings {
     pub signing_idle_lock_minutes: u32,
     /// Passwords older than this must be changed (days; 0 disables aging, R18).
     pub password_max_age_days: u32,
+    /// When a second factor (TOTP) is asked for: `off`, `signing` (every
+    /// electronic signature; the default) or `signing_and_login`.
+    pub second_factor: ebr_domain::second_factor::SecondFactorSetting,
 }
 
 impl Default for SecuritySettings {
@@ -97,6 +100,7 @@ impl Default for SecuritySettings {
             absolute_lifetime_hours: 12,
             signing_idle_lock_minutes: 5,
             password_max_age_days: 90,
+            second_factor: ebr_domain::second_factor::SecondFactorSetting::Signing,
         }
     }
 }

@@ -445,3 +445,64 @@ fn r1_r2_r13_demo_release_pdf_verifies_offline_with_the_public_key() {
     ]);
     assert!(anchored.status.success(), "{}", text(&anchored.stderr));
 }
+
+/// R25: `ebr access review` writes the demo's access review as a PDF: the
+/// demo's role grants and at least one finding (its administrators have not
+/// logged in since the site was set up), and prints the findings.
+#[test]
+fn r25_access_review_of_the_demo_lists_role_grants_and_flags_findings() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let dir = std::env::temp_dir().join(format!("ebr-access-{}", db.name()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = dir.join("access-review.pdf");
+    let today = ebr_web::clock::Clock::now(&ebr_web::clock::SystemClock).date_naive();
+    let from = (today - chrono::Duration::days(100)).to_string();
+    let out = ebr(
+        &db,
+        &[
+            "access",
+            "review",
+            "--from",
+            &from,
+            "--to",
+            &today.to_string(),
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("dormant_privileged_account chen.jie"),
+        "{stdout}"
+    );
+    let printed = std::process::Command::new("pdftotext")
+        .args(["-raw", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let printed = text(&printed.stdout).replace('\n', " ");
+    assert!(printed.contains("role granted: operator"), "{printed}");
+    assert!(
+        printed.contains("role granted: release_authority"),
+        "{printed}"
+    );
+    assert!(printed.contains("dormant_privileged_account"), "{printed}");
+    assert!(printed.contains("NOT YET SIGNED"), "{printed}");
+    let backwards = ebr(
+        &db,
+        &[
+            "access",
+            "review",
+            "--from",
+            &today.to_string(),
+            "--to",
+            &from,
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(!backwards.status.success());
+    assert!(text(&backwards.stderr).contains("before it starts"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

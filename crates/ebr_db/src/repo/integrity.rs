@@ -11,6 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::canonical_hash;
+use crate::repo::access_review::{self, ACCESS_REVIEW_KIND, ACCESS_REVIEW_RECORD_TYPE};
 use crate::repo::batches::BatchRow;
 use crate::repo::batches::BATCH_STATUS_KIND;
 use crate::repo::exceptions::{DeviationRow, ExceptionRow};
@@ -37,6 +38,7 @@ use crate::repo::rows::{
     EquipmentEventRow, IdentityVerificationRow, LotEventRow, MbrStatusRow, QcDeviationLinkRow,
     RoleChangeRow, SessionOpenedRow, SupersessionRow,
 };
+use crate::repo::second_factor::{self, FACTOR_EVENT_KIND, FACTOR_USE_KIND};
 use crate::repo::training::{self, CURRICULUM_KIND, TRAINING_RECORD_KIND, TRAINING_RECORD_TYPE};
 use crate::repo::{mbr, signatures};
 use crate::schema::{
@@ -315,6 +317,18 @@ fn current_hashes(
         ),
     );
     all.insert(
+        ACCESS_REVIEW_KIND,
+        hashes(access_review::all(conn)?, |r| r.id),
+    );
+    all.insert(
+        FACTOR_EVENT_KIND,
+        hashes(second_factor::all_events(conn)?, |r| r.id),
+    );
+    all.insert(
+        FACTOR_USE_KIND,
+        hashes(second_factor::all_uses(conn)?, |r| r.id),
+    );
+    all.insert(
         CURRICULUM_KIND,
         hashes(training::curricula(conn)?, |r| r.id),
     );
@@ -485,6 +499,16 @@ fn current_record_of_kind(
             };
             match execution::load(conn, batch) {
                 Ok(state) => Ok(Some(state.step_record(step))),
+                Err(DbError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        ACCESS_REVIEW_RECORD_TYPE => {
+            let Ok(id) = Uuid::parse_str(record_id) else {
+                return Ok(None);
+            };
+            match access_review::find(conn, id) {
+                Ok(row) => Ok(Some(row.signed_record())),
                 Err(DbError::NotFound(_)) => Ok(None),
                 Err(e) => Err(e),
             }

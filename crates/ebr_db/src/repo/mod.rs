@@ -1,5 +1,6 @@
 //! Repository functions: each takes a connection (or transaction) and appends.
 
+pub mod access_review;
 pub mod audit;
 pub mod batches;
 pub mod census;
@@ -14,6 +15,7 @@ pub mod record;
 pub mod registry;
 pub mod release;
 pub mod rows;
+pub mod second_factor;
 pub mod sessions;
 pub mod signatures;
 pub mod training;

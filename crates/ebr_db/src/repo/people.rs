@@ -84,6 +84,8 @@ pub struct PersonState {
     pub password_temporary: bool,
     /// When the current password was set.
     pub password_set_at: Option<DateTime<Utc>>,
+    /// An authenticator (TOTP) is enrolled and not reset since.
+    pub second_factor_enrolled: bool,
 }
 
 impl PersonState {
@@ -318,6 +320,8 @@ pub(crate) struct PersonFacts {
     password_set_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     consecutive_failures: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    second_factor_enrolled: bool,
 }
 
 /// The columns of [`PersonFacts`], over `people p` and the newest credential
@@ -339,7 +343,10 @@ pub(crate) const PERSON_FACTS_COLUMNS: &str = "
          (SELECT (s.occurred_at, s.id) FROM auth_attempts s WHERE s.person_id = p.id AND s.succeeded ORDER BY s.occurred_at DESC, s.id DESC LIMIT 1),
          (SELECT (u.occurred_at, u.id) FROM account_events u WHERE u.person_id = p.id AND u.kind = 'unlocked' ORDER BY u.occurred_at DESC, u.id DESC LIMIT 1)
        ), ('-infinity'::timestamptz, '00000000-0000-0000-0000-000000000000'::uuid))
-  ) AS consecutive_failures";
+  ) AS consecutive_failures,
+  EXISTS (SELECT 1 FROM second_factor_events e WHERE e.person_id = p.id AND e.kind = 'enrolled'
+          AND NOT EXISTS (SELECT 1 FROM second_factor_events r WHERE r.person_id = p.id AND r.kind = 'reset'
+                          AND (r.occurred_at, r.id) > (e.occurred_at, e.id))) AS second_factor_enrolled";
 
 /// The newest credential of `p`, joined as `c`.
 pub(crate) const NEWEST_CREDENTIAL_JOIN: &str = "
@@ -375,6 +382,7 @@ impl PersonFacts {
             identity_verified: self.identity_verified,
             password_temporary: self.password_temporary.unwrap_or(false),
             password_set_at: self.password_set_at,
+            second_factor_enrolled: self.second_factor_enrolled,
         })
     }
 }
@@ -504,9 +512,14 @@ pub fn record_attempt(
             None,
         );
         if !succeeded {
+            let what = if purpose == "second_factor" {
+                "authenticator code incorrect"
+            } else {
+                "password incorrect"
+            };
             draft.reason = Some(match context.record {
-                Some(record) => format!("password incorrect while signing {record}"),
-                None => "password incorrect".into(),
+                Some(record) => format!("{what} while signing {record}"),
+                None => what.into(),
             });
         }
         audit::append(conn, context.chain, draft, now)?;

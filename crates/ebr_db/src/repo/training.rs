@@ -647,3 +647,62 @@ pub fn effective_procedure(
         requires_read_and_understood: mbr.requires_read_and_understood,
     }))
 }
+
+/// Where an active person stands on one curriculum of their roles.
+#[derive(Debug, Clone)]
+pub struct PersonStanding {
+    /// Username.
+    pub username: String,
+    /// Printed name.
+    pub full_name: String,
+    /// The person's roles.
+    pub roles: Vec<Role>,
+    /// The curriculum's code.
+    pub curriculum: String,
+    /// The standing at `now` (for an MBR curriculum, against its effective
+    /// version).
+    pub standing: ebr_domain::training::Standing,
+}
+
+/// Every active person × every curriculum of a role they hold, at `now`
+/// (the qualification matrix and the access review's training gaps).
+pub fn standings(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<PersonStanding>, DbError> {
+    let curricula = curricula(conn)?
+        .iter()
+        .map(CurriculumRow::curriculum)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut procedures: std::collections::HashMap<String, Option<Procedure>> =
+        std::collections::HashMap::new();
+    for code in curricula.iter().filter_map(|c| c.mbr_code.clone()) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = procedures.entry(code) {
+            let procedure = effective_procedure(conn, slot.key())?;
+            slot.insert(procedure);
+        }
+    }
+    let all_records = records(conn, None)?;
+    let mut out = Vec::new();
+    for person in super::people::list(conn)?.into_iter().filter(|p| p.active) {
+        let events: Vec<TrainingEvent> = all_records
+            .iter()
+            .filter(|r| r.row.person_id == person.person.id)
+            .filter_map(HeldRecord::event)
+            .collect();
+        for c in curricula.iter().filter(|c| person.roles.contains(&c.role)) {
+            let procedure = c
+                .mbr_code
+                .as_ref()
+                .and_then(|code| procedures.get(code).cloned().flatten());
+            out.push(PersonStanding {
+                username: person.person.username.clone(),
+                full_name: person.person.full_name.clone(),
+                roles: person.roles.clone(),
+                curriculum: c.code.clone(),
+                standing: training::standing(c, &events, procedure.as_ref(), now),
+            });
+        }
+    }
+    Ok(out)
+}

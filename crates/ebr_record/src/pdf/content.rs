@@ -6,6 +6,7 @@
 )]
 
 use ebr_domain::mbr::{Field, FieldKind};
+use ebr_domain::signature::Factors;
 use serde_json::Value;
 
 use super::layout::{Cell, Layout, WIDTH};
@@ -157,6 +158,9 @@ fn signature_row(ctx: &Ctx<'_>, sig: &Value, superseded: &Value) -> Vec<Cell> {
             s(&superseded["reason"])
         )
     };
+    if sig["factors"].as_str() == Some(Factors::PasswordAndTotp.as_str()) {
+        status.push_str(&format!("; {}", Factors::PasswordAndTotp.describe()));
+    }
     if !sig["comment"].is_null() {
         status.push_str(&format!("; comment: {}", s(&sig["comment"])));
     }

@@ -15,6 +15,7 @@
     reason = "serde_json::Value indexing by key yields Null and never panics"
 )]
 
+pub mod access_review;
 pub mod archival;
 mod content;
 mod fonts;
@@ -84,24 +85,8 @@ fn render_with(
         &format!("Record SHA-256 {record_sha256}"),
         "ebr electronic batch record — PDF/A-3b — times in UTC — record.json embedded",
     );
-    // printpdf embeds and subsets the fonts from one sample page showing
-    // every character used; the pages themselves are written directly.
-    let chars = stream::chars_by_font(&pages);
-    let sample = PdfPage::new(Mm(210.0), Mm(297.0), stream::sample_page(&chars));
     let t1 = std::time::Instant::now();
-    let mut warnings = Vec::new();
-    let pdf = &pdf.with_pages(vec![sample]);
-    let options = PdfSaveOptions {
-        subset_fonts: true,
-        optimize: false,
-        ..Default::default()
-    };
-    let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
-    replace_pages(&mut lo, &pages, &chars)?;
-    let t2 = std::time::Instant::now();
-    compress_streams(&mut lo);
-    let t3 = std::time::Instant::now();
-    let deflated = deflated();
+    let deflated_record = deflated();
     let creator = doc["generator"].as_str().unwrap_or("ebr").to_string();
     let subject = format!("Batch record {number}, record SHA-256 {record_sha256}");
     let identity = archival::Identity {
@@ -120,7 +105,7 @@ fn render_with(
             description: "The batch record this PDF prints (ebr.batch-record/1, canonical JSON)",
             relationship: "Data",
             bytes: export_json.as_bytes(),
-            deflated: deflated.as_deref(),
+            deflated: deflated_record.as_deref(),
         },
         archival::Attachment {
             name: EMBEDDED_MANIFEST,
@@ -131,21 +116,39 @@ fn render_with(
             deflated: None,
         },
     ];
-    archival::make_archival(&mut lo, &identity, &attachments)?;
-    let t4 = std::time::Instant::now();
+    let bytes = assemble(pdf, &pages, &identity, &attachments)?;
+    if std::env::var_os("EBR_PDF_TIMING").is_some() {
+        eprintln!("layout {:?} assemble {:?}", t1 - t0, t1.elapsed());
+    }
+    Ok(bytes)
+}
+
+/// Writes laid-out pages as an archival PDF/A-3b: printpdf embeds and
+/// subsets the fonts from one sample page showing every character used,
+/// the pages themselves are written directly, streams are deflated, and
+/// the identity and attachments make it archival.
+pub(crate) fn assemble(
+    mut pdf: PdfDocument,
+    pages: &[Vec<printpdf::Op>],
+    identity: &archival::Identity<'_>,
+    attachments: &[archival::Attachment<'_>],
+) -> Result<Vec<u8>, String> {
+    let chars = stream::chars_by_font(pages);
+    let sample = PdfPage::new(Mm(210.0), Mm(297.0), stream::sample_page(&chars));
+    let mut warnings = Vec::new();
+    let pdf = &pdf.with_pages(vec![sample]);
+    let options = PdfSaveOptions {
+        subset_fonts: true,
+        optimize: false,
+        ..Default::default()
+    };
+    let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
+    replace_pages(&mut lo, pages, &chars)?;
+    compress_streams(&mut lo);
+    archival::make_archival(&mut lo, identity, attachments)?;
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
         .map_err(|e| format!("cannot write the PDF: {e}"))?;
-    if std::env::var_os("EBR_PDF_TIMING").is_some() {
-        eprintln!(
-            "layout {:?} printpdf {:?} deflate {:?} archival {:?} save {:?}",
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            t4 - t3,
-            t4.elapsed()
-        );
-    }
     Ok(bytes)
 }
 

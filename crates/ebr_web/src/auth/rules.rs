@@ -85,7 +85,48 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/session/acknowledgment", Access::Session),
     rule("POST", "/api/v1/session/language", Access::Session),
     rule("GET", "/api/v1/users", Access::Roles(&[Admin, Auditor])),
+    rule(
+        "GET",
+        "/api/v1/access-reviews",
+        Access::Roles(&[QaReviewer, Auditor, Admin]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/access-reviews",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/access-reviews/{id}/pdf",
+        Access::Roles(&[QaReviewer, Auditor, Admin]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/access-reviews/{id}/signatures",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/access-reviews",
+        Access::Roles(&[QaReviewer, Auditor, Admin]),
+    ),
     rule("GET", "/api/v1/curricula", Access::Session),
+    rule(
+        "GET",
+        "/api/v1/session/second-factor/offer",
+        Access::Session,
+    ),
+    rule("POST", "/api/v1/session/second-factor", Access::Session),
+    rule(
+        "POST",
+        "/api/v1/users/{id}/second-factor/reset-requests",
+        Access::Roles(&[Admin]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/users/{id}/second-factor/resets",
+        Access::Roles(&[Admin]),
+    ),
     rule(
         "POST",
         "/api/v1/curricula",

@@ -9,8 +9,9 @@
 //! toward the lockout.
 
 use ebr_db::repo::{people, person_actor, sessions};
+use ebr_domain::second_factor::{check_code, check_required};
 use ebr_domain::session::check_signer_ready;
-use ebr_domain::signature::{check_components, SignatureMeaning};
+use ebr_domain::signature::{check_components, Factors, SignatureMeaning};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -44,6 +45,10 @@ pub struct SignatureRequest {
     /// An optional comment stored with the signature.
     #[serde(default)]
     pub comment: Option<String>,
+    /// The current code of the signer's authenticator app (or a recovery
+    /// code), when the site asks for a second factor at signing.
+    #[serde(default)]
+    pub otp: Option<String>,
 }
 
 /// Audits a refused signature attempt on the chain of the record it was
@@ -144,6 +149,83 @@ async fn password_refused(
             code: "password_incorrect",
             detail: "password incorrect; nothing was signed".into(),
         },
+    }
+}
+
+/// The second factor of a signature, when the site asks for one: the
+/// person's enrolled authenticator and a current, unused code (or an unused
+/// recovery code). The accepted code is stored at once, so it is never
+/// accepted again; a wrong or replayed code counts toward the lockout like a
+/// wrong password. Every refusal is audited on the record's chain.
+async fn second_factor(
+    state: &AppState,
+    who: &Authenticated,
+    otp: Option<&str>,
+    target: &SigningTarget,
+) -> Result<Factors, ApiError> {
+    let setting = state.security.second_factor;
+    if !setting.at_signing() {
+        return Ok(Factors::Password);
+    }
+    let id = who.person.person.id;
+    let username = who.person.person.username.clone();
+    let otp = otp
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    let now = state.clock.now();
+    let (chain, record) = (target.chain.clone(), target.record.clone());
+    let outcome = blocking::db(&state.pool, move |conn| {
+        let active = ebr_db::repo::second_factor::active(conn, id)?;
+        if let Err(e) = check_required(setting, active.is_some(), otp.is_some()) {
+            return Ok(Err((e, false)));
+        }
+        let (Some(active), Some(code)) = (active, otp) else {
+            return Ok(Err((ebr_domain::DomainError::SecondFactorRequired, false)));
+        };
+        match check_code(&active.enrolment(), &code, now) {
+            Ok(accepted) => {
+                ebr_db::repo::second_factor::record_use(
+                    conn,
+                    active.enrolment.id,
+                    accepted,
+                    id,
+                    now,
+                )?;
+                Ok(Ok(()))
+            }
+            Err(e) => {
+                let context = people::AttemptContext {
+                    chain: &chain,
+                    record: Some(&record),
+                };
+                let attempt = people::record_attempt(
+                    conn,
+                    context,
+                    Some(id),
+                    &username,
+                    "second_factor",
+                    false,
+                    now,
+                )?;
+                if attempt.locked_now {
+                    sessions::end_all_for(conn, id, "locked", now)?;
+                }
+                Ok(Err((e, attempt.locked_now)))
+            }
+        }
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(Factors::PasswordAndTotp),
+        Err((_, true)) => {
+            state.metrics.account_locked();
+            Err(ApiError::Unauthorized {
+                code: "account_locked",
+                detail: "authenticator code incorrect; the account is now locked after repeated failures and an administrator must unlock it. Nothing was signed.".into(),
+            })
+        }
+        Err((e, false)) => Err(refuse(state, who, &target.chain, &target.record, e.into()).await),
     }
 }
 
@@ -303,13 +385,14 @@ where
     if !password_matches(who, &request.password).await? {
         return Err(password_refused(state, who, &target).await);
     }
+    let factors = second_factor(state, who, request.otp.as_deref(), &target).await?;
     let now = state.clock.now();
     let signer = Signer {
         id: who.person.person.id,
         printed_name: who.person.person.full_name.clone(),
         meaning: request.meaning,
         comment: request.comment.clone().filter(|c| !c.trim().is_empty()),
-        factors: ebr_domain::signature::Factors::Password,
+        factors,
         now,
     };
     let verified = Verified {

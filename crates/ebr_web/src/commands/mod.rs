@@ -5,6 +5,7 @@
     reason = "commands report their results to the user on stdout"
 )]
 
+pub mod access_review;
 pub mod audit_verify;
 pub mod batch_export;
 pub mod checkpoint;

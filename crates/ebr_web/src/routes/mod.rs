@@ -2,6 +2,7 @@
 //! installs it with the authorization middleware around each route, and
 //! [`ApiDoc`] documents every route in the OpenAPI document.
 
+pub mod access_reviews;
 pub mod api_doc;
 pub mod batches;
 pub mod deviations;
@@ -13,6 +14,7 @@ pub mod qc;
 pub mod record;
 pub mod registry;
 pub mod release;
+pub mod second_factor;
 pub mod session;
 pub mod training;
 pub mod users;
@@ -53,6 +55,14 @@ use crate::state::AppState;
         users::reset_password,
         users::verify_identity,
         users::revoke_sessions,
+        access_reviews::list,
+        access_reviews::generate,
+        access_reviews::pdf,
+        access_reviews::sign,
+        second_factor::new_offer,
+        second_factor::enrol,
+        second_factor::request_reset,
+        second_factor::confirm_reset,
         training::list_curricula,
         training::create_curriculum,
         training::list_records,
@@ -188,6 +198,46 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::DELETE,
             "/api/v1/users/{id}/sessions",
             web::delete().to(users::revoke_sessions),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/access-reviews",
+            web::get().to(access_reviews::list),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/access-reviews",
+            web::post().to(access_reviews::generate),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/access-reviews/{id}/pdf",
+            web::get().to(access_reviews::pdf),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/access-reviews/{id}/signatures",
+            web::post().to(access_reviews::sign),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/session/second-factor/offer",
+            web::get().to(second_factor::new_offer),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/session/second-factor",
+            web::post().to(second_factor::enrol),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/second-factor/reset-requests",
+            web::post().to(second_factor::request_reset),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/users/{id}/second-factor/resets",
+            web::post().to(second_factor::confirm_reset),
         ),
         entry(
             Method::GET,

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use ebr_db::repo::{people, person_actor, sessions};
 use ebr_domain::identity::{check_new_password, LOCKOUT_THRESHOLD};
+use ebr_domain::second_factor::{check_code, SecondFactorSetting};
 use ebr_domain::session::{check_password_changed, check_statement};
 use ebr_domain::signature::{components_required, Components};
 use ebr_domain::DomainError;
@@ -28,6 +29,10 @@ pub struct LoginRequest {
     pub username: String,
     /// Password.
     pub password: String,
+    /// The authenticator code, when the site asks for it at login
+    /// (`signing_and_login`) and the person enrolled one.
+    #[serde(default)]
+    pub otp: Option<String>,
 }
 
 /// The signing status of the session's person.
@@ -41,6 +46,11 @@ pub struct SigningStatus {
     pub accountability_statement: String,
     /// Its SHA-256, to send back when acknowledging.
     pub statement_sha256: String,
+    /// When the site asks for the authenticator code: `off`, `signing` or
+    /// `signing_and_login`.
+    pub second_factor: String,
+    /// Whether this person enrolled an authenticator.
+    pub second_factor_enrolled: bool,
 }
 
 /// The session and its person.
@@ -62,7 +72,7 @@ pub struct SessionView {
     pub security_notice: Option<String>,
 }
 
-fn session_view(current: Authenticated) -> SessionView {
+fn session_view(current: Authenticated, setting: SecondFactorSetting) -> SessionView {
     let enabled = current.person.acknowledged_signature_statement
         && current.person.identity_verified
         && !current.must_change_password;
@@ -78,6 +88,8 @@ fn session_view(current: Authenticated) -> SessionView {
             next_signature_needs: needs.into(),
             accountability_statement: ACCOUNTABILITY_STATEMENT.into(),
             statement_sha256: statement_sha256(),
+            second_factor: setting.as_str().into(),
+            second_factor_enrolled: current.person.second_factor_enrolled,
         },
         person: current.person.into(),
         security_notice: None,
@@ -88,19 +100,26 @@ enum LoginOutcome {
     Invalid,
     LockedNow,
     Deactivated,
+    CodeRefused(DomainError),
     LoggedIn(Box<Authenticated>, Option<chrono::DateTime<chrono::Utc>>),
 }
 
 /// Log in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest, responses(
     (status = 201, body = SessionView, description = "logged in; the `ebr_session` cookie is set"),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "credentials_invalid (also for a locked account: an unknown and a locked username answer alike), account_deactivated"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "credentials_invalid (also for a locked account: an unknown and a locked username answer alike), account_deactivated, second_factor_required, second_factor_invalid, second_factor_reused"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "second_factor_not_enrolled"),
 ))]
 pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { username, password } = body.into_inner();
+    let LoginRequest {
+        username,
+        password,
+        otp,
+    } = body.into_inner();
+    let setting = state.security.second_factor;
     let token = new_token()?;
     let hash = token_hash(&token);
     let now = state.clock.now();
@@ -129,27 +148,50 @@ pub async fn login(
         let phc = people::credential(conn, row.id)?
             .map(|c| c.phc)
             .unwrap_or_default();
-        let correct = password::verify(&password, &phc);
+        let password_ok = password::verify(&password, &phc);
+        let needs_code = password_ok && setting.at_login() && person.second_factor_enrolled;
+        let mut accepted = None;
+        let mut code_refusal = None;
+        if needs_code {
+            let code = otp.as_deref().map(str::trim).filter(|c| !c.is_empty());
+            let Some(code) = code else {
+                return Ok(LoginOutcome::CodeRefused(DomainError::SecondFactorRequired));
+            };
+            match ebr_db::repo::second_factor::active(conn, row.id)? {
+                Some(active) => match check_code(&active.enrolment(), code, now) {
+                    Ok(a) => accepted = Some((active.enrolment.id, a)),
+                    Err(e) => code_refusal = Some(e),
+                },
+                None => code_refusal = Some(DomainError::SecondFactorNotEnrolled),
+            }
+        }
+        let correct = password_ok && code_refusal.is_none();
         let unlocked = if correct {
             people::unlocked_since_last_success(conn, row.id)?
         } else {
             None
         };
+        let purpose = if needs_code { "second_factor" } else { "login" };
         let attempt = people::record_attempt(
             conn,
             people::AttemptContext::LOGIN,
             Some(row.id),
             &username,
-            "login",
+            purpose,
             correct,
             now,
         )?;
+        if attempt.locked_now {
+            return Ok(LoginOutcome::LockedNow);
+        }
+        if let Some(refusal) = code_refusal {
+            return Ok(LoginOutcome::CodeRefused(refusal));
+        }
         if !correct {
-            return Ok(if attempt.locked_now {
-                LoginOutcome::LockedNow
-            } else {
-                LoginOutcome::Invalid
-            });
+            return Ok(LoginOutcome::Invalid);
+        }
+        if let Some((factor, code)) = accepted {
+            ebr_db::repo::second_factor::record_use(conn, factor, code, row.id, now)?;
         }
         if !person.active {
             return Ok(LoginOutcome::Deactivated);
@@ -185,8 +227,9 @@ pub async fn login(
             Err(invalid())
         }
         LoginOutcome::Deactivated => Err(ApiError::Domain(DomainError::SessionAccountInactive)),
+        LoginOutcome::CodeRefused(e) => Err(ApiError::Domain(e)),
         LoginOutcome::LoggedIn(current, unlocked) => {
-            let mut view = session_view(*current);
+            let mut view = session_view(*current, state.security.second_factor);
             view.security_notice = unlocked.map(|at| {
                 format!(
                     "Your account was locked after {LOCKOUT_THRESHOLD} failed password checks and an administrator unlocked it at {}. If those attempts were not yours, tell QA and your administrator.",
@@ -205,8 +248,8 @@ pub async fn login(
     (status = 200, body = SessionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn whoami(current: Authenticated) -> HttpResponse {
-    HttpResponse::Ok().json(session_view(current))
+pub async fn whoami(state: web::Data<AppState>, current: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(session_view(current, state.security.second_factor))
 }
 
 /// Log out: ends the session.
@@ -289,11 +332,14 @@ pub async fn change_password(
             detail: "the current password is incorrect; nothing was changed".into(),
         });
     };
-    Ok(HttpResponse::Ok().json(session_view(Authenticated {
-        person,
-        must_change_password: false,
-        ..current
-    })))
+    Ok(HttpResponse::Ok().json(session_view(
+        Authenticated {
+            person,
+            must_change_password: false,
+            ..current
+        },
+        state.security.second_factor,
+    )))
 }
 
 /// Acknowledgment of the accountability statement.
@@ -325,7 +371,10 @@ pub async fn acknowledge(
         people::state(conn, id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(session_view(Authenticated { person, ..current })))
+    Ok(HttpResponse::Ok().json(session_view(
+        Authenticated { person, ..current },
+        state.security.second_factor,
+    )))
 }
 
 /// The page language a person chooses.

@@ -5,8 +5,8 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
+use ebr_db::repo::person_actor;
 use ebr_db::repo::training::{self as repo, NewCurriculum, NewTraining};
-use ebr_db::repo::{people, person_actor};
 use ebr_domain::audit::SYSTEM_CHAIN;
 use ebr_domain::identity::Role;
 use ebr_domain::signing::SignedRecordKind;
@@ -441,51 +441,38 @@ pub fn matrix(
     query: &MatrixQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<MatrixCell>, ebr_db::DbError> {
-    let curricula = repo::curricula(conn)?;
-    let mut cells = Vec::new();
-    for person in people::list(conn)?.into_iter().filter(|p| p.active) {
-        if query
-            .role
-            .as_deref()
-            .is_some_and(|r| !person.roles.iter().any(|h| h.as_str() == r))
-        {
-            continue;
-        }
-        let (_, events) = repo::facts(conn, person.person.id)?;
-        for row in &curricula {
-            let c = row.curriculum()?;
-            if !person.roles.contains(&c.role) {
-                continue;
-            }
-            let procedure = match &c.mbr_code {
-                Some(code) => repo::effective_procedure(conn, code)?,
-                None => None,
-            };
-            let standing = ebr_domain::training::standing(&c, &events, procedure.as_ref(), now);
-            let valid_until = match &standing {
-                ebr_domain::training::Standing::Current { until } => until.map(utc),
-                ebr_domain::training::Standing::Expiring { until } => Some(utc(*until)),
-                ebr_domain::training::Standing::Expired { since } => Some(utc(*since)),
+    use ebr_domain::training::Standing;
+    Ok(repo::standings(conn, now)?
+        .into_iter()
+        .filter(|s| {
+            query
+                .role
+                .as_deref()
+                .is_none_or(|r| s.roles.iter().any(|h| h.as_str() == r))
+        })
+        .map(|s| {
+            let valid_until = match &s.standing {
+                Standing::Current { until } => until.map(utc),
+                Standing::Expiring { until } => Some(utc(*until)),
+                Standing::Expired { since } => Some(utc(*since)),
                 _ => None,
             };
-            let cell = MatrixCell {
-                username: person.person.username.clone(),
-                full_name: person.person.full_name.clone(),
-                curriculum: c.code.clone(),
-                status: standing.as_str().into(),
+            MatrixCell {
+                username: s.username,
+                full_name: s.full_name,
+                curriculum: s.curriculum,
+                status: s.standing.as_str().into(),
                 valid_until,
-            };
-            let keep = query.status.as_deref().is_none_or(|s| s == cell.status)
+            }
+        })
+        .filter(|cell| {
+            query.status.as_deref().is_none_or(|st| st == cell.status)
                 && query
                     .curriculum
                     .as_deref()
-                    .is_none_or(|k| k == cell.curriculum);
-            if keep {
-                cells.push(cell);
-            }
-        }
-    }
-    Ok(cells)
+                    .is_none_or(|k| k == cell.curriculum)
+        })
+        .collect())
 }
 
 /// A CSV field, quoted when it holds a separator, quote or line break, and

@@ -82,11 +82,14 @@ pub struct SignatureView {
     pub record_version: i64,
     /// SHA-256 of exactly what was signed.
     pub record_hash: String,
+    /// The factors checked: `password`, or `password+totp` (two factors).
+    pub factors: String,
 }
 
 impl From<SignatureManifest> for SignatureView {
     fn from(s: SignatureManifest) -> Self {
         Self {
+            factors: s.factors.as_str().into(),
             id: s.id,
             signer_id: s.signer_id,
             printed_name: s.printed_name,

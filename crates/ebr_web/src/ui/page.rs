@@ -45,6 +45,10 @@ pub struct Ctx {
     /// Seconds until the session ends without a request (the page then
     /// keeps what was typed and goes to the login).
     pub idle_seconds: u64,
+    /// Whether a signature asks for the authenticator code too.
+    pub second_factor: bool,
+    /// Whether the login asks for it (from people who enrolled one).
+    pub login_code: bool,
 }
 
 fn browser_lang(req: &HttpRequest) -> Lang {
@@ -80,6 +84,8 @@ impl Ctx {
             viewer: None,
             csrf: csrf::token_for(req.cookie(COOKIE).as_ref().map(|c| c.value())),
             idle_seconds: u64::from(state.security.idle_timeout_minutes) * 60,
+            second_factor: state.security.second_factor.at_signing(),
+            login_code: state.security.second_factor.at_login(),
         }
     }
 
@@ -308,6 +314,8 @@ pub fn error_page(req: &HttpRequest, lang: Lang, error: &ApiError) -> HttpRespon
         viewer: None,
         csrf: String::new(),
         idle_seconds: 0,
+        second_factor: false,
+        login_code: false,
     };
     let page = ErrorPage {
         ctx: &ctx,

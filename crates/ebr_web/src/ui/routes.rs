@@ -7,7 +7,7 @@ use actix_web::web;
 use crate::routes::{entry, RouteEntry};
 use crate::ui::assets;
 use crate::ui::pages::{
-    audit, batches, execute, home, login, mbrs, qc, registry, review, training,
+    access_reviews, audit, batches, execute, home, login, mbrs, qc, registry, review, training,
 };
 
 /// Every page route.
@@ -47,6 +47,11 @@ pub fn page_table() -> Vec<RouteEntry> {
         entry(Method::GET, "/mbrs", web::get().to(mbrs::list)),
         entry(Method::GET, "/mbrs/{id}", web::get().to(mbrs::view)),
         entry(Method::GET, "/registry", web::get().to(registry::registry)),
+        entry(
+            Method::GET,
+            "/access-reviews",
+            web::get().to(access_reviews::reviews),
+        ),
         entry(
             Method::GET,
             "/training",

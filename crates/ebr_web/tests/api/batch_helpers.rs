@@ -54,12 +54,25 @@ impl Floor {
         app.person("li.na", &[Role::QcAnalyst]);
         app.person("tom.becker", &[Role::QcAnalyst]);
         app.person("anna.schmidt", &[Role::ReleaseAuthority]);
+        if app.second_factor_on() {
+            for who in [
+                "sam.okafor",
+                "wang.fang",
+                "zhang.wei",
+                "maria.garcia",
+                "li.na",
+                "tom.becker",
+                "anna.schmidt",
+            ] {
+                app.enrol(who);
+            }
+        }
         let author = app.login("sam.okafor").await;
         let mbr_id = app.import_reference(&author).await;
         let qa = app.login("wang.fang").await;
         let approve = qa
             .post(app.url(&format!("/api/v1/mbrs/{mbr_id}/signatures")))
-            .json(&json!({ "meaning": "approved", "username": "wang.fang", "password": PASSWORD }))
+            .json(&json!({ "meaning": "approved", "username": "wang.fang", "password": PASSWORD, "otp": app.otp("wang.fang") }))
             .send()
             .await
             .unwrap();
@@ -144,7 +157,7 @@ impl Floor {
             self.app
                 .url(&format!("/api/v1/batches/{batch}/steps/{step}/signatures")),
         )
-        .json(&json!({ "meaning": meaning, "username": username, "password": PASSWORD }))
+        .json(&json!({ "meaning": meaning, "username": username, "password": PASSWORD, "otp": self.app.otp(username) }))
         .send()
         .await
         .unwrap()

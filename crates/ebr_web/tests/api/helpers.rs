@@ -15,6 +15,23 @@ use ebr_web::config::SecuritySettings;
 use ebr_web::startup::{self, AppState};
 use serde_json::{json, Value};
 
+thread_local! {
+    /// The second-factor setting of the next server this thread spawns
+    /// (off unless a test asks for it, so other tests sign with the
+    /// password alone).
+    static SECOND_FACTOR: std::cell::Cell<ebr_domain::second_factor::SecondFactorSetting> =
+        const { std::cell::Cell::new(ebr_domain::second_factor::SecondFactorSetting::Off) };
+}
+
+fn second_factor_setting() -> ebr_domain::second_factor::SecondFactorSetting {
+    SECOND_FACTOR.with(std::cell::Cell::get)
+}
+
+/// Spawns the next test server of this thread with `setting`.
+pub fn with_second_factor(setting: ebr_domain::second_factor::SecondFactorSetting) {
+    SECOND_FACTOR.with(|s| s.set(setting));
+}
+
 /// The password every fixture person has.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -54,6 +71,9 @@ pub struct TestApp {
     pub db: Option<TestDatabase>,
     admin: Option<PersonState>,
     trainer: Option<PersonState>,
+    /// Enrolled authenticator secrets by username, and the newest time step
+    /// each one gave a code for (a code is used once).
+    authenticators: Mutex<std::collections::HashMap<String, (String, i64)>>,
 }
 
 impl TestApp {
@@ -118,6 +138,7 @@ impl TestApp {
                 clock: Arc::new(clock.clone()),
                 security: SecuritySettings {
                     secure_cookie: false,
+                    second_factor: self::second_factor_setting(),
                     ..SecuritySettings::default()
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
@@ -137,6 +158,7 @@ impl TestApp {
             db,
             admin: None,
             trainer: None,
+            authenticators: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -368,6 +390,47 @@ impl TestApp {
             .count()
             .get_result(&mut conn)
             .unwrap()
+    }
+
+    /// Whether this server asks for a second factor at signing.
+    pub fn second_factor_on(&self) -> bool {
+        second_factor_setting().at_signing()
+    }
+
+    /// Enrols `username`'s authenticator directly in the database, with a
+    /// secret derived from the username; returns the secret (base32).
+    pub fn enrol(&self, username: &str) -> String {
+        use ebr_domain::second_factor::secret_to_base32;
+        let digest = ebr_domain::canonical::sha256_hex(username.as_bytes());
+        let secret = secret_to_base32(&digest.as_bytes()[..20]);
+        let mut conn = self.db().connection();
+        let id = people::find_by_username(&mut conn, username)
+            .unwrap()
+            .unwrap()
+            .id;
+        ebr_db::repo::second_factor::enrol(&mut conn, id, &secret, vec![], None, self.clock.now())
+            .unwrap();
+        self.authenticators
+            .lock()
+            .unwrap()
+            .insert(username.to_string(), (secret.clone(), -1));
+        secret
+    }
+
+    /// The code `username`'s authenticator app shows now, if they enrolled
+    /// one here; the clock moves on to the next 30-second step when this
+    /// step's code was already given (a code is accepted once).
+    pub fn otp(&self, username: &str) -> Option<String> {
+        let mut all = self.authenticators.lock().unwrap();
+        let (secret, last) = all.get_mut(username)?;
+        let mut step = self.clock.now().timestamp() / 30;
+        if step <= *last {
+            self.clock
+                .advance(Duration::seconds(30 * (*last + 1 - step)));
+            step = *last + 1;
+        }
+        *last = step;
+        ebr_domain::second_factor::code_at(secret, self.clock.now())
     }
 
     /// Audit events with this action.

@@ -8,6 +8,7 @@
     reason = "tests fail loudly; helpers outside #[test] functions included"
 )]
 
+mod access_review;
 mod authz;
 mod batch_flow;
 mod batch_helpers;
@@ -26,6 +27,7 @@ mod record_vectors;
 mod refusal_audit;
 mod release;
 mod rule_holes;
+mod second_factor;
 mod session;
 mod signatures;
 mod tamper;

@@ -116,6 +116,27 @@ async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
             .unwrap();
         (skill.to_string(), record.row.id.to_string())
     };
+    let reset_request = {
+        let mut conn = floor.app.db().connection();
+        let admin = ebr_db::repo::people::find_by_username(&mut conn, "chen.jie")
+            .unwrap()
+            .unwrap()
+            .id;
+        let zhang = ebr_db::repo::people::find_by_username(&mut conn, "zhang.wei")
+            .unwrap()
+            .unwrap()
+            .id;
+        ebr_db::repo::second_factor::request_reset(
+            &mut conn,
+            zhang,
+            admin,
+            "phone lost",
+            floor.app.clock.now(),
+        )
+        .unwrap()
+        .id
+        .to_string()
+    };
     let analyst = floor.app.login("li.na").await;
     let author = floor.app.login("sam.okafor").await;
     let (operator_id, admin_id) = {
@@ -506,6 +527,74 @@ async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
         json!({ "meaning": "trained", "username": "zhang.wei", "password": PASSWORD }),
         409,
         "training_already_signed",
+    )
+    .await;
+
+    let review = {
+        let mut conn = floor.app.db().connection();
+        let day = floor.app.clock.now().date_naive();
+        let report = ebr_db::repo::access_review::report(
+            &mut conn,
+            day,
+            day,
+            60,
+            false,
+            floor.app.clock.now(),
+        )
+        .unwrap();
+        ebr_db::repo::access_review::store(&mut conn, &report, "system:test", floor.app.clock.now())
+            .unwrap()
+            .id
+            .to_string()
+    };
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/access-reviews",
+        &[],
+        json!({ "from": "2026-12-31", "to": "2026-01-01" }),
+        422,
+        "access_review_period_invalid",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/access-reviews/{id}/signatures",
+        &[("id", &review)],
+        json!({ "meaning": "approved", "username": "wang.fang", "password": PASSWORD }),
+        422,
+        "meaning_not_allowed",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/session/second-factor",
+        &[],
+        json!({ "secret_base32": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "code": "000000", "password": "not my password" }),
+        401,
+        "password_incorrect",
+    )
+    .await;
+    walk.probe(
+        &admin,
+        M::POST,
+        "/api/v1/users/{id}/second-factor/reset-requests",
+        &[("id", &operator_id)],
+        json!({ "reason": " " }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(
+        &admin,
+        M::POST,
+        "/api/v1/users/{id}/second-factor/resets",
+        &[("id", &operator_id)],
+        json!({ "request_id": reset_request }),
+        403,
+        "factor_reset_needs_second_admin",
     )
     .await;
 

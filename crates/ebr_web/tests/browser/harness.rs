@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
+use ebr_domain::second_factor::SecondFactorSetting;
 use ebr_testdb::TestDatabase;
 use ebr_web::clock::Clock;
 use ebr_web::config::SecuritySettings;
@@ -51,8 +52,9 @@ pub struct Site {
 }
 
 impl Site {
-    /// Starts the server on a fresh database seeded by the real `ebr demo`.
-    pub async fn start() -> Result<Site> {
+    /// Starts the server on a fresh database seeded by the real `ebr demo`,
+    /// with the site's second-factor setting.
+    pub async fn start_with(second_factor: SecondFactorSetting) -> Result<Site> {
         let db = TestDatabase::new();
         let status = Command::new(env!("CARGO_BIN_EXE_ebr"))
             .arg("demo")
@@ -76,6 +78,7 @@ impl Site {
                 clock: Arc::new(clock.clone()),
                 security: SecuritySettings {
                     secure_cookie: false,
+                    second_factor,
                     ..SecuritySettings::default()
                 },
                 execution: ebr_web::config::ExecutionSettings::default(),
@@ -341,7 +344,16 @@ where
     F: FnOnce(Site, Browser) -> Fut,
     Fut: std::future::Future<Output = (Browser, Result<()>)>,
 {
-    let site = match Site::start().await {
+    run_with(name, lang, SecondFactorSetting::Off, body).await;
+}
+
+/// [`run`] on a site with the given second-factor setting.
+pub async fn run_with<F, Fut>(name: &str, lang: &str, second_factor: SecondFactorSetting, body: F)
+where
+    F: FnOnce(Site, Browser) -> Fut,
+    Fut: std::future::Future<Output = (Browser, Result<()>)>,
+{
+    let site = match Site::start_with(second_factor).await {
         Ok(site) => site,
         Err(e) => panic!("{name}: could not start the server: {e:#}"),
     };

@@ -12,7 +12,9 @@
 
 mod harness;
 mod journey;
+mod people;
 mod records;
 mod screens;
+mod second_factor;
 mod seed;
 mod sessions;

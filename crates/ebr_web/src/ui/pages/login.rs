@@ -63,6 +63,7 @@ struct AccountPage<'a> {
     statement_sha256: String,
     training: Vec<super::training::TrainingLine>,
     unsigned: Vec<super::training::UnsignedRecord>,
+    offer: Option<crate::routes::second_factor::EnrolmentOffer>,
 }
 
 /// `GET /account`.
@@ -78,9 +79,17 @@ pub async fn account(
             super::training::my_training(conn, &person, now)
         })
         .await?;
+        let offer = if who.person.second_factor_enrolled {
+            None
+        } else {
+            Some(crate::routes::second_factor::offer(
+                &who.person.person.username,
+            )?)
+        };
         render(&AccountPage {
             training,
             unsigned,
+            offer,
             ctx,
             must_change_password: who.must_change_password,
             acknowledged: who.person.acknowledged_signature_statement,

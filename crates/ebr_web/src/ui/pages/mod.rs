@@ -1,5 +1,6 @@
 //! One module per page or group of pages.
 
+pub mod access_reviews;
 pub mod audit;
 pub mod batches;
 pub mod execute;
