@@ -548,11 +548,86 @@ pub fn procedure_of(
     ))
 }
 
+/// The curricula and one person's training events (signed or not), in one
+/// statement: what the gate reads on every recording and signature.
+fn gate_facts(
+    conn: &mut PgConnection,
+    person: Uuid,
+) -> Result<(Vec<Curriculum>, Vec<TrainingEvent>), DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        title: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        role: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        mbr_code: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        mbr_version: Option<i32>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        skill: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        kind: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        trained_version: Option<i32>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+        recorded_at: Option<DateTime<Utc>>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+        valid_until: Option<DateTime<Utc>>,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        signed: bool,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT c.id, c.code, c.title, c.role, c.mbr_code, c.mbr_version, c.skill,
+                r.kind, r.mbr_version AS trained_version, r.recorded_at, r.valid_until,
+                COALESCE(EXISTS (SELECT 1 FROM signatures s WHERE s.record_type = 'training_record'
+                                  AND s.record_id = r.id::text), false) AS signed
+           FROM curricula c
+           LEFT JOIN training_records r ON r.curriculum_id = c.id AND r.person_id = $1
+          ORDER BY c.code, r.recorded_at, r.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(person)
+    .load(conn)?;
+    let mut curricula: Vec<Curriculum> = Vec::new();
+    let mut events = Vec::new();
+    for row in rows {
+        if curricula.last().is_none_or(|c| c.id != row.id) {
+            curricula.push(Curriculum {
+                id: row.id,
+                code: row.code,
+                title: row.title,
+                role: Role::parse(&row.role)?,
+                mbr_code: row.mbr_code,
+                mbr_version: row.mbr_version,
+                skill: row.skill,
+            });
+        }
+        if let (Some(kind), Some(recorded_at)) = (row.kind.as_deref(), row.recorded_at) {
+            let kind = TrainingKind::parse(kind)
+                .ok_or_else(|| DbError::Integrity(format!("training record kind {kind}")))?;
+            events.push(TrainingEvent {
+                curriculum_id: row.id,
+                kind,
+                mbr_version: row.trained_version,
+                recorded_at,
+                valid_until: row.valid_until,
+                signed: row.signed,
+            });
+        }
+    }
+    Ok((curricula, events))
+}
+
 /// The training gate (R9) of `activity` by `person` on a batch (and step):
-/// loads the pinned MBR version, the step's skills, the curricula and the
-/// person's training; the domain decides. A refusal leaves its exception on
-/// the batch (with its audit event) and is returned as `Ok(Err(rule))`, so
-/// the caller's transaction commits the exception and answers the refusal.
+/// loads the pinned MBR version (one statement; its content from the
+/// process cache), the step's skills, the curricula and the person's
+/// training (one statement); the domain decides. A refusal leaves its
+/// exception on the batch (with its audit event, committed on its own) and
+/// is returned as `Ok(Err(rule))`.
 pub fn gate(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -562,42 +637,36 @@ pub fn gate(
     step_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Result<(), DomainError>, DbError> {
-    crate::tx::atomic(conn, |conn| {
-        let (procedure, skills) = procedure_of(conn, batch_id, step_key)?;
-        let (all, events) = facts(conn, person)?;
-        let need = Need {
-            activity,
-            procedure: &procedure,
-            step_key,
-            skills: if activity.uses_step_skills() {
-                &skills
-            } else {
-                &[]
-            },
+    let (procedure, skills) = procedure_of(conn, batch_id, step_key)?;
+    let (all, events) = gate_facts(conn, person)?;
+    let need = Need {
+        activity,
+        procedure: &procedure,
+        step_key,
+        skills: if activity.uses_step_skills() {
+            &skills
+        } else {
+            &[]
+        },
+    };
+    let Err(refusal) = training::gate(&all, &events, roles, &need, now) else {
+        return Ok(Ok(()));
+    };
+    if let Some(exception) = refusal.exception {
+        let draft = super::exceptions::ExceptionDraft {
+            kind: exception.kind,
+            step_key: exception.step_key,
+            field_key: exception.field_key,
+            entry_id: exception.entry_id,
+            detail: exception.detail,
+            actor: person_actor(person),
         };
-        match training::gate(&all, &events, roles, &need, now) {
-            Ok(()) => Ok(Ok(())),
-            Err(refusal) => {
-                let actor = person_actor(person);
-                if let Some(exception) = refusal.exception {
-                    super::exceptions::raise(
-                        conn,
-                        batch_id,
-                        &super::exceptions::ExceptionDraft {
-                            kind: exception.kind,
-                            step_key: exception.step_key,
-                            field_key: exception.field_key,
-                            entry_id: exception.entry_id,
-                            detail: exception.detail,
-                            actor,
-                        },
-                        now,
-                    )?;
-                }
-                Ok(Err(refusal.error))
-            }
-        }
-    })
+        // The exception and its audit event commit together.
+        crate::tx::atomic(conn, |conn| {
+            super::exceptions::raise(conn, batch_id, &draft, now)
+        })?;
+    }
+    Ok(Err(refusal.error))
 }
 
 /// [`gate`] as a plain result: a refusal (its exception committed) becomes
