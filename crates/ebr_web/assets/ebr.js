@@ -198,6 +198,9 @@
     clearDraft(form);
     try { if (form.dataset.done) sessionStorage.setItem('ebr-flash', form.dataset.done); } catch (e) { /* ignore */ }
     if (form.id === 'login') {
+      // The lockout alert: the login itself never says an account is
+      // locked; the person is told here, after an administrator unlocked it.
+      try { if (res.data && res.data.security_notice) sessionStorage.setItem('ebr-flash', res.data.security_notice); } catch (e) { /* ignore */ }
       var next = form.dataset.next || '/';
       location.assign(res.data && res.data.must_change_password ? '/account' : next);
       return;

@@ -63,7 +63,8 @@ async fn r25_qa_generates_and_signs_the_access_review_of_the_demo() {
 }
 
 /// R9: the trainer's qualification matrix shows ravi.patel's expired
-/// cell-count training, filters to expired, and offers the CSV.
+/// cell-count training, filters to expired, and offers the CSV; ravi.patel's
+/// worklist warns him and his account page lists his training records.
 #[tokio::test]
 async fn r9_the_qualification_matrix_shows_the_demos_expired_skill() {
     run("qualification_matrix", "en-US", |site, b| async move {

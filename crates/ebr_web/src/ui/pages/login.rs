@@ -63,6 +63,7 @@ struct AccountPage<'a> {
     statement_sha256: String,
     training: Vec<super::training::TrainingLine>,
     unsigned: Vec<super::training::UnsignedRecord>,
+    history: Vec<super::training::HistoryLine>,
     offer: Option<crate::routes::second_factor::EnrolmentOffer>,
 }
 
@@ -75,8 +76,9 @@ pub async fn account(
     let person = who.person.clone();
     let now = state.clock.now();
     page(&req, &state, &who, async |ctx| {
-        let (training, unsigned) = crate::blocking::db(&state.pool, move |conn| {
-            super::training::my_training(conn, &person, now)
+        let (training, unsigned, history) = crate::blocking::db(&state.pool, move |conn| {
+            let (training, unsigned) = super::training::my_training(conn, &person, now)?;
+            Ok((training, unsigned, super::training::history(conn, &person)?))
         })
         .await?;
         let offer = if who.person.second_factor_enrolled {
@@ -89,6 +91,7 @@ pub async fn account(
         render(&AccountPage {
             training,
             unsigned,
+            history,
             offer,
             ctx,
             must_change_password: who.must_change_password,

@@ -39,6 +39,23 @@ impl TrainingLine {
     }
 }
 
+/// One of the person's training records, as their account page lists it.
+#[derive(Debug, Clone)]
+pub struct HistoryLine {
+    /// Curriculum code and title.
+    pub label: String,
+    /// trained, read_and_understood or revoked.
+    pub kind: String,
+    /// The MBR version trained on or read, if any.
+    pub mbr_version: Option<i32>,
+    /// When it took place (UTC).
+    pub trained_at: String,
+    /// End of validity (UTC), if it ends.
+    pub valid_until: String,
+    /// Whether the person signed it.
+    pub signed: bool,
+}
+
 /// A training record waiting for its trainee's signature.
 #[derive(Debug, Clone)]
 pub struct UnsignedRecord {
@@ -48,6 +65,29 @@ pub struct UnsignedRecord {
     pub label: String,
     /// When the training took place (UTC).
     pub trained_at: String,
+}
+
+/// Every training record of the person, oldest first, with its curriculum.
+pub fn history(
+    conn: &mut ebr_db::PgConnection,
+    person: &PersonState,
+) -> Result<Vec<HistoryLine>, ebr_db::DbError> {
+    let curricula = repo::curricula(conn)?;
+    Ok(repo::records(conn, Some(person.person.id))?
+        .into_iter()
+        .map(|r| HistoryLine {
+            label: curricula
+                .iter()
+                .find(|c| c.id == r.row.curriculum_id)
+                .map(|c| format!("{} ({})", c.code, c.title))
+                .unwrap_or_default(),
+            kind: r.row.kind.clone(),
+            mbr_version: r.row.mbr_version,
+            trained_at: utc(r.row.trained_at),
+            valid_until: r.row.valid_until.map(utc).unwrap_or_default(),
+            signed: r.signed,
+        })
+        .collect())
 }
 
 /// The person's standing on every curriculum of their roles, and their
