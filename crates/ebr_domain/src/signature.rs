@@ -144,6 +144,46 @@ pub struct SignatureManifest {
     pub factors: Factors,
 }
 
+/// Who signs, as the signature ceremony established it: the signer, the
+/// name printed in the manifestation, the factors checked, the comment and
+/// the server time. Every signing command takes one and makes the
+/// manifestation with [`Signatory::sign`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signatory {
+    /// The session's person (the ceremony verified it is them).
+    pub id: Uuid,
+    /// The name printed in the manifestation.
+    pub printed_name: String,
+    /// The authentication factors checked.
+    pub factors: Factors,
+    /// The signature's comment, `None` when empty.
+    pub comment: Option<String>,
+    /// The server time of the signature.
+    pub at: DateTime<Utc>,
+}
+
+impl Signatory {
+    /// The manifestation of this signer's signature, meaning `meaning`, on
+    /// exactly `record` (R12, R13).
+    pub fn sign(
+        &self,
+        signature_id: Uuid,
+        meaning: SignatureMeaning,
+        record: &SignedRecord,
+    ) -> SignatureManifest {
+        SignatureManifest::new(
+            signature_id,
+            self.id,
+            &self.printed_name,
+            meaning,
+            self.comment.clone(),
+            record,
+            self.at,
+        )
+        .with_factors(self.factors)
+    }
+}
+
 /// The authentication factors a signature was made with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Factors {

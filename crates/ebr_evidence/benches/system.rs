@@ -372,7 +372,7 @@ async fn baseline_throughput(bin: &Path) -> f64 {
     );
     let db = TestDatabase::empty();
     floor::seed(bin, db.url()).unwrap();
-    let server = Server::start(bin, db.url(), "bench-baseline")
+    let server = Server::start_baseline(bin, db.url(), "bench-baseline")
         .await
         .unwrap();
     let floor = Floor::prepare_with(

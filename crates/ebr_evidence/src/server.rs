@@ -62,11 +62,34 @@ pub struct Server {
     db_url: String,
     port: u16,
     log: PathBuf,
+    /// A binary from before the second factor (the benchmark's baseline
+    /// commit), which refuses the setting it does not know.
+    baseline: bool,
 }
 
 impl Server {
     /// Starts `ebr serve` on a free port and waits until `/readyz` answers 200.
     pub async fn start(bin: &Path, db_url: &str, name: &str) -> Result<Server, crate::Error> {
+        Self::start_as(bin, db_url, name, false).await
+    }
+
+    /// Starts the benchmark's baseline binary (a commit from before the
+    /// second factor: it signs with the password alone and knows no
+    /// `second_factor` setting).
+    pub async fn start_baseline(
+        bin: &Path,
+        db_url: &str,
+        name: &str,
+    ) -> Result<Server, crate::Error> {
+        Self::start_as(bin, db_url, name, true).await
+    }
+
+    async fn start_as(
+        bin: &Path,
+        db_url: &str,
+        name: &str,
+        baseline: bool,
+    ) -> Result<Server, crate::Error> {
         let log_dir = workspace_root().join("target/evidence-logs");
         std::fs::create_dir_all(&log_dir)?;
         let mut server = Server {
@@ -75,6 +98,7 @@ impl Server {
             db_url: db_url.to_string(),
             port: free_port()?,
             log: log_dir.join(format!("{name}.log")),
+            baseline,
         };
         server.spawn().await?;
         Ok(server)
@@ -85,13 +109,16 @@ impl Server {
             .create(true)
             .append(true)
             .open(&self.log)?;
-        let child = Command::new(&self.bin)
+        let mut command = Command::new(&self.bin);
+        if !self.baseline {
+            // The simulated operators sign with their password alone (the
+            // authenticator code is proved by the API tests).
+            command.env("EBR__SECURITY__SECOND_FACTOR", "off");
+        }
+        let child = command
             .args(["serve", "--bind", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.db_url)
             .env("EBR__SECURITY__SECURE_COOKIE", "false")
-            // The simulated operators sign with their password alone (the
-            // authenticator code is proved by the API tests).
-            .env("EBR__SECURITY__SECOND_FACTOR", "off")
             .env("RUST_LOG", "warn")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())

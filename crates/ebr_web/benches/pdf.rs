@@ -79,11 +79,7 @@ fn main() {
             batch.id,
             &step.key,
             SignatureMeaning::Performed,
-            op.person.id,
-            &op.person.full_name,
-            ebr_domain::signature::Factors::Password,
-            None,
-            now,
+            &op.signatory(None, now),
         )
         .unwrap();
         if step.critical {
@@ -92,11 +88,10 @@ fn main() {
                 batch.id,
                 &step.key,
                 SignatureMeaning::Verified,
-                ver.person.id,
-                &ver.person.full_name,
-                ebr_domain::signature::Factors::PasswordAndTotp,
-                Some("独立复核 ✓".into()),
-                now,
+                &ebr_domain::signature::Signatory {
+                    factors: ebr_domain::signature::Factors::PasswordAndTotp,
+                    ..ver.signatory(Some("独立复核 ✓".into()), now)
+                },
             )
             .unwrap();
         }

@@ -11,7 +11,7 @@ use ebr_domain::access_review::{
     check_period, review, AccessFacts, AccessReport, Account, AccountEvent, TrainingGap,
 };
 use ebr_domain::audit::SYSTEM_CHAIN;
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -310,24 +310,16 @@ pub fn list(
 pub fn sign(
     conn: &mut PgConnection,
     id: Uuid,
-    signer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<SignatureManifest, DbError> {
+    let now = signatory.at;
     crate::tx::atomic(conn, |conn| {
         let row = find(conn, id)?;
-        let manifest = SignatureManifest::new(
+        let manifest = signatory.sign(
             crate::ids::at(now),
-            signer,
-            printed_name,
             SignatureMeaning::Reviewed,
-            comment,
             &row.signed_record(),
-            now,
-        )
-        .with_factors(factors);
+        );
         signatures::insert(conn, SYSTEM_CHAIN, &manifest, now)?;
         Ok(manifest)
     })

@@ -6,7 +6,7 @@ use diesel::sql_types::Text;
 use ebr_domain::audit::{AuditDraft, SYSTEM_CHAIN};
 use ebr_domain::canonical::sha256_hex;
 use ebr_domain::mbr::{MasterBatchRecord, MbrStatus};
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -345,12 +345,9 @@ fn status_event(
 pub fn approve(
     conn: &mut PgConnection,
     version_id: Uuid,
-    approver: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<Approval, DbError> {
+    let (approver, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         let (row, _) = load(conn, version_id)?;
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
@@ -362,16 +359,7 @@ pub fn approve(
             None => status.transition(MbrStatus::Effective)?,
         };
         let record = signed_record(conn, version_id)?;
-        let signature = SignatureManifest::new(
-            crate::ids::at(now),
-            approver,
-            printed_name,
-            SignatureMeaning::Approved,
-            comment,
-            &record,
-            now,
-        )
-        .with_factors(factors);
+        let signature = signatory.sign(crate::ids::at(now), SignatureMeaning::Approved, &record);
         super::signatures::insert(conn, SYSTEM_CHAIN, &signature, now)?;
         let actor = super::person_actor(approver);
         status_event(

@@ -825,3 +825,22 @@ pub fn verify_identity(
         state(conn, id)
     })
 }
+
+impl PersonState {
+    /// This person as a signatory with the password alone, signing at `at`:
+    /// for seeding demo records and for tests that sign without the
+    /// ceremony (the server's signatures come from the ceremony).
+    pub fn signatory(
+        &self,
+        comment: Option<String>,
+        at: DateTime<Utc>,
+    ) -> ebr_domain::signature::Signatory {
+        ebr_domain::signature::Signatory {
+            id: self.person.id,
+            printed_name: self.person.full_name.clone(),
+            factors: ebr_domain::signature::Factors::Password,
+            comment,
+            at,
+        }
+    }
+}

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::SYSTEM_CHAIN;
 use ebr_domain::identity::Role;
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use ebr_domain::training::{
     self, check_curriculum, check_trainee_signature, check_training_record, Activity, Curriculum,
     Need, Procedure, TrainingEvent, TrainingKind,
@@ -350,28 +350,20 @@ fn is_signed(conn: &mut PgConnection, id: Uuid) -> Result<bool, DbError> {
 pub fn sign_training(
     conn: &mut PgConnection,
     id: Uuid,
-    signer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<SignatureManifest, DbError> {
+    let (signer, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         let row = record(conn, id)?;
         let kind = TrainingKind::parse(&row.kind).ok_or_else(|| {
             DbError::Integrity(format!("training record {id}: kind {}", row.kind))
         })?;
         check_trainee_signature(row.person_id, kind, is_signed(conn, id)?, signer)?;
-        let manifest = SignatureManifest::new(
+        let manifest = signatory.sign(
             crate::ids::at(now),
-            signer,
-            printed_name,
             SignatureMeaning::Trained,
-            comment,
             &row.signed_record(),
-            now,
-        )
-        .with_factors(factors);
+        );
         signatures::insert(conn, SYSTEM_CHAIN, &manifest, now)?;
         Ok(manifest)
     })
@@ -379,17 +371,13 @@ pub fn sign_training(
 
 /// The reader signs that they read and understood `mbr_version` of the
 /// curriculum's MBR: the record and its signature in one transaction.
-#[allow(clippy::too_many_arguments)]
 pub fn read_and_understood(
     conn: &mut PgConnection,
     curriculum_id: Uuid,
     mbr_version: i32,
-    signer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<SignatureManifest, DbError> {
+    let (signer, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         let c = curriculum(conn, curriculum_id)?;
         let Some(code) = &c.mbr_code else {
@@ -421,16 +409,11 @@ pub fn read_and_understood(
             note: None,
         };
         insert_record(conn, &row, "training.read_and_understood", now)?;
-        let manifest = SignatureManifest::new(
+        let manifest = signatory.sign(
             crate::ids::at(now),
-            signer,
-            printed_name,
             SignatureMeaning::ReadAndUnderstood,
-            comment,
             &row.signed_record(),
-            now,
-        )
-        .with_factors(factors);
+        );
         signatures::insert(conn, SYSTEM_CHAIN, &manifest, now)?;
         Ok(manifest)
     })

@@ -1,6 +1,5 @@
 //! Signing a step as performed or verified (R6, R20, R36, R42, R45).
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Batch;
@@ -8,7 +7,7 @@ use crate::batch_state::BatchStatus;
 use crate::execution::{
     check_can_perform, check_can_verify, check_sequence, current_step, SignatureFact,
 };
-use crate::signature::{SignatureManifest, SignatureMeaning, SignedRecord};
+use crate::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use crate::DomainError;
 
 /// A request to sign a step.
@@ -18,14 +17,8 @@ pub struct SignStepCommand<'a> {
     pub step_key: &'a str,
     /// Performed or verified.
     pub meaning: SignatureMeaning,
-    /// The signer (the ceremony verified it is the session's person).
-    pub signer: Uuid,
-    /// The name printed in the manifestation.
-    pub printed_name: &'a str,
-    /// The authentication factors the ceremony checked.
-    pub factors: crate::signature::Factors,
-    /// The signature's comment.
-    pub comment: Option<String>,
+    /// Who signs, as the ceremony established it.
+    pub signatory: &'a Signatory,
 }
 
 /// What signing a step writes.
@@ -41,7 +34,7 @@ pub struct SignStepPlan {
     pub transition: Option<(BatchStatus, String)>,
 }
 
-/// Decides a step signature at `now`: the batch accepts signatures, the step
+/// Decides a step signature (made at the signatory's time): the batch accepts signatures, the step
 /// exists; `performed` needs the step current (R6) with every required field
 /// recorded (R36), once; `verified` needs a critical step performed, verified
 /// once, by someone who took no part in it (R20, R42, R45); no other meaning
@@ -52,7 +45,6 @@ pub fn sign_step(
     command: &SignStepCommand<'_>,
     record: &SignedRecord,
     id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<SignStepPlan, DomainError> {
     if !matches!(
         batch.status,
@@ -72,7 +64,7 @@ pub fn sign_step(
             check_sequence(&batch.mbr, &batch.steps, command.step_key)?;
             check_can_perform(step, facts)?;
         }
-        SignatureMeaning::Verified => check_can_verify(step, facts, command.signer)?,
+        SignatureMeaning::Verified => check_can_verify(step, facts, command.signatory.id)?,
         other => {
             return Err(DomainError::MeaningNotAllowed {
                 meaning: other.as_str().into(),
@@ -80,20 +72,11 @@ pub fn sign_step(
             })
         }
     }
-    let manifest = SignatureManifest::new(
-        id,
-        command.signer,
-        command.printed_name,
-        command.meaning,
-        command.comment.clone(),
-        record,
-        now,
-    )
-    .with_factors(command.factors);
+    let manifest = command.signatory.sign(id, command.meaning, record);
     let mut after = batch.steps.clone();
     let signed = after.entry(step.key.clone()).or_default();
     let fact = Some(SignatureFact {
-        signer: command.signer,
+        signer: command.signatory.id,
         at: manifest.signed_at,
     });
     match command.meaning {
@@ -126,8 +109,8 @@ mod tests {
     use super::*;
     use crate::execution::StepFacts;
 
-    fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
     }
 
     fn record() -> SignedRecord {
@@ -156,13 +139,18 @@ mod tests {
     }
 
     fn command(meaning: SignatureMeaning, signer: u128) -> SignStepCommand<'static> {
+        // Leaked: a test's command lives as long as the test.
+        let signatory = Box::leak(Box::new(crate::signature::Signatory {
+            id: Uuid::from_u128(signer),
+            printed_name: "Signer".into(),
+            factors: crate::signature::Factors::Password,
+            comment: None,
+            at: now(),
+        }));
         SignStepCommand {
             step_key: "s0-line-clearance",
             meaning,
-            signer: Uuid::from_u128(signer),
-            printed_name: "Signer",
-            factors: crate::signature::Factors::Password,
-            comment: None,
+            signatory,
         }
     }
 
@@ -202,30 +190,16 @@ mod tests {
                 &command(SignatureMeaning::Verified, signer),
                 &record(),
                 id,
-                now(),
             )
             .unwrap_err();
             assert_eq!(err.rule(), rule);
         }
-        let plan = sign_step(
-            &b,
-            &command(SignatureMeaning::Verified, 9),
-            &record(),
-            id,
-            now(),
-        )
-        .unwrap();
+        let plan = sign_step(&b, &command(SignatureMeaning::Verified, 9), &record(), id).unwrap();
         assert_eq!(plan.manifest.record_hash, record().hash());
         assert_eq!(plan.manifest.signer_id, Uuid::from_u128(9));
         assert!(plan.transition.is_none(), "more steps follow");
-        let err = sign_step(
-            &b,
-            &command(SignatureMeaning::Released, 9),
-            &record(),
-            id,
-            now(),
-        )
-        .unwrap_err();
+        let err =
+            sign_step(&b, &command(SignatureMeaning::Released, 9), &record(), id).unwrap_err();
         assert_eq!(err.rule(), "meaning_not_allowed");
     }
 }

@@ -86,6 +86,9 @@ fn render_with(
         "ebr electronic batch record — PDF/A-3b — times in UTC — record.json embedded",
     );
     let t1 = std::time::Instant::now();
+    // The record's deflation (on the other core) overlaps the pages'
+    // serialisation and compression; it is joined only for the attachments.
+    let lo = write_pages(pdf, &pages)?;
     let deflated_record = deflated();
     let creator = doc["generator"].as_str().unwrap_or("ebr").to_string();
     let subject = format!("Batch record {number}, record SHA-256 {record_sha256}");
@@ -116,23 +119,31 @@ fn render_with(
             deflated: None,
         },
     ];
-    let bytes = assemble(pdf, &pages, &identity, &attachments)?;
+    let bytes = archive(lo, &identity, &attachments)?;
     if std::env::var_os("EBR_PDF_TIMING").is_some() {
         eprintln!("layout {:?} assemble {:?}", t1 - t0, t1.elapsed());
     }
     Ok(bytes)
 }
 
-/// Writes laid-out pages as an archival PDF/A-3b: printpdf embeds and
-/// subsets the fonts from one sample page showing every character used,
-/// the pages themselves are written directly, streams are deflated, and
-/// the identity and attachments make it archival.
+/// Writes laid-out pages as an archival PDF/A-3b ([`write_pages`], then
+/// [`archive`]).
 pub(crate) fn assemble(
-    mut pdf: PdfDocument,
+    pdf: PdfDocument,
     pages: &[Vec<printpdf::Op>],
     identity: &archival::Identity<'_>,
     attachments: &[archival::Attachment<'_>],
 ) -> Result<Vec<u8>, String> {
+    archive(write_pages(pdf, pages)?, identity, attachments)
+}
+
+/// The pages as a PDF document: printpdf embeds and subsets the fonts from
+/// one sample page showing every character used, the pages themselves are
+/// written directly, and every stream is deflated.
+fn write_pages(
+    mut pdf: PdfDocument,
+    pages: &[Vec<printpdf::Op>],
+) -> Result<lopdf::Document, String> {
     let chars = stream::chars_by_font(pages);
     let sample = PdfPage::new(Mm(210.0), Mm(297.0), stream::sample_page(&chars));
     let mut warnings = Vec::new();
@@ -145,6 +156,16 @@ pub(crate) fn assemble(
     let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &options, &mut warnings);
     replace_pages(&mut lo, pages, &chars)?;
     compress_streams(&mut lo);
+    Ok(lo)
+}
+
+/// Makes the document archival (identity, output intent, attachments) and
+/// writes it.
+fn archive(
+    mut lo: lopdf::Document,
+    identity: &archival::Identity<'_>,
+    attachments: &[archival::Attachment<'_>],
+) -> Result<Vec<u8>, String> {
     archival::make_archival(&mut lo, identity, attachments)?;
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)

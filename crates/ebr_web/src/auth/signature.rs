@@ -319,21 +319,15 @@ pub async fn require_training(
     .await
 }
 
-/// The signer and what they sign with, handed to the signed action.
+/// What the ceremony hands to the signed action: the meaning and who
+/// signs (verified as the session's person, with the factors checked and
+/// the server time).
 #[derive(Debug, Clone)]
 pub struct Signer {
-    /// The session's person (the ceremony verified it is them).
-    pub id: uuid::Uuid,
-    /// The name printed in the manifestation.
-    pub printed_name: String,
     /// The meaning signed.
     pub meaning: SignatureMeaning,
-    /// The signature's comment, `None` when empty.
-    pub comment: Option<String>,
-    /// The factors the ceremony checked.
-    pub factors: ebr_domain::signature::Factors,
-    /// The server time of the signature.
-    pub now: chrono::DateTime<chrono::Utc>,
+    /// Who signs.
+    pub signatory: ebr_domain::signature::Signatory,
 }
 
 /// The one signature ceremony of every signing route: the meaning must apply
@@ -388,12 +382,14 @@ where
     let factors = second_factor(state, who, request.otp.as_deref(), &target).await?;
     let now = state.clock.now();
     let signer = Signer {
-        id: who.person.person.id,
-        printed_name: who.person.person.full_name.clone(),
         meaning: request.meaning,
-        comment: request.comment.clone().filter(|c| !c.trim().is_empty()),
-        factors,
-        now,
+        signatory: ebr_domain::signature::Signatory {
+            id: who.person.person.id,
+            printed_name: who.person.person.full_name.clone(),
+            factors,
+            comment: request.comment.clone().filter(|c| !c.trim().is_empty()),
+            at: now,
+        },
     };
     let verified = Verified {
         person: who.person.person.id,

@@ -188,7 +188,7 @@ pub async fn sign(
         training: None,
     };
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        repo::sign(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now)
+        repo::sign(conn, id, &s.signatory)
     })
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))

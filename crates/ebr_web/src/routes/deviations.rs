@@ -259,7 +259,7 @@ pub async fn close(
         }),
     };
     let (d, manifest) = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        deviations::close(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now)
+        deviations::close(conn, id, &s.signatory)
     })
     .await?;
     Ok(HttpResponse::Created().json(ClosedView {

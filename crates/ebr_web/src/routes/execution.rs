@@ -253,17 +253,7 @@ pub async fn sign(
         }),
     };
     let manifest = ceremony(&state, &who, body, target, move |conn, s| {
-        execution::sign_step(
-            conn,
-            batch_id,
-            &step_key,
-            s.meaning,
-            s.id,
-            &s.printed_name,
-            s.factors,
-            s.comment,
-            s.now,
-        )
+        execution::sign_step(conn, batch_id, &step_key, s.meaning, &s.signatory)
     })
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))

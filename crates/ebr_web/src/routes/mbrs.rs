@@ -231,7 +231,7 @@ pub async fn sign(
         &signer,
         body.into_inner(),
         target,
-        move |conn, s| mbr::approve(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now),
+        move |conn, s| mbr::approve(conn, id, &s.signatory),
     )
     .await?;
     Ok(HttpResponse::Created().json(ApprovalView {

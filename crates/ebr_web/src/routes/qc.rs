@@ -251,7 +251,7 @@ pub async fn review(
         }),
     };
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        qc::review(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now)
+        qc::review(conn, id, &s.signatory)
     })
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))

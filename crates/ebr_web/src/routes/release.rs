@@ -170,16 +170,7 @@ pub async fn sign(
         }),
     };
     let manifest = ceremony(&state, &who, body, target, move |conn, s| {
-        disposition::sign(
-            conn,
-            id,
-            s.meaning,
-            s.id,
-            &s.printed_name,
-            s.factors,
-            s.comment,
-            s.now,
-        )
+        disposition::sign(conn, id, s.meaning, &s.signatory)
     })
     .await?;
     crate::checkpoints::after_batch_signature(

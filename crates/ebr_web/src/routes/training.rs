@@ -301,7 +301,7 @@ pub async fn sign_training(
         training: None,
     };
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        repo::sign_training(conn, id, s.id, &s.printed_name, s.factors, s.comment, s.now)
+        repo::sign_training(conn, id, &s.signatory)
     })
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))
@@ -334,16 +334,7 @@ pub async fn read_and_understood(
         training: None,
     };
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
-        repo::read_and_understood(
-            conn,
-            id,
-            version,
-            s.id,
-            &s.printed_name,
-            s.factors,
-            s.comment,
-            s.now,
-        )
+        repo::read_and_understood(conn, id, version, &s.signatory)
     })
     .await?;
     Ok(HttpResponse::Created().json(SignatureView::from(manifest)))

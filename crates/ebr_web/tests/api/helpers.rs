@@ -236,16 +236,7 @@ impl TestApp {
                     now,
                 )
                 .unwrap();
-                training::sign_training(
-                    conn,
-                    record.id,
-                    person.person.id,
-                    &person.person.full_name,
-                    ebr_domain::signature::Factors::Password,
-                    None,
-                    now,
-                )
-                .unwrap();
+                training::sign_training(conn, record.id, &person.signatory(None, now)).unwrap();
             }
         }
     }

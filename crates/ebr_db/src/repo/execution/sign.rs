@@ -2,10 +2,9 @@
 //! load the batch once, let the domain decide ([`ebr_domain::batch::sign_step`]),
 //! apply its plan.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::batch::SignStepCommand;
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning};
 use uuid::Uuid;
 
 use super::facts;
@@ -23,18 +22,14 @@ use crate::DbError;
 /// signature serialises the vials; the last step completing moves the batch
 /// to manufacturing complete (quarantine). The caller has verified the
 /// signer's credentials.
-#[allow(clippy::too_many_arguments)]
 pub fn sign_step(
     conn: &mut PgConnection,
     batch_id: Uuid,
     step_key: &str,
     meaning: SignatureMeaning,
-    signer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<SignatureManifest, DbError> {
+    let (signer, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         batches::lock(conn, batch_id)?;
         let batch = facts::load_batch(conn, batch_id, &facts::Focus::AllSteps)?;
@@ -54,13 +49,9 @@ pub fn sign_step(
         let command = SignStepCommand {
             step_key,
             meaning,
-            signer,
-            printed_name,
-            factors,
-            comment,
+            signatory,
         };
-        let plan =
-            ebr_domain::batch::sign_step(&batch, &command, &record, crate::ids::at(now), now)?;
+        let plan = ebr_domain::batch::sign_step(&batch, &command, &record, crate::ids::at(now))?;
         let mut head = batch.audit_head.clone();
         signatures::insert_after(conn, &batch_chain(batch_id), &mut head, &plan.manifest, now)?;
         if let Some(field) = &plan.issue_vials_from {

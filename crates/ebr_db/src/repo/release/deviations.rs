@@ -6,7 +6,7 @@ use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::release::{
     check_openable, involved_people, Classification, DeviationFacts, DeviationStatus, RevisionFacts,
 };
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -321,27 +321,15 @@ pub fn revise(
 pub fn close(
     conn: &mut PgConnection,
     id: Uuid,
-    closer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<(DeviationState, SignatureManifest), DbError> {
+    let (closer, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         lock_batch_of(conn, id)?;
         let current = state(conn, id)?;
         let plan = current.facts().close(closer)?;
         let record = current.signed_record();
-        let manifest = SignatureManifest::new(
-            crate::ids::at(now),
-            closer,
-            printed_name,
-            SignatureMeaning::Closed,
-            comment,
-            &record,
-            now,
-        )
-        .with_factors(factors);
+        let manifest = signatory.sign(crate::ids::at(now), SignatureMeaning::Closed, &record);
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
         insert_revision(
             conn,

@@ -1,12 +1,11 @@
 //! QA review of the record (R29, R46) and disposition by the release
 //! authority (R26, R39, R43), gated by every finding that blocks release.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::AuditDraft;
 use ebr_domain::batch::{sign_batch, DispositionCommand, DispositionFacts};
 use ebr_domain::release::{release_findings, Finding, GateInput, ReviewFacts};
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use uuid::Uuid;
 
 use super::{deviations, qc};
@@ -131,17 +130,13 @@ pub fn batch_record_at(
 /// ([`ebr_domain::batch::sign_batch`]), then store the signature over the
 /// audit head, the status moves and the disposition event. The caller
 /// checked the role and verified the credentials.
-#[allow(clippy::too_many_arguments)]
 pub fn sign(
     conn: &mut PgConnection,
     batch_id: Uuid,
     meaning: SignatureMeaning,
-    signer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<SignatureManifest, DbError> {
+    let (signer, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         batches::lock(conn, batch_id)?;
         let (state, findings) = gate(conn, batch_id)?;
@@ -161,7 +156,7 @@ pub fn sign(
         let command = DispositionCommand {
             meaning,
             signer,
-            comment: comment.as_deref(),
+            comment: signatory.comment.as_deref(),
         };
         let plan = sign_batch(&facts, &command)?;
         let chain = batch_chain(batch_id);
@@ -172,16 +167,7 @@ pub fn sign(
             .unwrap_or(0);
         let record = batch_record_at(conn, batch_id, head)?
             .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
-        let manifest = SignatureManifest::new(
-            crate::ids::at(now),
-            signer,
-            printed_name,
-            meaning,
-            comment.clone(),
-            &record,
-            now,
-        )
-        .with_factors(factors);
+        let manifest = signatory.sign(crate::ids::at(now), meaning, &record);
         signatures::insert(conn, &chain, &manifest, now)?;
         let actor = person_actor(signer);
         for (to, reason) in &plan.transitions {
@@ -197,7 +183,7 @@ pub fn sign(
                 entity_id: batch_id.to_string(),
                 old_value: None,
                 new_value: gate_at_decision,
-                reason: comment,
+                reason: signatory.comment.clone(),
                 record_hash: None,
             },
             now,

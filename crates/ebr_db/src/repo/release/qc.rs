@@ -7,7 +7,7 @@ use ebr_domain::audit::{to_stored_precision, AuditDraft};
 use ebr_domain::batch::{invalidate_qc_result, record_qc_result, QcBatchFacts, RecordQcCommand};
 use ebr_domain::limits::Evaluation;
 use ebr_domain::release::{check_qc_reviewable, QcFacts, QcOutcome, QcResultFacts};
-use ebr_domain::signature::{Factors, SignatureManifest, SignatureMeaning, SignedRecord};
+use ebr_domain::signature::{Signatory, SignatureManifest, SignatureMeaning, SignedRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -318,27 +318,15 @@ pub fn for_batch(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<QcResult
 pub fn review(
     conn: &mut PgConnection,
     id: Uuid,
-    reviewer: Uuid,
-    printed_name: &str,
-    factors: Factors,
-    comment: Option<String>,
-    now: DateTime<Utc>,
+    signatory: &Signatory,
 ) -> Result<SignatureManifest, DbError> {
+    let (reviewer, now) = (signatory.id, signatory.at);
     crate::tx::atomic(conn, |conn| {
         lock_batch_of(conn, id)?;
         let current = result(conn, id)?;
         check_qc_reviewable(current.facts(), reviewer)?;
         let record = current.signed_record();
-        let manifest = SignatureManifest::new(
-            crate::ids::at(now),
-            reviewer,
-            printed_name,
-            SignatureMeaning::Verified,
-            comment,
-            &record,
-            now,
-        )
-        .with_factors(factors);
+        let manifest = signatory.sign(crate::ids::at(now), SignatureMeaning::Verified, &record);
         signatures::insert(conn, &batch_chain(current.row.batch_id), &manifest, now)?;
         Ok(manifest)
     })

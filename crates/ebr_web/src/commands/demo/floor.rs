@@ -13,7 +13,7 @@ use ebr_db::{DbError, PgConnection};
 use ebr_domain::execution::{EquipmentStatus, LotStatus};
 use ebr_domain::limits::Range;
 use ebr_domain::mbr::{FieldKind, MasterBatchRecord, Step};
-use ebr_domain::signature::{Factors, SignatureMeaning};
+use ebr_domain::signature::SignatureMeaning;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -294,11 +294,7 @@ pub fn perform_steps(
                 batch_id,
                 &step.key,
                 meaning,
-                signer.person.id,
-                &signer.person.full_name,
-                Factors::Password,
-                None,
-                pace.minutes_into(&step.key, minutes),
+                &signer.signatory(None, pace.minutes_into(&step.key, minutes)),
             )?;
         }
     }
@@ -477,11 +473,9 @@ pub fn released_batch(
         qc::review(
             conn,
             recorded.result.row.id,
-            crew.second_analyst.person.id,
-            &crew.second_analyst.person.full_name,
-            Factors::Password,
-            None,
-            now + Duration::hours(3),
+            &crew
+                .second_analyst
+                .signatory(None, now + Duration::hours(3)),
         )?;
     }
     let reviewed = finished + Duration::days(15);
@@ -489,21 +483,17 @@ pub fn released_batch(
         conn,
         batch.id,
         SignatureMeaning::Reviewed,
-        crew.qa.person.id,
-        &crew.qa.person.full_name,
-        Factors::Password,
-        Some("exceptions and audit trail reviewed".into()),
-        reviewed,
+        &crew
+            .qa
+            .signatory(Some("exceptions and audit trail reviewed".into()), reviewed),
     )?;
     disposition::sign(
         conn,
         batch.id,
         SignatureMeaning::Released,
-        crew.release_authority.person.id,
-        &crew.release_authority.person.full_name,
-        Factors::Password,
-        None,
-        reviewed + Duration::days(1),
+        &crew
+            .release_authority
+            .signatory(None, reviewed + Duration::days(1)),
     )?;
     Ok(())
 }

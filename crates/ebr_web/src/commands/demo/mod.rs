@@ -198,11 +198,10 @@ pub fn run(settings: &Settings) -> CommandResult {
         mbr::approve(
             &mut conn,
             row.id,
-            qa.person.id,
-            &qa.person.full_name,
-            ebr_domain::signature::Factors::Password,
-            Some("demo data: approved for demonstration batches".into()),
-            site_set_up + Duration::hours(3),
+            &qa.signatory(
+                Some("demo data: approved for demonstration batches".into()),
+                site_set_up + Duration::hours(3),
+            ),
         )?;
     }
     let status = mbr::current_status(&mut conn, row.id)?;

@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use ebr_db::repo::training::{self, NewCurriculum, NewTraining};
 use ebr_db::PgConnection;
 use ebr_domain::identity::Role;
-use ebr_domain::signature::Factors;
 
 use super::{person, CommandError};
 
@@ -147,11 +146,7 @@ pub fn seed(
             training::sign_training(
                 conn,
                 recorded.id,
-                trainee.person.id,
-                &trainee.person.full_name,
-                Factors::Password,
-                None,
-                set_up + Duration::minutes(110),
+                &trainee.signatory(None, set_up + Duration::minutes(110)),
             )?;
         }
     }
