@@ -75,9 +75,10 @@ pub fn toml() -> Result<String, crate::Error> {
 }
 
 /// The benchmark MBR for the baseline server of the same-run comparison,
-/// which predates computed fields: the same MBR without its computed fields
-/// and without the aims that point at them (the benchmark records only in
-/// its own stage, so what it measures is unchanged).
+/// which predates computed fields and training: the same MBR without its
+/// computed fields, the aims that point at them, the steps' skills and the
+/// read-and-understood flag (the benchmark records only in its own stage,
+/// so what it measures is unchanged).
 pub fn toml_for_baseline() -> Result<String, crate::Error> {
     let full = toml()?;
     let mut out = String::with_capacity(full.len());
@@ -95,7 +96,9 @@ pub fn toml_for_baseline() -> Result<String, crate::Error> {
         if line.starts_with("[[") || line.starts_with("# ====") {
             flush(&mut block, &mut out);
         }
-        if !line.trim_start().starts_with("aim = ") {
+        let trimmed = line.trim_start();
+        let newer = ["aim = ", "skills = ", "requires_read_and_understood = "];
+        if !newer.iter().any(|key| trimmed.starts_with(key)) {
             block.push(line);
         }
     }

@@ -360,3 +360,74 @@ async fn r9_the_qualification_matrix_shows_status_and_exports_csv() {
         "{text}"
     );
 }
+
+/// R9: the batch-level activities are gated too: with a curriculum for QC
+/// analysts and one for QA reviewers defined, an untrained analyst's QC
+/// result and an untrained reviewer's batch review are refused with
+/// `training_not_current` (the review before any password is checked), each
+/// leaving an exception; trained, the analyst passes the gate.
+#[tokio::test]
+async fn r9_qc_entry_and_batch_review_need_current_training() {
+    let (floor, trainer, _) = floor_with_process_curriculum().await;
+    let mut ids = Vec::new();
+    for (code, role) in [("TRN-QC-MNP", "qc_analyst"), ("TRN-QA-MNP", "qa_reviewer")] {
+        let r = floor
+            .qa
+            .post(floor.app.url("/api/v1/curricula"))
+            .json(&json!({ "code": code, "title": code, "role": role, "mbr_code": "MBR-MNP-001" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let c: Value = r.json().await.unwrap();
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    let batch = floor.issue("BR-TRN-0004").await;
+    let analyst = floor.app.login("li.na").await;
+    let result = json!({ "test_key": "sterility", "outcome": "No growth", "tested_at": "2026-11-20T10:00:00Z", "sample_id": "QC-S-1" });
+    let refused = analyst
+        .post(
+            floor
+                .app
+                .url(&format!("/api/v1/batches/{batch}/qc-results")),
+        )
+        .json(&result)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(refused, 403, "training_not_current").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("TRN-QC-MNP"),
+        "{body}"
+    );
+    assert_eq!(floor.app.count("qc_results"), 0);
+    let attempts = floor.app.count("auth_attempts");
+    let review = floor
+        .qa
+        .post(floor.app.url(&format!("/api/v1/batches/{batch}/signatures")))
+        .json(&json!({ "meaning": "reviewed", "username": "wang.fang", "password": "not the password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(review, 403, "training_not_current").await;
+    assert_eq!(
+        floor.app.count("auth_attempts"),
+        attempts,
+        "no password was checked"
+    );
+    assert_eq!(exceptions_of_kind(&floor, "training_not_current"), 2);
+    train(&floor, &trainer, &analyst, "li.na", &ids[0], None).await;
+    let entered = analyst
+        .post(
+            floor
+                .app
+                .url(&format!("/api/v1/batches/{batch}/qc-results")),
+        )
+        .json(&result)
+        .send()
+        .await
+        .unwrap();
+    // Trained, the analyst passes the gate; the next rule decides (the
+    // batch is still planned, so it takes no result yet).
+    assert_problem(entered, 409, "batch_closed").await;
+}
