@@ -18,9 +18,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{audit, person_actor, signatures, vouch};
-use crate::schema::{
-    batches, curricula, mbr_versions, signatures as signature_rows, training_records,
-};
+use crate::schema::{curricula, mbr_versions, signatures as signature_rows, training_records};
 use crate::DbError;
 
 /// The audit entity type of a curriculum.
@@ -488,112 +486,127 @@ pub fn facts(
     Ok((all, events))
 }
 
-/// The MBR version a batch is pinned to, as the training rules see it, and
-/// the skills of `step_key` in it.
-pub fn procedure_of(
+/// Everything the gate reads, in one statement: the batch's pinned MBR
+/// version (its content then comes from the process cache), every
+/// curriculum, and the person's training events with whether each is
+/// signed. One row per (curriculum, event), at least one row per batch.
+#[derive(QueryableByName)]
+struct GateRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    version_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pinned: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    stored: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    number: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    mbr_code: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    mbr_version: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    c_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c_title: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c_role: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c_mbr_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    c_mbr_version: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c_skill: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    kind: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    trained_version: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    recorded_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    valid_until: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    signed: bool,
+}
+
+const GATE_FACTS: &str = "
+SELECT v.id AS version_id, b.mbr_content_sha256 AS pinned, v.content_sha256 AS stored,
+       b.batch_number AS number, v.code AS mbr_code, v.version AS mbr_version,
+       c.id AS c_id, c.code AS c_code, c.title AS c_title, c.role AS c_role,
+       c.mbr_code AS c_mbr_code, c.mbr_version AS c_mbr_version, c.skill AS c_skill,
+       r.kind, r.mbr_version AS trained_version, r.recorded_at, r.valid_until,
+       COALESCE(EXISTS (SELECT 1 FROM signatures s WHERE s.record_type = 'training_record'
+                         AND s.record_id = r.id::text), false) AS signed
+  FROM batches b
+  JOIN mbr_versions v ON v.id = b.mbr_version_id
+  LEFT JOIN curricula c ON true
+  LEFT JOIN training_records r ON r.curriculum_id = c.id AND r.person_id = $2
+ WHERE b.id = $1
+ ORDER BY c.code, r.recorded_at, r.id";
+
+/// What the gate decides on.
+struct GateFacts {
+    procedure: Procedure,
+    skills: Vec<String>,
+    curricula: Vec<Curriculum>,
+    events: Vec<TrainingEvent>,
+}
+
+/// The facts of the gate for `person` on a batch and step, in one statement.
+fn gate_facts(
     conn: &mut PgConnection,
     batch_id: Uuid,
+    person: Uuid,
     step_key: Option<&str>,
-) -> Result<(Procedure, Vec<String>), DbError> {
-    let (version_id, pinned, stored, number, code, version): (
-        Uuid,
-        String,
-        String,
-        String,
-        String,
-        i32,
-    ) = batches::table
-        .inner_join(mbr_versions::table.on(mbr_versions::id.eq(batches::mbr_version_id)))
-        .filter(batches::id.eq(batch_id))
-        .select((
-            mbr_versions::id,
-            batches::mbr_content_sha256,
-            mbr_versions::content_sha256,
-            batches::batch_number,
-            mbr_versions::code,
-            mbr_versions::version,
-        ))
-        .first(conn)
-        .optional()?
+) -> Result<GateFacts, DbError> {
+    let rows: Vec<GateRow> = diesel::sql_query(GATE_FACTS)
+        .bind::<diesel::sql_types::Uuid, _>(batch_id)
+        .bind::<diesel::sql_types::Uuid, _>(person)
+        .load(conn)?;
+    let first = rows
+        .first()
         .ok_or_else(|| DbError::NotFound(format!("batch {batch_id}")))?;
-    let mbr = super::execution::pinned_mbr(conn, version_id, &pinned, &stored, &number)?;
+    let mbr = super::execution::pinned_mbr(
+        conn,
+        first.version_id,
+        &first.pinned,
+        &first.stored,
+        &first.number,
+    )?;
     let skills = step_key
         .and_then(|key| mbr.steps().find(|(_, s)| s.key == key))
         .map(|(_, s)| s.skills.clone())
         .unwrap_or_default();
-    Ok((
-        Procedure {
-            code,
-            version,
-            requires_read_and_understood: mbr.requires_read_and_understood,
-        },
-        skills,
-    ))
-}
-
-/// The curricula and one person's training events (signed or not), in one
-/// statement: what the gate reads on every recording and signature.
-fn gate_facts(
-    conn: &mut PgConnection,
-    person: Uuid,
-) -> Result<(Vec<Curriculum>, Vec<TrainingEvent>), DbError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        code: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        title: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        role: String,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        mbr_code: Option<String>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
-        mbr_version: Option<i32>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        skill: Option<String>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        kind: Option<String>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
-        trained_version: Option<i32>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
-        recorded_at: Option<DateTime<Utc>>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
-        valid_until: Option<DateTime<Utc>>,
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        signed: bool,
-    }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT c.id, c.code, c.title, c.role, c.mbr_code, c.mbr_version, c.skill,
-                r.kind, r.mbr_version AS trained_version, r.recorded_at, r.valid_until,
-                COALESCE(EXISTS (SELECT 1 FROM signatures s WHERE s.record_type = 'training_record'
-                                  AND s.record_id = r.id::text), false) AS signed
-           FROM curricula c
-           LEFT JOIN training_records r ON r.curriculum_id = c.id AND r.person_id = $1
-          ORDER BY c.code, r.recorded_at, r.id",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(person)
-    .load(conn)?;
+    let procedure = Procedure {
+        code: first.mbr_code.clone(),
+        version: first.mbr_version,
+        requires_read_and_understood: mbr.requires_read_and_understood,
+    };
     let mut curricula: Vec<Curriculum> = Vec::new();
     let mut events = Vec::new();
     for row in rows {
-        if curricula.last().is_none_or(|c| c.id != row.id) {
+        let (Some(id), Some(code), Some(title), Some(role)) =
+            (row.c_id, row.c_code, row.c_title, row.c_role)
+        else {
+            continue;
+        };
+        if curricula.last().is_none_or(|c| c.id != id) {
             curricula.push(Curriculum {
-                id: row.id,
-                code: row.code,
-                title: row.title,
-                role: Role::parse(&row.role)?,
-                mbr_code: row.mbr_code,
-                mbr_version: row.mbr_version,
-                skill: row.skill,
+                id,
+                code,
+                title,
+                role: Role::parse(&role)?,
+                mbr_code: row.c_mbr_code,
+                mbr_version: row.c_mbr_version,
+                skill: row.c_skill,
             });
         }
         if let (Some(kind), Some(recorded_at)) = (row.kind.as_deref(), row.recorded_at) {
             let kind = TrainingKind::parse(kind)
                 .ok_or_else(|| DbError::Integrity(format!("training record kind {kind}")))?;
             events.push(TrainingEvent {
-                curriculum_id: row.id,
+                curriculum_id: id,
                 kind,
                 mbr_version: row.trained_version,
                 recorded_at,
@@ -602,15 +615,19 @@ fn gate_facts(
             });
         }
     }
-    Ok((curricula, events))
+    Ok(GateFacts {
+        procedure,
+        skills,
+        curricula,
+        events,
+    })
 }
 
 /// The training gate (R9) of `activity` by `person` on a batch (and step):
-/// loads the pinned MBR version (one statement; its content from the
-/// process cache), the step's skills, the curricula and the person's
-/// training (one statement); the domain decides. A refusal leaves its
-/// exception on the batch (with its audit event, committed on its own) and
-/// is returned as `Ok(Err(rule))`.
+/// one statement loads the pinned MBR version, the curricula and the
+/// person's training (the step's skills come from the cached MBR); the
+/// domain decides. A refusal leaves its exception on the batch (with its
+/// audit event, committed on its own) and is returned as `Ok(Err(rule))`.
 pub fn gate(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -620,19 +637,18 @@ pub fn gate(
     step_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Result<(), DomainError>, DbError> {
-    let (procedure, skills) = procedure_of(conn, batch_id, step_key)?;
-    let (all, events) = gate_facts(conn, person)?;
+    let facts = gate_facts(conn, batch_id, person, step_key)?;
     let need = Need {
         activity,
-        procedure: &procedure,
+        procedure: &facts.procedure,
         step_key,
         skills: if activity.uses_step_skills() {
-            &skills
+            &facts.skills
         } else {
             &[]
         },
     };
-    let Err(refusal) = training::gate(&all, &events, roles, &need, now) else {
+    let Err(refusal) = training::gate(&facts.curricula, &facts.events, roles, &need, now) else {
         return Ok(Ok(()));
     };
     if let Some(exception) = refusal.exception {

@@ -279,8 +279,10 @@ pub struct SigningTarget {
     pub entity_id: String,
     /// The record as the ceremony's own audit events name it, e.g. `deviation:<id>`.
     pub record: String,
-    /// The training the signer needs for this signature (R9), checked
-    /// before a password is asked for; `None` for records outside a batch.
+    /// The training the signer needs for this signature (R9), checked on
+    /// the connection of the signed action, just before it (a refusal
+    /// leaves its exception and stores the successful password check);
+    /// `None` for records outside a batch.
     pub training: Option<TrainingGate>,
 }
 
@@ -293,30 +295,6 @@ pub struct TrainingGate {
     pub activity: ebr_domain::training::Activity,
     /// The step, for step signatures (its skills apply).
     pub step_key: Option<String>,
-}
-
-/// R9: the person's training for `gate`, checked at the server's time; a
-/// refusal leaves an exception on the batch (committed on its own).
-pub async fn require_training(
-    state: &AppState,
-    who: &Authenticated,
-    gate: TrainingGate,
-) -> Result<(), ApiError> {
-    let person = who.person.person.id;
-    let roles = who.person.roles.clone();
-    let now = state.clock.now();
-    blocking::db(&state.pool, move |conn| {
-        ebr_db::repo::training::require(
-            conn,
-            gate.batch_id,
-            person,
-            &roles,
-            gate.activity,
-            gate.step_key.as_deref(),
-            now,
-        )
-    })
-    .await
 }
 
 /// What the ceremony hands to the signed action: the meaning and who
@@ -362,19 +340,6 @@ where
         allowed,
     )
     .await?;
-    if let Some(gate) = target.training.clone() {
-        let trained = require_training(state, who, gate).await;
-        crate::routes::audited(
-            state,
-            &target.chain,
-            &actor,
-            target.action,
-            target.entity_type,
-            &target.entity_id,
-            trained,
-        )
-        .await?;
-    }
     check_signer(state, who, &request, &target.chain, &target.record).await?;
     if !password_matches(who, &request.password).await? {
         return Err(password_refused(state, who, &target).await);
@@ -401,7 +366,24 @@ where
     };
     // The successful check and the signed action commit together; when a
     // rule refuses the action, the check is still stored on its own.
+    let gate = target.training.clone();
+    let roles = who.person.roles.clone();
     let result = blocking::db(&state.pool, move |conn| {
+        if let Some(g) = &gate {
+            let trained = ebr_db::repo::training::gate(
+                conn,
+                g.batch_id,
+                verified.person,
+                &roles,
+                g.activity,
+                g.step_key.as_deref(),
+                now,
+            )?;
+            if let Err(rule) = trained {
+                password_accepted(conn, &verified, now)?;
+                return Err(ebr_db::DbError::Domain(rule));
+            }
+        }
         let done = ebr_db::tx::atomic(conn, |conn| {
             password_accepted(conn, &verified, now)?;
             apply(conn, signer)

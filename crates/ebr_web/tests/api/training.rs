@@ -364,8 +364,8 @@ async fn r9_the_qualification_matrix_shows_status_and_exports_csv() {
 /// R9: the batch-level activities are gated too: with a curriculum for QC
 /// analysts and one for QA reviewers defined, an untrained analyst's QC
 /// result and an untrained reviewer's batch review are refused with
-/// `training_not_current` (the review before any password is checked), each
-/// leaving an exception; trained, the analyst passes the gate.
+/// `training_not_current`, nothing signed or stored but the attempt and an
+/// exception each; trained, the analyst passes the gate.
 #[tokio::test]
 async fn r9_qc_entry_and_batch_review_need_current_training() {
     let (floor, trainer, _) = floor_with_process_curriculum().await;
@@ -401,19 +401,23 @@ async fn r9_qc_entry_and_batch_review_need_current_training() {
         "{body}"
     );
     assert_eq!(floor.app.count("qc_results"), 0);
-    let attempts = floor.app.count("auth_attempts");
+    let signatures = floor.app.record_signatures();
     let review = floor
         .qa
-        .post(floor.app.url(&format!("/api/v1/batches/{batch}/signatures")))
-        .json(&json!({ "meaning": "reviewed", "username": "wang.fang", "password": "not the password" }))
+        .post(
+            floor
+                .app
+                .url(&format!("/api/v1/batches/{batch}/signatures")),
+        )
+        .json(&json!({ "meaning": "reviewed", "username": "wang.fang", "password": PASSWORD }))
         .send()
         .await
         .unwrap();
     assert_problem(review, 403, "training_not_current").await;
     assert_eq!(
-        floor.app.count("auth_attempts"),
-        attempts,
-        "no password was checked"
+        floor.app.record_signatures(),
+        signatures,
+        "nothing was signed"
     );
     assert_eq!(exceptions_of_kind(&floor, "training_not_current"), 2);
     train(&floor, &trainer, &analyst, "li.na", &ids[0], None).await;
