@@ -355,11 +355,14 @@ async fn statements_per_request(bin: &Path, db: &TestDatabase, floor: &Floor) ->
     ))
     .execute(&mut conn)
     .unwrap();
+    // Signing's budget grew by the one statement of the training gate
+    // (issue 15: curricula and the signer's training, read with the batch's
+    // MBR version); recording absorbed it within its budget.
     Row::new(
         measure,
         format!("{record} / {sign} (at 9ae47d2, before the batch command path: 47 / 47, counted the same way by hand)"),
-        "≤ 12 / ≤ 16",
-        record <= 12 && sign <= 16,
+        "≤ 12 / ≤ 17",
+        record <= 12 && sign <= 17,
     )
 }
 
