@@ -198,7 +198,7 @@ pub fn facts(
             by: by(&actor),
         })
         .collect();
-    let training_gaps = super::training::standings(conn, now)?
+    let training_gaps = super::training::standings(conn, now, None)?
         .into_iter()
         .filter(|s| !s.standing.allows())
         .map(|s| TrainingGap {

@@ -470,22 +470,6 @@ pub fn records(conn: &mut PgConnection, person: Option<Uuid>) -> Result<Vec<Held
         .collect())
 }
 
-/// The domain's curricula and a person's events.
-pub fn facts(
-    conn: &mut PgConnection,
-    person: Uuid,
-) -> Result<(Vec<Curriculum>, Vec<TrainingEvent>), DbError> {
-    let all = curricula(conn)?
-        .iter()
-        .map(CurriculumRow::curriculum)
-        .collect::<Result<Vec<_>, _>>()?;
-    let events = records(conn, Some(person))?
-        .iter()
-        .filter_map(HeldRecord::event)
-        .collect();
-    Ok((all, events))
-}
-
 /// Everything the gate reads, in one statement: the batch's pinned MBR
 /// version (its content then comes from the process cache), every
 /// curriculum, and the person's training events with whether each is
@@ -725,18 +709,24 @@ pub struct PersonStanding {
     pub full_name: String,
     /// The person's roles.
     pub roles: Vec<Role>,
+    /// The curriculum's id.
+    pub curriculum_id: Uuid,
     /// The curriculum's code.
     pub curriculum: String,
+    /// The curriculum in words (`code (title)`).
+    pub label: String,
     /// The standing at `now` (for an MBR curriculum, against its effective
     /// version).
     pub standing: ebr_domain::training::Standing,
 }
 
-/// Every active person × every curriculum of a role they hold, at `now`
-/// (the qualification matrix and the access review's training gaps).
+/// Every active person (or only `only`) × every curriculum of a role they
+/// hold, at `now`: the qualification matrix, the access review's training
+/// gaps, and a person's own standing on their account page and worklist.
 pub fn standings(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
+    only: Option<Uuid>,
 ) -> Result<Vec<PersonStanding>, DbError> {
     let curricula = curricula(conn)?
         .iter()
@@ -750,9 +740,13 @@ pub fn standings(
             slot.insert(procedure);
         }
     }
-    let all_records = records(conn, None)?;
+    let all_records = records(conn, only)?;
+    let people = match only {
+        Some(id) => vec![super::people::state(conn, id)?],
+        None => super::people::list(conn)?,
+    };
     let mut out = Vec::new();
-    for person in super::people::list(conn)?.into_iter().filter(|p| p.active) {
+    for person in people.into_iter().filter(|p| p.active) {
         let events: Vec<TrainingEvent> = all_records
             .iter()
             .filter(|r| r.row.person_id == person.person.id)
@@ -767,7 +761,9 @@ pub fn standings(
                 username: person.person.username.clone(),
                 full_name: person.person.full_name.clone(),
                 roles: person.roles.clone(),
+                curriculum_id: c.id,
                 curriculum: c.code.clone(),
+                label: c.label(),
                 standing: training::standing(c, &events, procedure.as_ref(), now),
             });
         }

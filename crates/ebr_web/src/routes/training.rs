@@ -433,7 +433,7 @@ pub fn matrix(
     now: DateTime<Utc>,
 ) -> Result<Vec<MatrixCell>, ebr_db::DbError> {
     use ebr_domain::training::Standing;
-    Ok(repo::standings(conn, now)?
+    Ok(repo::standings(conn, now, None)?
         .into_iter()
         .filter(|s| {
             query

@@ -383,6 +383,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The status `GET /api/v1/session` answers `client`: 200 while its
+    /// session is open, 401 once it ended.
+    pub async fn session_status(&self, client: &reqwest::Client) -> u16 {
+        client
+            .get(self.url("/api/v1/session"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// Whether this server asks for a second factor at signing.
     pub fn second_factor_on(&self) -> bool {
         second_factor_setting().at_signing()

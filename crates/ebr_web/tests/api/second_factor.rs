@@ -13,16 +13,6 @@ use serde_json::{json, Value};
 use crate::batch_helpers::{good_values, reference, Floor};
 use crate::helpers::{assert_problem, with_second_factor, TestApp, PASSWORD};
 
-async fn session_status(client: &reqwest::Client, app: &TestApp) -> u16 {
-    client
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 /// Enrols `client`'s person through the API; returns the secret and the
 /// recovery codes.
 async fn enrol(app: &TestApp, client: &reqwest::Client) -> (String, Vec<String>) {
@@ -104,12 +94,12 @@ async fn r16_a_signature_needs_a_current_unused_authenticator_code() {
     let (secret, recovery) = enrol(&app, &qa).await;
     assert_eq!(recovery.len(), 10);
     assert_eq!(
-        session_status(&other, &app).await,
+        app.session_status(&other).await,
         401,
         "the other session ended"
     );
     assert_eq!(
-        session_status(&qa, &app).await,
+        app.session_status(&qa).await,
         200,
         "the enrolling session stays"
     );
@@ -269,7 +259,7 @@ async fn r18_a_factor_reset_needs_a_second_admin_and_ends_the_sessions() {
         .await
         .unwrap();
     assert_problem(own, 403, "factor_reset_needs_second_admin").await;
-    assert_eq!(session_status(&qa, &app).await, 200);
+    assert_eq!(app.session_status(&qa).await, 200);
     let confirmed = second
         .post(app.url(&format!("/api/v1/users/{id}/second-factor/resets")))
         .json(&json!({ "request_id": request }))
@@ -283,7 +273,7 @@ async fn r18_a_factor_reset_needs_a_second_admin_and_ends_the_sessions() {
         confirmed.text().await.unwrap()
     );
     assert_eq!(
-        session_status(&qa, &app).await,
+        app.session_status(&qa).await,
         401,
         "the person's sessions ended"
     );

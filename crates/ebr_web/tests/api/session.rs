@@ -170,16 +170,6 @@ async fn r18_five_failures_lock_the_account_and_answer_like_an_unknown_username(
     assert!(again.get("security_notice").is_none(), "{again}");
 }
 
-async fn status_of(client: &reqwest::Client, app: &TestApp) -> u16 {
-    client
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 /// R18: changing your own password ends every other session of yours (a
 /// stolen session would otherwise keep full access); the session that made
 /// the change stays open; the revocation is an audited account event.
@@ -196,8 +186,8 @@ async fn r18_a_password_change_ends_the_other_sessions() {
         .await
         .unwrap();
     assert_eq!(changed.status(), 200);
-    assert_eq!(status_of(&stolen, &app).await, 401);
-    assert_eq!(status_of(&tablet, &app).await, 200);
+    assert_eq!(app.session_status(&stolen).await, 401);
+    assert_eq!(app.session_status(&tablet).await, 200);
     let revoked = app.audit_actions("account.sessions_revoked");
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["reason"], "password changed");
@@ -219,9 +209,9 @@ async fn r18_a_password_reset_ends_every_session() {
         .await
         .unwrap();
     assert_eq!(reset.status(), 200);
-    assert_eq!(status_of(&a, &app).await, 401);
-    assert_eq!(status_of(&b, &app).await, 401);
-    assert_eq!(status_of(&admin, &app).await, 200);
+    assert_eq!(app.session_status(&a).await, 401);
+    assert_eq!(app.session_status(&b).await, 401);
+    assert_eq!(app.session_status(&admin).await, 200);
     let revoked = app.audit_actions("account.sessions_revoked");
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["reason"], "password reset by an administrator");

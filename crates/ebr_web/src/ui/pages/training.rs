@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use ebr_db::repo::people::PersonState;
 use ebr_db::repo::training as repo;
-use ebr_domain::training::{standing, Standing};
+use ebr_domain::training::Standing;
 use uuid::Uuid;
 
 use crate::auth::current::Authenticated;
@@ -97,29 +97,28 @@ pub fn my_training(
     person: &PersonState,
     now: DateTime<Utc>,
 ) -> Result<(Vec<TrainingLine>, Vec<UnsignedRecord>), ebr_db::DbError> {
-    let (curricula, events) = repo::facts(conn, person.person.id)?;
-    let mut lines = Vec::new();
-    for c in curricula.iter().filter(|c| person.roles.contains(&c.role)) {
-        let procedure = match &c.mbr_code {
-            Some(code) => repo::effective_procedure(conn, code)?,
-            None => None,
-        };
-        let stand = standing(c, &events, procedure.as_ref(), now);
-        let (until, read_version) = match &stand {
-            Standing::Current { until } => (until.map(utc).unwrap_or_default(), None),
-            Standing::Expiring { until } => (utc(*until), None),
-            Standing::Expired { since } => (utc(*since), None),
-            Standing::ReadAndUnderstoodMissing { version, .. } => (String::new(), Some(*version)),
-            Standing::Missing => (String::new(), None),
-        };
-        lines.push(TrainingLine {
-            curriculum_id: c.id,
-            label: c.label(),
-            status: stand.as_str(),
-            until,
-            read_version,
-        });
-    }
+    let lines = repo::standings(conn, now, Some(person.person.id))?
+        .into_iter()
+        .map(|s| {
+            let (until, read_version) = match &s.standing {
+                Standing::Current { until } => (until.map(utc).unwrap_or_default(), None),
+                Standing::Expiring { until } => (utc(*until), None),
+                Standing::Expired { since } => (utc(*since), None),
+                Standing::ReadAndUnderstoodMissing { version, .. } => {
+                    (String::new(), Some(*version))
+                }
+                Standing::Missing => (String::new(), None),
+            };
+            TrainingLine {
+                curriculum_id: s.curriculum_id,
+                label: s.label,
+                status: s.standing.as_str(),
+                until,
+                read_version,
+            }
+        })
+        .collect();
+    let curricula = repo::curricula(conn)?;
     let unsigned = repo::records(conn, Some(person.person.id))?
         .into_iter()
         .filter(|r| !r.signed && r.row.kind == "trained")
@@ -128,7 +127,7 @@ pub fn my_training(
             label: curricula
                 .iter()
                 .find(|c| c.id == r.row.curriculum_id)
-                .map(ebr_domain::training::Curriculum::label)
+                .map(|c| format!("{} ({})", c.code, c.title))
                 .unwrap_or_default(),
             trained_at: utc(r.row.trained_at),
         })
