@@ -5,7 +5,15 @@
 #   scripts/pg.sh down  NAME               stop it
 #   scripts/pg.sh reset NAME PORT [test]   stop, delete its data, start afresh
 #   scripts/pg.sh url   NAME PORT          print its DATABASE_URL
+#   scripts/pg.sh delete NAME              stop it and delete its data
 #   scripts/pg.sh clean-tests NAME PORT    drop leftover per-test databases and templates
+#   scripts/pg.sh up NAME PORT primary     a primary that streams WAL and commits
+#                                          only once its standby `ebr_standby` applied it
+#   scripts/pg.sh standby NAME PORT PRIMARY_PORT
+#                                          a hot standby of the primary on PRIMARY_PORT
+#                                          (pg_basebackup on first use), then start it
+#   scripts/pg.sh kill NAME                kill -9 the postmaster and every backend (a lost machine)
+#   scripts/pg.sh promote NAME             promote a standby to primary and wait until it is
 # Clusters live in .pg/NAME (git-ignored). The `test` flavour runs with fsync
 # off: fast, and acceptable only because test data is disposable.
 set -euo pipefail
@@ -116,6 +124,15 @@ init_cluster() {
             echo "synchronous_commit = off"
             echo "full_page_writes = off"
         fi
+        if [ "$flavour" = primary ]; then
+            # Streaming replication with the GMP setting: a commit returns
+            # only once the standby has applied it (docs/SCALING.md).
+            echo "wal_level = replica"
+            echo "max_wal_senders = 10"
+            echo "wal_keep_size = '256MB'"
+            echo "synchronous_standby_names = 'FIRST 1 (ebr_standby)'"
+            echo "synchronous_commit = remote_apply"
+        fi
     } >> "$data/postgresql.conf"
     touch "$base/.initialised"
 }
@@ -126,6 +143,12 @@ start() {
     if [ ! -f "$base/.initialised" ] || [ ! -f "$data/PG_VERSION" ]; then
         init_cluster
     fi
+    launch
+}
+
+# Starts the initialised cluster in $base on $port unless it runs already,
+# and creates the `ebr` database on a primary's first start.
+launch() {
     if is_running; then
         local running_port
         running_port=$(sed -n '4p' "$data/postmaster.pid" 2>/dev/null || true)
@@ -153,10 +176,12 @@ start() {
         rm -f "$data/postmaster.pid"
         sleep 2
     done
-    # Create the application database on first start.
+    # Create the application database on first start (a standby has its
+    # primary's, and could not create one).
+    [ -f "$data/standby.signal" ] && return 0
     if ! PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -tAc \
             "SELECT 1 FROM pg_database WHERE datname = 'ebr'" | grep -q 1; then
-        PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -qc "CREATE DATABASE ebr" >/dev/null
+        PGPASSWORD=$db_pass "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -q -c "SET synchronous_commit = local" -c "CREATE DATABASE ebr" >/dev/null
     fi
 }
 
@@ -183,11 +208,60 @@ clean_tests() {
     done
 }
 
+# A hot standby of the primary on $primary_port: copied with pg_basebackup on
+# first use, streaming as `ebr_standby` (the name the primary waits for).
+standby() {
+    ensure_server_packages
+    resolve_paths
+    if [ ! -f "$base/.initialised" ] || [ ! -f "$data/PG_VERSION" ]; then
+        say "copying the primary on port $primary_port into .pg/$name (pg_basebackup)"
+        rm -rf "$base"
+        mkdir -p "$base" "$sock"
+        chmod 755 "$pg_root" "$base"
+        owner_chown "$base"
+        as_owner env PGPASSWORD="$db_pass" "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U "$db_user" \
+            -D "$data" -X stream -c fast >"$base/basebackup.log" 2>&1 \
+            || { cat "$base/basebackup.log" >&2; die "pg_basebackup from port $primary_port failed (log above); is the primary up with the 'primary' flavour?"; }
+        {
+            echo "unix_socket_directories = '$sock'"
+            echo "hot_standby = on"
+            # Once promoted it has no standby of its own: it must not wait for one.
+            echo "synchronous_standby_names = ''"
+            echo "primary_conninfo = 'host=127.0.0.1 port=$primary_port user=$db_user password=$db_pass application_name=ebr_standby'"
+        } | as_owner tee -a "$data/postgresql.conf" >/dev/null
+        as_owner touch "$data/standby.signal"
+        touch "$base/.initialised"
+    fi
+    launch
+}
+
+# kill -9 of the postmaster and all its processes: the machine is gone, no
+# shutdown checkpoint, no goodbye to clients.
+kill_cluster() {
+    resolve_paths
+    [ -f "$data/postmaster.pid" ] || die "cluster .pg/$name is not running"
+    local pid; pid=$(head -1 "$data/postmaster.pid")
+    local children; children=$(pgrep -P "$pid" || true)
+    kill -9 "$pid" $children 2>/dev/null || true
+    say "killed (kill -9 of postmaster $pid and its $(echo $children | wc -w) processes)"
+}
+
+promote() {
+    bin=$(find_bin) || die "PostgreSQL binaries not found"
+    resolve_paths
+    as_owner "$bin/pg_ctl" -D "$data" -w -t 60 promote >/dev/null
+    say "promoted to primary"
+}
+
 case "$cmd" in
     up) start ;;
+    standby) primary_port=${4:?usage: scripts/pg.sh standby NAME PORT PRIMARY_PORT}; standby ;;
+    kill) kill_cluster ;;
+    promote) promote ;;
     down) stop ;;
     reset) stop; resolve_paths; rm -rf "$base"; start ;;
+    delete) stop; resolve_paths; rm -rf "$base" ;;
     clean-tests) clean_tests ;;
     url) echo "postgres://$db_user:$db_pass@127.0.0.1:$port/ebr" ;;
-    *) die "usage: scripts/pg.sh up|down|reset|url|clean-tests NAME PORT [test]" ;;
+    *) die "usage: scripts/pg.sh up|down|reset|delete|url|clean-tests|standby|kill|promote NAME PORT [test|primary|PRIMARY_PORT]" ;;
 esac

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod migrate;
 pub mod pool;
 pub mod prepared;
+pub mod replicas;
 pub mod repo;
 pub mod schema;
 pub mod tx;

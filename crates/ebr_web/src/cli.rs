@@ -208,6 +208,11 @@ pub enum AuditCommand {
         /// checkpoint.key_file).
         #[arg(long)]
         public_key: Option<PathBuf>,
+        /// Read from the first reachable replica of EBR__DATABASE__REPLICA_URL
+        /// (after it has replayed everything the primary holds now), so the
+        /// primary carries none of the reading.
+        #[arg(long)]
+        replica: bool,
     },
 }
 
@@ -259,8 +264,14 @@ pub fn main() -> ExitCode {
                 AuditCommand::Verify {
                     checkpoints,
                     public_key,
+                    replica,
                 },
-        } => commands::audit_verify::run(&settings, checkpoints.as_deref(), public_key.as_deref()),
+        } => commands::audit_verify::run(
+            &settings,
+            checkpoints.as_deref(),
+            public_key.as_deref(),
+            replica,
+        ),
         Command::Record {
             command: RecordCommand::Verify { file, public_key },
         } => commands::record_verify::run(&file, public_key.as_deref()),

@@ -16,8 +16,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// The PostgreSQL connection URL (`DATABASE_URL`).
+    /// The PostgreSQL connection URL (`DATABASE_URL`). Several hosts with
+    /// `target_session_attrs=read-write` make the server follow a failover
+    /// to whichever of them is the primary (docs/SCALING.md).
     pub database_url: Option<SecretString>,
+    /// Read replicas for heavy reads.
+    #[serde(default)]
+    pub database: DatabaseSettings,
     /// Address the server listens on.
     pub bind: String,
     /// Maximum pooled database connections per process (default: two per
@@ -31,6 +36,50 @@ pub struct Settings {
     pub execution: ExecutionSettings,
     /// Checkpoints signed outside the database.
     pub checkpoint: CheckpointSettings,
+}
+
+/// Read replicas: hot standbys that serve record PDFs and exports, audit
+/// trails and `ebr audit verify --replica` (docs/SCALING.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// One or more replica connection URLs separated by spaces
+    /// (`EBR__DATABASE__REPLICA_URL`); none: every read goes to the primary.
+    #[serde(default)]
+    pub replica_url: Option<SecretString>,
+    /// A replica further behind the primary than this (seconds) is skipped
+    /// and its reads go to the primary (default 5).
+    #[serde(default = "default_replica_max_lag")]
+    pub replica_max_lag_seconds: u64,
+}
+
+fn default_replica_max_lag() -> u64 {
+    5
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            replica_url: None,
+            replica_max_lag_seconds: default_replica_max_lag(),
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// The replica URLs, in the order given.
+    pub fn replica_urls(&self) -> Vec<String> {
+        use secrecy::ExposeSecret;
+        self.replica_url
+            .as_ref()
+            .map(|u| {
+                u.expose_secret()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Checkpoints: every audit chain's head, signed with a key the database

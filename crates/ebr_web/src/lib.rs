@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod refusals;
+pub mod replicas;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -116,3 +116,59 @@ impl Metrics {
         out
     }
 }
+
+/// The read-replica series: whether the primary answered the last probe,
+/// each replica's state and lag, and heavy reads by where they were served.
+pub fn render_replicas(reads: &ebr_db::replicas::ReadReplicas) -> String {
+    let mut out = String::new();
+    if !reads.configured() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ebr_db_primary_up Whether the primary answered the last replica probe."
+    );
+    let _ = writeln!(out, "# TYPE ebr_db_primary_up gauge");
+    let _ = writeln!(out, "ebr_db_primary_up {}", u8::from(reads.primary_up()));
+    let _ = writeln!(
+        out,
+        "# HELP ebr_db_replica_up Whether the replica answered the last probe."
+    );
+    let _ = writeln!(out, "# TYPE ebr_db_replica_up gauge");
+    let _ = writeln!(out, "# HELP ebr_db_replica_serving Whether the replica serves reads (up and within the lag bound).");
+    let _ = writeln!(out, "# TYPE ebr_db_replica_serving gauge");
+    let _ = writeln!(out, "# HELP ebr_db_replica_lag_seconds How far behind the primary the replica was at the last probe (absent when unknown).");
+    let _ = writeln!(out, "# TYPE ebr_db_replica_lag_seconds gauge");
+    for r in reads.statuses() {
+        let label = &r.label;
+        let _ = writeln!(
+            out,
+            "ebr_db_replica_up{{replica=\"{label}\"}} {}",
+            u8::from(r.up)
+        );
+        let _ = writeln!(
+            out,
+            "ebr_db_replica_serving{{replica=\"{label}\"}} {}",
+            u8::from(r.usable)
+        );
+        if let Some(lag) = r.lag {
+            let _ = writeln!(
+                out,
+                "ebr_db_replica_lag_seconds{{replica=\"{label}\"}} {}",
+                lag.as_secs_f64()
+            );
+        }
+    }
+    let (replica, primary) = reads.served();
+    let _ = writeln!(out, "# HELP ebr_db_heavy_reads_total Record, export and audit-trail reads, by where they were sent.");
+    let _ = writeln!(out, "# TYPE ebr_db_heavy_reads_total counter");
+    let _ = writeln!(
+        out,
+        "ebr_db_heavy_reads_total{{target=\"replica\"}} {replica}"
+    );
+    let _ = writeln!(
+        out,
+        "ebr_db_heavy_reads_total{{target=\"primary\"}} {primary}"
+    );
+    out
+}

@@ -13,6 +13,9 @@ use crate::config::{ExecutionSettings, SecuritySettings};
 pub struct AppState {
     /// The database pool.
     pub pool: PgPool,
+    /// Read replicas for heavy reads (none configured: the primary serves
+    /// them); see [`crate::replicas`].
+    pub reads: Arc<ebr_db::replicas::ReadReplicas>,
     /// The server clock.
     pub clock: Arc<dyn Clock>,
     /// Session, password and signature settings.

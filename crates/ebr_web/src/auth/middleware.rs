@@ -76,7 +76,8 @@ pub async fn authorize(
         ));
     };
     let token = req.cookie(COOKIE).map(|c| c.value().to_string());
-    let current = match authenticate(&state, token).await {
+    let replica_fallback = crate::replicas::served_by_replica(&method, &pattern);
+    let current = match authenticate(&state, token, replica_fallback).await {
         Ok(current) => current,
         Err(e) => return Ok(refuse(req, e)),
     };

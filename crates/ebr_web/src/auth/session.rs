@@ -59,9 +59,14 @@ fn unauthorized(code: &'static str, detail: &str) -> ApiError {
 /// Authenticates a session token: it must be open, within its idle timeout
 /// and absolute lifetime, and its person active and not locked. Records the
 /// activity and whether the continuous signing period survives (R19).
+///
+/// With `replica_fallback` (a read a replica serves) and the primary down,
+/// the session is checked on an up-to-date replica instead, read-only: the
+/// same rules, but neither the activity nor an ending is recorded.
 pub async fn authenticate(
     state: &AppState,
     token: Option<String>,
+    replica_fallback: bool,
 ) -> Result<Authenticated, ApiError> {
     let Some(token) = token else {
         return Err(unauthorized(
@@ -77,7 +82,37 @@ pub async fn authenticate(
         password_max_age_days: settings.password_max_age_days,
     };
     let hash = token_hash(&token);
-    blocking::db(&state.pool, move |conn| {
+    let on_replica = |hash: String| async move {
+        match state.reads.replica_pool() {
+            Some(replica) => check_on(replica, hash, policy, now, false).await,
+            None => Err(ApiError::Db(ebr_db::DbError::Unavailable(
+                "the primary database does not answer and no replica is up to date".into(),
+            ))),
+        }
+    };
+    if replica_fallback && !state.reads.primary_up() {
+        return on_replica(hash).await;
+    }
+    match check_on(&state.pool, hash.clone(), policy, now, true).await {
+        Err(ApiError::Db(ebr_db::DbError::Unavailable(_)))
+            if replica_fallback && state.reads.configured() =>
+        {
+            on_replica(hash).await
+        }
+        other => other,
+    }
+}
+
+/// The session check on `pool`; `writable`: record the activity and end a
+/// timed-out session (false on a replica).
+async fn check_on(
+    pool: &ebr_db::PgPool,
+    hash: String,
+    policy: SessionPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+    writable: bool,
+) -> Result<Authenticated, ApiError> {
+    blocking::db(pool, move |conn| {
         let Some(sessions::OpenSession {
             session,
             person,
@@ -103,14 +138,16 @@ pub async fn authenticate(
         let standing = match check_session(facts, account, policy, now) {
             Ok(standing) => standing,
             Err((end, rule)) => {
-                sessions::end(conn, &session, end.as_str(), now)?;
+                if writable {
+                    sessions::end(conn, &session, end.as_str(), now)?;
+                }
                 return Ok(Err(ApiError::Unauthorized {
                     code: rule.rule(),
                     detail: rule.to_string(),
                 }));
             }
         };
-        if standing.record_activity {
+        if standing.record_activity && writable {
             sessions::touch(conn, session.id, now, standing.continuous_signing)?;
         }
         let (continuous, must_change) =

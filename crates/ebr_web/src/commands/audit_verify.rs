@@ -60,6 +60,48 @@ fn checkpoint_expectations(
     Ok((expectations, logged.len()))
 }
 
+/// The first replica of `database.replica_url` that answers, once it has
+/// replayed everything the primary holds now (so a checkpoint made a moment
+/// ago is not reported as a cut tail); with the primary unreachable, the
+/// replica as it is, said on stderr.
+fn caught_up_replica(settings: &Settings) -> Result<String, CommandError> {
+    let urls = settings.database.replica_urls();
+    if urls.is_empty() {
+        return Err(CommandError::Refused(
+            "--replica needs a replica: set EBR__DATABASE__REPLICA_URL (docs/SCALING.md)".into(),
+        ));
+    }
+    let mut primary = connect(settings).ok();
+    for url in &urls {
+        let Ok(mut replica) = ebr_db::establish(url) else {
+            eprintln!(
+                "replica {} does not answer; trying the next",
+                ebr_db::replicas::label(url)
+            );
+            continue;
+        };
+        let label = ebr_db::replicas::label(url);
+        match primary.as_mut() {
+            Some(primary) => {
+                let waited = ebr_db::replicas::wait_until_caught_up(
+                    primary,
+                    &mut replica,
+                    std::time::Duration::from_secs(60),
+                )?;
+                eprintln!(
+                    "reading from replica {label} (it had replayed the primary's writes after {} ms)",
+                    waited.as_millis()
+                );
+            }
+            None => eprintln!("the primary does not answer: verifying what replica {label} holds"),
+        }
+        return Ok(url.clone());
+    }
+    Err(CommandError::Refused(
+        "no replica of EBR__DATABASE__REPLICA_URL answers".into(),
+    ))
+}
+
 /// Recomputes every hash chain (gap-free, linked, unaltered), every record
 /// hash an audit event vouches for, every MBR content hash, and every
 /// signature's record hash and own hash; with a checkpoint log, checks that
@@ -70,17 +112,28 @@ pub fn run(
     settings: &Settings,
     checkpoints: Option<&Path>,
     public_key: Option<&Path>,
+    replica: bool,
 ) -> CommandResult {
     let anchors = match checkpoints {
         Some(dir) => Some(checkpoint_expectations(settings, dir, public_key)?),
         None => None,
     };
-    let mut conn = connect(settings)?;
+    let source = if replica {
+        Some(caught_up_replica(settings)?)
+    } else {
+        None
+    };
+    let open = || match &source {
+        Some(url) => ebr_db::establish(url)
+            .map_err(|e| CommandError::Refused(format!("cannot connect to the replica: {e}"))),
+        None => connect(settings),
+    };
+    let mut conn = open()?;
     let chains = audit::chains(&mut conn)?;
     // Reading is slower than hashing (1,000,000 events hash in about a
     // second): two connections read alternate chains while this thread
     // hashes whatever arrives; each chain's pages arrive in order.
-    let readers = [connect(settings)?, connect(settings)?];
+    let readers = [open()?, open()?];
     let (pages, received) = std::sync::mpsc::sync_channel::<Result<Page, ebr_db::DbError>>(4);
     let total = std::thread::scope(|scope| -> Result<u64, CommandError> {
         for (first, mut reader) in readers.into_iter().enumerate() {

@@ -32,7 +32,28 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
     let checkpoints = crate::checkpoints::Checkpointer::from_settings(&settings.checkpoint)
         .map_err(CommandError::Refused)?
         .map(Arc::new);
+    let replica_urls = settings.database.replica_urls();
+    let reads = Arc::new(ebr_db::replicas::ReadReplicas::new(
+        &replica_urls,
+        settings.pool_size,
+        std::time::Duration::from_secs(settings.database.replica_max_lag_seconds),
+    ));
+    if reads.configured() {
+        use secrecy::ExposeSecret;
+        let primary_url = settings
+            .require_database_url()
+            .map_err(CommandError::Refused)?
+            .expose_secret()
+            .to_string();
+        crate::replicas::spawn_probe(reads.clone(), primary_url);
+        tracing::info!(
+            replicas = ?replica_urls.iter().map(|u| ebr_db::replicas::label(u)).collect::<Vec<_>>(),
+            max_lag_seconds = settings.database.replica_max_lag_seconds,
+            "record PDFs, exports and audit trails are read from replicas within the lag bound"
+        );
+    }
     let state = AppState {
+        reads,
         pool: pool(settings)?,
         clock: Arc::new(SystemClock),
         security: settings.security.clone(),

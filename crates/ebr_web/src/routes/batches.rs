@@ -408,17 +408,24 @@ pub async fn audit_trail(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(audit_events(&state, id.into_inner()).await?))
+    let (events, from) = audit_events(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((crate::routes::record::READ_FROM, from.as_str()))
+        .json(events))
 }
 
-/// The batch's audit events in chain order (404 for an unknown batch).
-pub async fn audit_events(state: &AppState, id: Uuid) -> Result<Vec<AuditEventView>, ApiError> {
-    let events = blocking::db(&state.pool, move |conn| {
+/// The batch's audit events in chain order (404 for an unknown batch), read
+/// from a replica when one is usable; and where they were read.
+pub async fn audit_events(
+    state: &AppState,
+    id: Uuid,
+) -> Result<(Vec<AuditEventView>, ebr_db::replicas::ReadTarget), ApiError> {
+    let (events, from) = blocking::read(state, move |conn| {
         batches::find(conn, id)?;
         audit::chain_events(conn, &batch_chain(id))
     })
     .await?;
-    Ok(events
+    let events = events
         .into_iter()
         .map(|e| AuditEventView {
             seq: e.seq,
@@ -434,5 +441,6 @@ pub async fn audit_events(state: &AppState, id: Uuid) -> Result<Vec<AuditEventVi
             prev_hash: e.prev_hash,
             hash: e.hash,
         })
-        .collect())
+        .collect();
+    Ok((events, from))
 }

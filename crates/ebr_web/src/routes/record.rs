@@ -10,6 +10,10 @@ use crate::blocking;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
+/// The response header naming where a heavy read was served from:
+/// `replica` or `primary`.
+pub const READ_FROM: &str = "x-ebr-read-from";
+
 /// The generator string recorded in exports (R11).
 pub fn generator() -> String {
     format!("ebr {}", env!("CARGO_PKG_VERSION"))
@@ -39,9 +43,10 @@ pub async fn export(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let doc = blocking::db(&state.pool, move |conn| export_of(conn, id)).await?;
+    let (doc, from) = blocking::read(&state, move |conn| export_of(conn, id)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
+        .insert_header((READ_FROM, from.as_str()))
         .insert_header(("x-ebr-record-sha256", doc.manifest.record_sha256.clone()))
         .body(doc.to_canonical_json()))
 }
@@ -60,7 +65,7 @@ pub async fn pdf(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let doc = blocking::db(&state.pool, move |conn| export_of(conn, id)).await?;
+    let (doc, from) = blocking::read(&state, move |conn| export_of(conn, id)).await?;
     let number = doc
         .sections
         .get("batch")
@@ -74,9 +79,13 @@ pub async fn pdf(
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     // Who downloaded which record is kept in the system trail (the batch's own
     // chain stays the record itself, so its hash does not change by reading it).
+    // While the primary is down (the record came from a replica) the download
+    // cannot be written down: it is logged instead.
     let actor = ebr_db::repo::person_actor(who.person.person.id);
     let (sha, now) = (doc.manifest.record_sha256.clone(), state.clock.now());
-    let _ = blocking::db(&state.pool, move |conn| {
+    if !state.reads.primary_up() {
+        tracing::warn!(batch = %id, person = %actor, record_sha256 = %sha, "record PDF served from a replica while the primary is down: the download is not in the audit trail");
+    } else if let Err(e) = blocking::db(&state.pool, move |conn| {
         ebr_db::repo::audit::append(
             conn,
             ebr_domain::audit::SYSTEM_CHAIN,
@@ -93,9 +102,13 @@ pub async fn pdf(
             now,
         )
     })
-    .await;
+    .await
+    {
+        tracing::warn!(batch = %id, error = %e, "the record download could not be written to the audit trail");
+    }
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
+        .insert_header((READ_FROM, from.as_str()))
         .insert_header((
             "content-disposition",
             format!("attachment; filename=\"{number}.pdf\""),

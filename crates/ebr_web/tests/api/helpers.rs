@@ -135,6 +135,7 @@ impl TestApp {
             listener,
             AppState {
                 pool,
+                reads: Arc::new(ebr_db::replicas::ReadReplicas::none()),
                 clock: Arc::new(clock.clone()),
                 security: SecuritySettings {
                     secure_cookie: false,

@@ -75,6 +75,7 @@ impl Site {
             listener,
             AppState {
                 pool: db.pool(),
+                reads: Arc::new(ebr_db::replicas::ReadReplicas::none()),
                 clock: Arc::new(clock.clone()),
                 security: SecuritySettings {
                     secure_cookie: false,

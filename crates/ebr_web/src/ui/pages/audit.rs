@@ -86,7 +86,7 @@ pub async fn trail(
     page(&req, &state, &who, async |ctx| {
         let id = id.into_inner();
         let batch = header(&state, id).await?;
-        let all = audit_events(&state, id).await?;
+        let (all, _) = audit_events(&state, id).await?;
         let names = Names::load(&state).await?;
         let total = all.len();
         let head = all.last().map(|e| e.hash.clone()).unwrap_or_default();
