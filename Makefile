@@ -125,6 +125,8 @@ db-down: ## Stop the local development and test databases (data is kept)
 	@scripts/pg.sh down dev $(EBR_PG_PORT)
 	@scripts/pg.sh down test $(EBR_TEST_PG_PORT)
 	@scripts/pg.sh down resilience 54331
+	@scripts/pg.sh down repl-primary 54332
+	@scripts/pg.sh down repl-standby 54333
 
 .PHONY: db-reset
 db-reset: ## Delete the local development database (and its checkpoint log) and start an empty one
