@@ -65,12 +65,29 @@ pub struct Server {
     /// A binary from before the second factor (the benchmark's baseline
     /// commit), which refuses the setting it does not know.
     baseline: bool,
+    /// Further `EBR__…` settings for the process.
+    env: Vec<(String, String)>,
 }
 
 impl Server {
     /// Starts `ebr serve` on a free port and waits until `/readyz` answers 200.
     pub async fn start(bin: &Path, db_url: &str, name: &str) -> Result<Server, crate::Error> {
-        Self::start_as(bin, db_url, name, false).await
+        Self::start_as(bin, db_url, name, false, Vec::new()).await
+    }
+
+    /// [`Server::start`] with further settings in the environment (e.g.
+    /// `EBR__DATABASE__REPLICA_URL`, the checkpoint key).
+    pub async fn start_with(
+        bin: &Path,
+        db_url: &str,
+        name: &str,
+        env: &[(&str, String)],
+    ) -> Result<Server, crate::Error> {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        Self::start_as(bin, db_url, name, false, env).await
     }
 
     /// Starts the benchmark's baseline binary (a commit from before the
@@ -81,7 +98,7 @@ impl Server {
         db_url: &str,
         name: &str,
     ) -> Result<Server, crate::Error> {
-        Self::start_as(bin, db_url, name, true).await
+        Self::start_as(bin, db_url, name, true, Vec::new()).await
     }
 
     async fn start_as(
@@ -89,6 +106,7 @@ impl Server {
         db_url: &str,
         name: &str,
         baseline: bool,
+        env: Vec<(String, String)>,
     ) -> Result<Server, crate::Error> {
         let log_dir = workspace_root().join("target/evidence-logs");
         std::fs::create_dir_all(&log_dir)?;
@@ -99,6 +117,7 @@ impl Server {
             port: free_port()?,
             log: log_dir.join(format!("{name}.log")),
             baseline,
+            env,
         };
         server.spawn().await?;
         Ok(server)
@@ -115,6 +134,7 @@ impl Server {
             // authenticator code is proved by the API tests).
             command.env("EBR__SECURITY__SECOND_FACTOR", "off");
         }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let child = command
             .args(["serve", "--bind", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.db_url)

@@ -31,6 +31,8 @@ pub struct Tally {
     pub no_answer: usize,
     /// Latency of every answered write.
     pub latencies: Latencies,
+    /// When each acknowledged write was sent.
+    pub acked_sent_at: Vec<Instant>,
 }
 
 impl Tally {
@@ -43,6 +45,17 @@ impl Tally {
         self.server_errors.extend(other.server_errors);
         self.no_answer += other.no_answer;
         self.latencies.extend(other.latencies);
+        self.acked_sent_at.extend(other.acked_sent_at);
+    }
+
+    /// The first acknowledged write sent at or after `t` (e.g. the first
+    /// that succeeded after a failover began).
+    pub fn first_acked_sent_after(&self, t: Instant) -> Option<Instant> {
+        self.acked_sent_at
+            .iter()
+            .filter(|s| **s >= t)
+            .min()
+            .copied()
     }
 
     /// Acknowledged writes.
@@ -94,6 +107,7 @@ pub async fn work(
                     break 'batches;
                 };
                 turn += 1;
+                let sent_at = Instant::now();
                 let (outcome, took) = match *action {
                     Action::Reading(i) => {
                         let value = format!("{}.{}", 40 + i, turn % 10);
@@ -115,6 +129,7 @@ pub async fn work(
                 match outcome {
                     Outcome::Acked(ids) => {
                         tally.latencies.push(took);
+                        tally.acked_sent_at.push(sent_at);
                         if signing {
                             tally.signatures.extend(ids);
                         } else {

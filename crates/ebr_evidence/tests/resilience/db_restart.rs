@@ -1,31 +1,14 @@
 //! PostgreSQL restarted under load: 503 problems while it is down, then the
 //! server recovers by itself.
 
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ebr_evidence::server::workspace_root;
-
-use crate::common::{assert_no_failures, run_workload, save_result, summary, Site};
+use crate::common::{assert_no_failures, pg, run_workload, save_result, summary, Site};
 
 const CLUSTER: &str = "resilience";
 const PORT: &str = "54331";
-
-fn pg(args: &[&str]) -> String {
-    let out = Command::new(workspace_root().join("scripts/pg.sh"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "scripts/pg.sh {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// R5, R21: while PostgreSQL is stopped, the running server answers 503
 /// problem+json (never 500, never a hang); once PostgreSQL is back it serves

@@ -19,6 +19,7 @@
 mod common;
 mod crash;
 mod db_restart;
+mod failover;
 mod hostile;
 mod load;
 mod schemathesis;

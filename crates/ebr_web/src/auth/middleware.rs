@@ -75,8 +75,19 @@ pub async fn authorize(
             ApiError::Internal(anyhow::anyhow!("application state missing")),
         ));
     };
-    let token = req.cookie(COOKIE).map(|c| c.value().to_string());
     let replica_fallback = crate::replicas::served_by_replica(&method, &pattern);
+    // With the primary known to be gone (replica probe), answer 503 at once
+    // rather than hold a blocking thread for the pool's timeout: those
+    // threads are what the replica's reads need meanwhile.
+    if !replica_fallback && state.reads.configured() && !state.reads.primary_up() {
+        return Ok(refuse(
+            req,
+            ApiError::Db(ebr_db::DbError::Unavailable(
+                "the primary database does not answer (a failover may be under way)".into(),
+            )),
+        ));
+    }
+    let token = req.cookie(COOKIE).map(|c| c.value().to_string());
     let current = match authenticate(&state, token, replica_fallback).await {
         Ok(current) => current,
         Err(e) => return Ok(refuse(req, e)),
