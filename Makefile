@@ -88,7 +88,7 @@ $(VENV)/bin/schemathesis:
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis==$(SCHEMATHESIS_VERSION)'
 
 .PHONY: resilience
-resilience: build-deps test-db-up $(VENV)/bin/schemathesis ## Load, 20 x kill -9, PostgreSQL restart, schemathesis, two nodes: full length, loopback only (~10 min)
+resilience: build-deps test-db-up $(VENV)/bin/schemathesis ## Load, 20 x kill -9, PostgreSQL restart, failover to a synchronous standby, schemathesis, two nodes: full length, loopback only (~12 min)
 	@rm -f target/bench-results/resilience-*.md
 	@$(MAKE) --no-print-directory prod-bin
 	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' EBR_RESILIENCE=full \
@@ -99,6 +99,12 @@ resilience: build-deps test-db-up $(VENV)/bin/schemathesis ## Load, 20 x kill -9
 	@echo "| test | result | passed when | |"
 	@echo "| --- | --- | --- | --- |"
 	@cat target/bench-results/resilience-*.md
+
+.PHONY: scaling
+scaling: build-deps ## What one PostgreSQL primary carries: entries and signatures per second with a synchronous standby, storage per row, verify time (release build; own clusters on ports 54334-54335; ~3 min after the build)
+	@rm -f target/bench-results/scaling.md
+	@$(MAKE) --no-print-directory prod-bin
+	@EBR_BIN='$(PROD_BIN)' cargo bench -p ebr_evidence --bench scaling
 
 .PHONY: build
 build: build-deps ## Build the ebr binary
@@ -127,6 +133,8 @@ db-down: ## Stop the local development and test databases (data is kept)
 	@scripts/pg.sh down resilience 54331
 	@scripts/pg.sh down repl-primary 54332
 	@scripts/pg.sh down repl-standby 54333
+	@scripts/pg.sh down scale-primary 54334
+	@scripts/pg.sh down scale-standby 54335
 
 .PHONY: db-reset
 db-reset: ## Delete the local development database (and its checkpoint log) and start an empty one

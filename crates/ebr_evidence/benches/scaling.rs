@@ -1,0 +1,281 @@
+//! `make scaling`: what one PostgreSQL primary carries for this workload,
+//! the figures `docs/SCALING.md` is built on.
+//!
+//! A primary (fsync on) with a hot standby it commits to synchronously
+//! (`synchronous_commit = remote_apply`), both on loopback under `.pg/`, and
+//! one release `ebr serve` reading records from the standby:
+//! - the operators' mix (readings, step entries, step signatures with the
+//!   password) at 16 concurrent sessions: entries/s and signatures/s with the
+//!   synchronous standby, then with commits that wait for the local disk only;
+//! - storage: rows, table and index bytes of the audit trail, entries and
+//!   signatures after the run, per row; and what the demo's released batch of
+//!   the reference process holds (events, entries, signatures);
+//! - `ebr audit verify --replica` over everything, timed.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    missing_docs,
+    reason = "a benchmark program"
+)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use ebr_evidence::floor::{self, Floor};
+use ebr_evidence::operator::{Operator, DEMO_PASSWORD};
+use ebr_evidence::report::{self, Row};
+use ebr_evidence::server::{server_binary, workspace_root, Server};
+use ebr_evidence::workload::{self, Tally};
+
+const PRIMARY: &str = "scale-primary";
+const PRIMARY_PORT: &str = "54334";
+const STANDBY: &str = "scale-standby";
+const STANDBY_PORT: &str = "54335";
+const CLIENTS: usize = 16;
+const SECONDS: u64 = 20;
+
+fn pg(args: &[&str]) -> String {
+    let out = Command::new(workspace_root().join("scripts/pg.sh"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "scripts/pg.sh {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn sql(url: &str, statement: &str) {
+    let mut conn = PgConnection::establish(url).unwrap();
+    diesel::sql_query(statement).execute(&mut conn).unwrap();
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Size {
+    #[diesel(sql_type = BigInt)]
+    rows: i64,
+    #[diesel(sql_type = BigInt)]
+    table_bytes: i64,
+    #[diesel(sql_type = BigInt)]
+    index_bytes: i64,
+}
+
+fn main() {
+    let bin = server_binary("release").unwrap();
+    pg(&["delete", STANDBY]);
+    pg(&["delete", PRIMARY]);
+    pg(&["up", PRIMARY, PRIMARY_PORT, "primary"]);
+    pg(&["standby", STANDBY, STANDBY_PORT, PRIMARY_PORT]);
+    let primary_only = pg(&["url", PRIMARY, PRIMARY_PORT]);
+    let replica = pg(&["url", STANDBY, STANDBY_PORT]);
+    let db_url = format!(
+        "{}?target_session_attrs=read-write",
+        primary_only.replace(
+            &format!("127.0.0.1:{PRIMARY_PORT}"),
+            &format!("127.0.0.1:{PRIMARY_PORT},127.0.0.1:{STANDBY_PORT}")
+        )
+    );
+    floor::seed(&bin, &db_url).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows = runtime.block_on(measure(&bin, &db_url, &primary_only, &replica));
+    report::save("scaling", &rows).unwrap();
+    pg(&["delete", STANDBY]);
+    pg(&["delete", PRIMARY]);
+    println!();
+    println!("ebr scaling (one run of `make scaling`, release build; docs/SCALING.md)");
+    println!();
+    let table = report::table(&["scaling"], &report::machine().replace(
+        "PostgreSQL on loopback (the `make test` cluster: fsync off).",
+        "PostgreSQL 15 primary (fsync on) and synchronous hot standby on the same machine, loopback.",
+    ));
+    println!("{table}");
+    std::fs::write(report::results_dir().join("SCALING.md"), &table).unwrap();
+    println!("(also in target/bench-results/SCALING.md)");
+}
+
+async fn mix(floor: &Floor, base: &str, prefix: &str) -> (Tally, f64) {
+    let mut groups = Vec::new();
+    for i in 0..CLIENTS {
+        let name = if i % 2 == 0 {
+            "zhang.wei"
+        } else {
+            "maria.garcia"
+        };
+        let op = Operator::login(base, name, DEMO_PASSWORD).await.unwrap();
+        let batches = floor
+            .issue_many(&format!("{prefix}-{i:02}"), 6)
+            .await
+            .unwrap();
+        groups.push((vec![op], batches));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(SECONDS);
+    let tasks: Vec<_> = groups
+        .into_iter()
+        .map(|(ops, batches)| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                workload::work(&ops, &batches, DEMO_PASSWORD, deadline, &stop).await
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for t in tasks {
+        tally.merge(t.await.unwrap());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert!(
+        tally.refused.is_empty() && tally.server_errors.is_empty(),
+        "the mix was refused or failed: {:?} {:?}",
+        tally.refused.first(),
+        tally.server_errors.first()
+    );
+    (tally, secs)
+}
+
+fn mix_row(what: &str, tally: &Tally, secs: f64) -> Row {
+    Row::info(
+        format!("operators' mix, {CLIENTS} sessions for {SECONDS} s, {what}"),
+        format!(
+            "{:.0} entries/s + {:.0} signatures/s ({} + {} acknowledged; p50 {:.1} ms, p95 {:.1} ms per write)",
+            tally.entries.len() as f64 / secs,
+            tally.signatures.len() as f64 / secs,
+            tally.entries.len(),
+            tally.signatures.len(),
+            tally.latencies.percentile(50.0),
+            tally.latencies.percentile(95.0)
+        ),
+    )
+}
+
+async fn measure(bin: &Path, db_url: &str, primary_only: &str, replica: &str) -> Vec<Row> {
+    let env = [("EBR__DATABASE__REPLICA_URL", replica.to_string())];
+    let server = Server::start_with(bin, db_url, "scaling", &env)
+        .await
+        .unwrap();
+    let floor = Floor::prepare(&server.base()).await.unwrap();
+    let mut rows = Vec::new();
+
+    let (tally, secs) = mix(&floor, &server.base(), "BR-SYNC").await;
+    rows.push(mix_row(
+        "synchronous standby (`remote_apply`, the GMP setting)",
+        &tally,
+        secs,
+    ));
+    sql(
+        primary_only,
+        "ALTER SYSTEM SET synchronous_commit = 'local'",
+    );
+    sql(primary_only, "SELECT pg_reload_conf()");
+    let (tally, secs) = mix(&floor, &server.base(), "BR-LOCAL").await;
+    rows.push(mix_row(
+        "commits wait for the local disk only (`local`)",
+        &tally,
+        secs,
+    ));
+    sql(primary_only, "ALTER SYSTEM RESET synchronous_commit");
+    sql(primary_only, "SELECT pg_reload_conf()");
+
+    let mut conn = PgConnection::establish(db_url).unwrap();
+    for table in ["audit_events", "entries", "signatures"] {
+        let s: Size = diesel::sql_query(format!(
+            "SELECT (SELECT count(*) FROM {table}) AS rows, \
+             pg_table_size('{table}') AS table_bytes, pg_indexes_size('{table}') AS index_bytes"
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        rows.push(Row::info(
+            format!("storage: `{table}`"),
+            format!(
+                "{} rows: table {:.1} MiB, indexes {:.1} MiB = {:.0} + {:.0} bytes per row",
+                s.rows,
+                s.table_bytes as f64 / 1048576.0,
+                s.index_bytes as f64 / 1048576.0,
+                s.table_bytes as f64 / s.rows.max(1) as f64,
+                s.index_bytes as f64 / s.rows.max(1) as f64
+            ),
+        ));
+    }
+    let database: Count = diesel::sql_query("SELECT pg_database_size(current_database()) AS n")
+        .get_result(&mut conn)
+        .unwrap();
+    let count = |conn: &mut PgConnection, q: &str| -> i64 {
+        diesel::sql_query(q)
+            .bind::<Text, _>("BR-2026-0001")
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    };
+    let events = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM audit_events WHERE chain = 'batch:' || \
+         (SELECT id::text FROM batches WHERE batch_number = $1)",
+    );
+    let entries = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM entries WHERE batch_id = \
+         (SELECT id FROM batches WHERE batch_number = $1)",
+    );
+    let signatures = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM audit_events WHERE entity_type = 'signature' AND chain = 'batch:' || \
+         (SELECT id::text FROM batches WHERE batch_number = $1)",
+    );
+    rows.push(Row::info(
+        "the demo's released batch of the reference process (BR-2026-0001)",
+        format!("{events} audit events, {entries} entries, {signatures} signatures"),
+    ));
+    rows.push(Row::info(
+        "whole database after the run",
+        format!("{:.1} MiB", database.n as f64 / 1048576.0),
+    ));
+
+    let all_events: Count = diesel::sql_query("SELECT count(*) AS n FROM audit_events")
+        .get_result(&mut conn)
+        .unwrap();
+    let started = Instant::now();
+    let out = Command::new(bin)
+        .args(["audit", "verify", "--replica"])
+        .env("DATABASE_URL", db_url)
+        .env("EBR__DATABASE__REPLICA_URL", replica)
+        .output()
+        .unwrap();
+    let took = started.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "ebr audit verify --replica: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    rows.push(Row::info(
+        "`ebr audit verify --replica` over the whole database",
+        format!(
+            "{} events (and every row, MBR and signature) in {took:.1} s, read from the standby",
+            all_events.n
+        ),
+    ));
+    drop(server);
+    rows
+}
