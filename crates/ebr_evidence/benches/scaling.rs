@@ -30,11 +30,14 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+use ebr_evidence::bench_mbr::{entry_field, ENTRY_FIELDS, ENTRY_STEP};
 use ebr_evidence::floor::{self, Floor};
-use ebr_evidence::operator::{Operator, DEMO_PASSWORD};
+use ebr_evidence::operator::{Operator, Outcome, DEMO_PASSWORD};
 use ebr_evidence::report::{self, Row};
 use ebr_evidence::server::{server_binary, workspace_root, Server};
+use ebr_evidence::stats::Latencies;
 use ebr_evidence::workload::{self, Tally};
+use serde_json::json;
 
 const PRIMARY: &str = "scale-primary";
 const PRIMARY_PORT: &str = "54334";
@@ -156,6 +159,64 @@ async fn mix(floor: &Floor, base: &str, prefix: &str) -> (Tally, f64) {
     (tally, secs)
 }
 
+/// Readings only (no signature, so argon2 does not set the pace): each
+/// session records into its own batch until the time is up.
+async fn entries_only(floor: &Floor, base: &str, prefix: &str) -> (usize, Latencies, f64) {
+    let mut sessions = Vec::new();
+    for i in 0..CLIENTS {
+        let name = if i % 2 == 0 {
+            "zhang.wei"
+        } else {
+            "maria.garcia"
+        };
+        let op = Operator::login(base, name, DEMO_PASSWORD).await.unwrap();
+        let batch = floor
+            .issue_many(&format!("{prefix}-{i:02}"), 1)
+            .await
+            .unwrap()
+            .remove(0);
+        sessions.push((op, batch));
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(SECONDS);
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|(op, batch)| {
+            tokio::spawn(async move {
+                let mut latencies = Latencies::default();
+                for i in 0..ENTRY_FIELDS {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    let (outcome, took) = op
+                        .record(&batch, ENTRY_STEP, json!({ entry_field(i): "42.5" }))
+                        .await;
+                    assert!(matches!(outcome, Outcome::Acked(_)), "{outcome:?}");
+                    latencies.push(took);
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Latencies::default();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    (all.len(), all, started.elapsed().as_secs_f64())
+}
+
+fn entries_row(what: &str, (count, latencies, secs): &(usize, Latencies, f64)) -> Row {
+    Row::info(
+        format!("readings only (no signatures), {CLIENTS} sessions for {SECONDS} s, {what}"),
+        format!(
+            "{:.0} entries/s ({count} acknowledged; p50 {:.1} ms, p95 {:.1} ms)",
+            *count as f64 / secs,
+            latencies.percentile(50.0),
+            latencies.percentile(95.0)
+        ),
+    )
+}
+
 fn mix_row(what: &str, tally: &Tally, secs: f64) -> Row {
     Row::info(
         format!("operators' mix, {CLIENTS} sessions for {SECONDS} s, {what}"),
@@ -179,7 +240,12 @@ async fn measure(bin: &Path, db_url: &str, primary_only: &str, replica: &str) ->
     let floor = Floor::prepare(&server.base()).await.unwrap();
     let mut rows = Vec::new();
 
+    let synchronous = entries_only(&floor, &server.base(), "BR-ESYNC").await;
     let (tally, secs) = mix(&floor, &server.base(), "BR-SYNC").await;
+    rows.push(entries_row(
+        "synchronous standby (`remote_apply`)",
+        &synchronous,
+    ));
     rows.push(mix_row(
         "synchronous standby (`remote_apply`, the GMP setting)",
         &tally,
@@ -190,6 +256,8 @@ async fn measure(bin: &Path, db_url: &str, primary_only: &str, replica: &str) ->
         "ALTER SYSTEM SET synchronous_commit = 'local'",
     );
     sql(primary_only, "SELECT pg_reload_conf()");
+    let local = entries_only(&floor, &server.base(), "BR-ELOCAL").await;
+    rows.push(entries_row("local commits", &local));
     let (tally, secs) = mix(&floor, &server.base(), "BR-LOCAL").await;
     rows.push(mix_row(
         "commits wait for the local disk only (`local`)",
@@ -264,6 +332,7 @@ async fn measure(bin: &Path, db_url: &str, primary_only: &str, replica: &str) ->
         .output()
         .unwrap();
     let took = started.elapsed().as_secs_f64();
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.success(),
         "ebr audit verify --replica: {}",
