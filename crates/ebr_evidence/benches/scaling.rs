@@ -170,21 +170,23 @@ async fn entries_only(floor: &Floor, base: &str, prefix: &str) -> (usize, Latenc
             "maria.garcia"
         };
         let op = Operator::login(base, name, DEMO_PASSWORD).await.unwrap();
-        let batch = floor
-            .issue_many(&format!("{prefix}-{i:02}"), 1)
+        let batches = floor
+            .issue_many(&format!("{prefix}-{i:02}"), 3)
             .await
-            .unwrap()
-            .remove(0);
-        sessions.push((op, batch));
+            .unwrap();
+        sessions.push((op, batches));
     }
     let started = Instant::now();
     let deadline = started + Duration::from_secs(SECONDS);
     let tasks: Vec<_> = sessions
         .into_iter()
-        .map(|(op, batch)| {
+        .map(|(op, batches)| {
             tokio::spawn(async move {
                 let mut latencies = Latencies::default();
-                for i in 0..ENTRY_FIELDS {
+                let fields = batches
+                    .iter()
+                    .flat_map(|b| (0..ENTRY_FIELDS).map(move |i| (b.clone(), i)));
+                for (batch, i) in fields {
                     if Instant::now() >= deadline {
                         break;
                     }
