@@ -31,10 +31,11 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use ebr_evidence::bench_mbr::{entry_field, ENTRY_FIELDS, ENTRY_STEP};
+use ebr_evidence::cluster::ReplicatedPair;
 use ebr_evidence::floor::{self, Floor};
 use ebr_evidence::operator::{Operator, Outcome, DEMO_PASSWORD};
 use ebr_evidence::report::{self, Row};
-use ebr_evidence::server::{server_binary, workspace_root, Server};
+use ebr_evidence::server::{server_binary, Server};
 use ebr_evidence::stats::Latencies;
 use ebr_evidence::workload::{self, Tally};
 use serde_json::json;
@@ -46,23 +47,8 @@ const STANDBY_PORT: &str = "54335";
 const CLIENTS: usize = 16;
 const SECONDS: u64 = 20;
 
-fn pg(args: &[&str]) -> String {
-    let out = Command::new(workspace_root().join("scripts/pg.sh"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "scripts/pg.sh {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn sql(url: &str, statement: &str) {
-    let mut conn = PgConnection::establish(url).unwrap();
-    diesel::sql_query(statement).execute(&mut conn).unwrap();
+    ebr_evidence::cluster::sql(url, statement).unwrap();
 }
 
 #[derive(QueryableByName)]
@@ -83,29 +69,17 @@ struct Size {
 
 fn main() {
     let bin = server_binary("release").unwrap();
-    pg(&["delete", STANDBY]);
-    pg(&["delete", PRIMARY]);
-    pg(&["up", PRIMARY, PRIMARY_PORT, "primary"]);
-    pg(&["standby", STANDBY, STANDBY_PORT, PRIMARY_PORT]);
-    let primary_only = pg(&["url", PRIMARY, PRIMARY_PORT]);
-    let replica = pg(&["url", STANDBY, STANDBY_PORT]);
-    let db_url = format!(
-        "{}?target_session_attrs=read-write",
-        primary_only.replace(
-            &format!("127.0.0.1:{PRIMARY_PORT}"),
-            &format!("127.0.0.1:{PRIMARY_PORT},127.0.0.1:{STANDBY_PORT}")
-        )
-    );
-    floor::seed(&bin, &db_url).unwrap();
+    let pair = ReplicatedPair::create((PRIMARY, PRIMARY_PORT), (STANDBY, STANDBY_PORT)).unwrap();
+    let (db_url, primary_only, replica) = (&pair.db_url, &pair.primary_url, &pair.replica_url);
+    floor::seed(&bin, db_url).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let rows = runtime.block_on(measure(&bin, &db_url, &primary_only, &replica));
+    let rows = runtime.block_on(measure(&bin, db_url, primary_only, replica));
     report::save("scaling", &rows).unwrap();
-    pg(&["delete", STANDBY]);
-    pg(&["delete", PRIMARY]);
+    pair.delete().unwrap();
     println!();
     println!("ebr scaling (one run of `make scaling`, release build; docs/SCALING.md)");
     println!();

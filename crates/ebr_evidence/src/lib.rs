@@ -8,6 +8,7 @@
 
 pub mod bench_mbr;
 pub mod checks;
+pub mod cluster;
 pub mod floor;
 pub mod operator;
 pub mod report;

@@ -185,19 +185,7 @@ pub fn save_result(name: &str, test: &str, result: String, criterion: &str) {
     .unwrap();
 }
 
-/// Runs `scripts/pg.sh` with `args` (a cluster of its own under .pg/);
-/// fails with its stderr unless it succeeds; its stdout.
+/// Runs `scripts/pg.sh` with `args`; fails the test unless it succeeds.
 pub fn pg(args: &[&str]) -> String {
-    let out =
-        std::process::Command::new(ebr_evidence::server::workspace_root().join("scripts/pg.sh"))
-            .args(args)
-            .output()
-            .unwrap();
-    assert!(
-        out.status.success(),
-        "scripts/pg.sh {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    ebr_evidence::cluster::pg(args).unwrap()
 }

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ebr_evidence::bench_mbr::{entry_field, ENTRY_STEP};
+use ebr_evidence::cluster::ReplicatedPair;
 use ebr_evidence::floor::{self, Floor};
 use ebr_evidence::operator::{Operator, DEMO_PASSWORD};
 use ebr_evidence::server::{ebr, Server};
 use ebr_evidence::stats::Latencies;
 use serde_json::{json, Value};
 
-use crate::common::{assert_no_failures, bin, full, pg, run_workload, save_result, summary};
+use crate::common::{assert_no_failures, bin, full, run_workload, save_result, summary};
 
 const PRIMARY: &str = "repl-primary";
 const PRIMARY_PORT: &str = "54332";
@@ -92,9 +93,7 @@ async fn released_demo_batch(auditor: &Operator) -> String {
 }
 
 fn sql(url: &str, statement: &str) {
-    use diesel::{Connection, RunQueryDsl};
-    let mut conn = diesel::PgConnection::establish(url).unwrap();
-    diesel::sql_query(statement).execute(&mut conn).unwrap();
+    ebr_evidence::cluster::sql(url, statement).unwrap();
 }
 
 /// Where the record export was read from, and whether the metrics say the
@@ -193,19 +192,12 @@ async fn lagging_replica_is_skipped(
 /// failover.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn r1_r5_r13_failover_to_the_standby_loses_nothing_acknowledged() {
-    pg(&["delete", STANDBY]);
-    pg(&["delete", PRIMARY]);
-    pg(&["up", PRIMARY, PRIMARY_PORT, "primary"]);
-    pg(&["standby", STANDBY, STANDBY_PORT, PRIMARY_PORT]);
-    let primary_only = pg(&["url", PRIMARY, PRIMARY_PORT]);
-    let replica_url = pg(&["url", STANDBY, STANDBY_PORT]);
+    let pair = ReplicatedPair::create((PRIMARY, PRIMARY_PORT), (STANDBY, STANDBY_PORT)).unwrap();
     // Both hosts: libpq connects to whichever is the read-write primary.
-    let db_url = format!(
-        "{}?target_session_attrs=read-write",
-        primary_only.replace(
-            &format!("127.0.0.1:{PRIMARY_PORT}"),
-            &format!("127.0.0.1:{PRIMARY_PORT},127.0.0.1:{STANDBY_PORT}")
-        )
+    let (db_url, primary_only, replica_url) = (
+        pair.db_url.clone(),
+        pair.primary_url.clone(),
+        pair.replica_url.clone(),
     );
 
     let bin = bin();
@@ -308,7 +300,7 @@ async fn r1_r5_r13_failover_to_the_standby_loses_nothing_acknowledged() {
     );
 
     // The primary's machine is lost.
-    pg(&["kill", PRIMARY]);
+    pair.kill_primary().unwrap();
     let killed_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(1)).await;
     // While no primary exists: the record is still readable (from the
@@ -341,7 +333,7 @@ async fn r1_r5_r13_failover_to_the_standby_loses_nothing_acknowledged() {
     let outage_checked = killed_at.elapsed();
 
     // Promote the standby; the nodes find it by themselves.
-    pg(&["promote", STANDBY]);
+    pair.promote_standby().unwrap();
     let promoted_at = Instant::now();
     let after = if full() { 15 } else { 4 };
     tokio::time::sleep(Duration::from_secs(after)).await;
@@ -397,8 +389,7 @@ async fn r1_r5_r13_failover_to_the_standby_loses_nothing_acknowledged() {
     );
     drop(a);
     drop(b);
-    pg(&["delete", STANDBY]);
-    pg(&["delete", PRIMARY]);
+    pair.delete().unwrap();
     let _ = std::fs::remove_dir_all(&work_dir);
     save_result(
         "failover",

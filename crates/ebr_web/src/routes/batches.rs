@@ -403,7 +403,7 @@ pub struct AuditEventView {
 
 /// The batch's audit events, in order (its own hash chain).
 #[utoipa::path(get, path = "/api/v1/batches/{id}/audit-trail", tag = "batches", params(("id" = Uuid, Path, description = "batch id")),
-    responses((status = 200, body = Vec<AuditEventView>)))]
+    responses((status = 200, body = Vec<AuditEventView>, headers(("x-ebr-read-from" = String, description = "`replica` or `primary`: where the read was served (docs/SCALING.md)")))))]
 pub async fn audit_trail(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,

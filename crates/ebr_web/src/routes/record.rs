@@ -35,7 +35,7 @@ pub fn export_of(
 /// per section and for the whole. Deterministic for the same record.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/record.json", tag = "record", params(("id" = Uuid, Path, description = "batch id")),
     responses(
-        (status = 200, description = "the export (canonical JSON)", content_type = "application/json"),
+        (status = 200, description = "the export (canonical JSON)", content_type = "application/json", headers(("x-ebr-read-from" = String, description = "`replica` or `primary`: where the read was served (docs/SCALING.md)"))),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export(
@@ -56,7 +56,7 @@ pub async fn export(
 /// bytes for the same record, and the same bytes as `ebr batch pdf`.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/record.pdf", tag = "record", params(("id" = Uuid, Path, description = "batch id")),
     responses(
-        (status = 200, description = "the batch record PDF", content_type = "application/pdf"),
+        (status = 200, description = "the batch record PDF", content_type = "application/pdf", headers(("x-ebr-read-from" = String, description = "`replica` or `primary`: where the read was served (docs/SCALING.md)"))),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn pdf(
