@@ -137,6 +137,10 @@ async fn lagging_replica_is_skipped(
     );
     sql(primary_url, "ALTER SYSTEM SET synchronous_commit = 'local'");
     sql(primary_url, "SELECT pg_reload_conf()");
+    // Every backend reads the new setting at its next command after the
+    // reload signal; give them a moment, or a commit could still wait for
+    // the paused standby.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     sql(replica_url, "SELECT pg_wal_replay_pause()");
     let (written, _) = writer
         .record(batch, ENTRY_STEP, json!({ entry_field(1): "42.5" }))
