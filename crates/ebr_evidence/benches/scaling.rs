@@ -10,7 +10,8 @@
 //! - storage: rows, table and index bytes of the audit trail, entries and
 //!   signatures after the run, per row; and what the demo's released batch of
 //!   the reference process holds (events, entries, signatures);
-//! - `ebr audit verify --replica` over everything, timed.
+//! - `ebr audit verify --replica` over everything, timed (and by the build
+//!   `EBR_COMPARE_BIN` names, when set, on the same data).
 
 #![allow(
     clippy::unwrap_used,
@@ -314,6 +315,29 @@ async fn measure(bin: &Path, db_url: &str, primary_only: &str, replica: &str) ->
         "ebr audit verify --replica: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    if let Some(other) = std::env::var_os("EBR_COMPARE_BIN") {
+        // The same verification by another build (e.g. the previous
+        // commit's), on the same data in the same run.
+        let started = Instant::now();
+        let out = Command::new(&other)
+            .args(["audit", "verify", "--replica"])
+            .env("DATABASE_URL", db_url)
+            .env("EBR__DATABASE__REPLICA_URL", replica)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        rows.push(Row::info(
+            format!(
+                "`ebr audit verify --replica`, the same data, by {}",
+                Path::new(&other).display()
+            ),
+            format!("{:.1} s", started.elapsed().as_secs_f64()),
+        ));
+    }
     rows.push(Row::info(
         "`ebr audit verify --replica` over the whole database",
         format!(

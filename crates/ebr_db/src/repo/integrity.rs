@@ -455,6 +455,7 @@ fn verify_against(
 
 /// The current state of a signed record, rebuilt the way it was signed
 /// (records that grow, such as deviations and batches, as of the signed version).
+/// Step records come from [`RecordCache`], which loads each batch once.
 fn current_record(
     conn: &mut PgConnection,
     record_type: &str,
@@ -490,19 +491,6 @@ fn current_record_of_kind(
                 Err(e) => Err(e),
             }
         }
-        STEP_RECORD_TYPE => {
-            let Some((batch, step)) = record_id.split_once('/') else {
-                return Ok(None);
-            };
-            let Ok(batch) = Uuid::parse_str(batch) else {
-                return Ok(None);
-            };
-            match execution::load(conn, batch) {
-                Ok(state) => Ok(Some(state.step_record(step))),
-                Err(DbError::NotFound(_)) => Ok(None),
-                Err(e) => Err(e),
-            }
-        }
         ACCESS_REVIEW_RECORD_TYPE => {
             let Ok(id) = Uuid::parse_str(record_id) else {
                 return Ok(None);
@@ -527,14 +515,70 @@ fn current_record_of_kind(
     }
 }
 
+/// The signed record last rebuilt, and the batch last loaded for its steps.
+#[derive(Default)]
+struct RecordCache {
+    key: Option<(String, String, i64)>,
+    record: Option<SignedRecord>,
+    batch: Option<(Uuid, Option<execution::BatchState>)>,
+}
+
+impl RecordCache {
+    /// The record as stored now (`None`: it cannot be found), rebuilt only
+    /// when it is not the one asked for last.
+    fn get(
+        &mut self,
+        conn: &mut PgConnection,
+        record_type: &str,
+        record_id: &str,
+        version: i64,
+    ) -> Result<Option<&SignedRecord>, DbError> {
+        let key = (record_type.to_string(), record_id.to_string(), version);
+        if self.key.as_ref() != Some(&key) {
+            self.record = match (record_type, record_id.split_once('/')) {
+                (STEP_RECORD_TYPE, Some((batch, step))) => match Uuid::parse_str(batch) {
+                    Ok(batch) => self.step_record(conn, batch, step)?,
+                    Err(_) => None,
+                },
+                _ => current_record(conn, record_type, record_id, version)?,
+            };
+            self.key = Some(key);
+        }
+        Ok(self.record.as_ref())
+    }
+
+    fn step_record(
+        &mut self,
+        conn: &mut PgConnection,
+        batch: Uuid,
+        step: &str,
+    ) -> Result<Option<SignedRecord>, DbError> {
+        if self.batch.as_ref().map(|(id, _)| *id) != Some(batch) {
+            let state = match execution::load(conn, batch) {
+                Ok(state) => Some(state),
+                Err(DbError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            self.batch = Some((batch, state));
+        }
+        Ok(self
+            .batch
+            .as_ref()
+            .and_then(|(_, state)| state.as_ref())
+            .map(|state| state.step_record(step)))
+    }
+}
+
 /// Recomputes every signature's record hash from the record as stored now
 /// (except signatures explicitly superseded by a correction, which are
 /// expected to differ), and every signature's own hash against its audit
 /// event. Reports every signature that no longer holds.
 pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem>, DbError> {
-    let superseded: Vec<Uuid> = signature_supersessions::table
+    let superseded: std::collections::HashSet<Uuid> = signature_supersessions::table
         .select(signature_supersessions::signature_id)
-        .load(conn)?;
+        .load::<Uuid>(conn)?
+        .into_iter()
+        .collect();
     let audited: HashMap<String, Option<String>> = audit_events::table
         .filter(audit_events::entity_type.eq("signature"))
         .filter(audit_events::action.eq("signature.created"))
@@ -542,9 +586,25 @@ pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem
         .load::<(String, Option<String>)>(conn)?
         .into_iter()
         .collect();
-    let mut records: HashMap<(String, String), Option<SignedRecord>> = HashMap::new();
+    // The signatures of one record, and the steps of one batch, side by
+    // side: each record is rebuilt once and each batch loaded once (not once
+    // per signed step), and only the current one is held in memory.
+    let mut all = signatures::all(conn)?;
+    all.sort_by(|a, b| {
+        (
+            a.record_type.as_str(),
+            a.record_id.as_str(),
+            a.record_version,
+        )
+            .cmp(&(
+                b.record_type.as_str(),
+                b.record_id.as_str(),
+                b.record_version,
+            ))
+    });
+    let mut records = RecordCache::default();
     let mut problems = Vec::new();
-    for signature in signatures::all(conn)? {
+    for signature in all {
         let problem = |text: &str| SignatureProblem {
             signature_id: signature.id,
             record_type: signature.record_type.clone(),
@@ -561,20 +621,13 @@ pub fn verify_signatures(conn: &mut PgConnection) -> Result<Vec<SignatureProblem
         if superseded.contains(&signature.id) {
             continue;
         }
-        let key = (
-            signature.record_type.clone(),
-            format!("{}@{}", signature.record_id, signature.record_version),
-        );
-        if !records.contains_key(&key) {
-            let record = current_record(
-                conn,
-                &signature.record_type,
-                &signature.record_id,
-                signature.record_version,
-            )?;
-            records.insert(key.clone(), record);
-        }
-        match records.get(&key).and_then(Option::as_ref) {
+        let record = records.get(
+            conn,
+            &signature.record_type,
+            &signature.record_id,
+            signature.record_version,
+        )?;
+        match record {
             None => problems.push(problem("the signed record cannot be found")),
             Some(record) if !signature.matches(record) => problems.push(problem(
                 "the signed record changed after signing: its hash no longer matches the signature",
