@@ -356,6 +356,18 @@ pub enum DomainError {
     /// Cell-bank lineage needs donor, iPSC line and MCB lot.
     #[error("lineage needs the donor, the iPSC line and the MCB lot")]
     LineageIncomplete,
+    /// Not an ISBT 128 Donation Identification Number (R50).
+    #[error("{din} is not an ISBT 128 Donation Identification Number: {why}")]
+    DinInvalid {
+        /// What was given.
+        din: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The DIN's check character (ISO 7064 Mod 37-2) does not match its
+    /// characters: one of them was misread or mistyped (R50).
+    #[error("the check character of DIN {0} does not match its characters: read the label again and key the DIN with its boxed check character")]
+    DinCheckCharacterWrong(String),
     /// A lot's lineage is recorded once.
     #[error("this lot's lineage is already recorded")]
     LineageExists,
@@ -542,6 +554,8 @@ impl DomainError {
             Self::EquipmentExists(_) => "equipment_exists",
             Self::LineageIncomplete => "lineage_incomplete",
             Self::LineageExists => "lineage_exists",
+            Self::DinInvalid { .. } => "din_invalid",
+            Self::DinCheckCharacterWrong(_) => "din_check_character",
             Self::FullNameRequired => "full_name_required",
             Self::UsernameTaken(_) => "username_taken",
             Self::AccountDeactivated(_) => "deactivated_account_frozen",

@@ -17,6 +17,7 @@ pub mod exception;
 pub mod execution;
 pub mod formula;
 pub mod identity;
+pub mod isbt128;
 pub mod limits;
 pub mod mbr;
 pub mod number;

@@ -189,6 +189,8 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | LotIdentityRequired
         | EquipmentIdentityRequired
         | LineageIncomplete
+        | DinInvalid { .. }
+        | DinCheckCharacterWrong(_)
         | FullNameRequired
         | IdentityMethodRequired
         | NumberTooPrecise { .. }
