@@ -191,11 +191,7 @@ mod tests {
             if c == 'H' {
                 assert!(result.is_ok());
             } else {
-                assert_eq!(
-                    result.unwrap_err().rule(),
-                    "din_check_character",
-                    "{text}"
-                );
+                assert_eq!(result.unwrap_err().rule(), "din_check_character", "{text}");
             }
         }
     }

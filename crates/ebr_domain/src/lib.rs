@@ -28,6 +28,7 @@ pub mod signature;
 pub mod signed_records;
 pub mod signing;
 pub mod training;
+pub mod trend;
 pub mod units;
 
 pub use error::DomainError;
