@@ -57,6 +57,7 @@ bench: build-deps test-db-up $(BASELINE_BIN) ## Measure everything and print one
 	@rm -rf target/bench-results
 	@DATABASE_URL='$(TEST_DB_URL)' EBR_BASELINE_BIN='$(BASELINE_BIN)' cargo bench -p ebr_web --bench pdf
 	@DATABASE_URL='$(TEST_DB_URL)' cargo bench -p ebr_web --bench audit_verify
+	@cargo bench -p ebr_evidence --bench trend
 	@$(MAKE) --no-print-directory prod-bin
 	@DATABASE_URL='$(TEST_DB_URL)' EBR_BIN='$(PROD_BIN)' EBR_BASELINE_BIN='$(BASELINE_BIN)' cargo bench -p ebr_evidence --bench system
 

@@ -68,7 +68,10 @@ fn main() {
     println!();
     println!("ebr benchmarks (one run of `make bench`, release build)");
     println!();
-    let table = report::table(&["pdf", "audit_verify", "system"], &report::machine());
+    let table = report::table(
+        &["pdf", "audit_verify", "trend", "system"],
+        &report::machine(),
+    );
     println!("{table}");
     std::fs::write(report::results_dir().join("TABLE.md"), &table).unwrap();
     println!("(also in target/bench-results/TABLE.md)");
