@@ -93,8 +93,15 @@ fn main() {
     println!("(also in target/bench-results/SCALING.md)");
 }
 
-async fn mix(floor: &Floor, base: &str, prefix: &str) -> (Tally, f64) {
-    let mut groups = Vec::new();
+/// `CLIENTS` logged-in sessions, alternating the two demo operators, each
+/// with `batches_each` new batches of its own numbered `<prefix>-<i>-…`.
+async fn sessions(
+    floor: &Floor,
+    base: &str,
+    prefix: &str,
+    batches_each: usize,
+) -> Vec<(Operator, Vec<String>)> {
+    let mut sessions = Vec::new();
     for i in 0..CLIENTS {
         let name = if i % 2 == 0 {
             "zhang.wei"
@@ -103,27 +110,30 @@ async fn mix(floor: &Floor, base: &str, prefix: &str) -> (Tally, f64) {
         };
         let op = Operator::login(base, name, DEMO_PASSWORD).await.unwrap();
         let batches = floor
-            .issue_many(&format!("{prefix}-{i:02}"), 6)
+            .issue_many(&format!("{prefix}-{i:02}"), batches_each)
             .await
             .unwrap();
-        groups.push((vec![op], batches));
+        sessions.push((op, batches));
     }
-    let stop = Arc::new(AtomicBool::new(false));
+    sessions
+}
+
+async fn mix(floor: &Floor, base: &str, prefix: &str) -> (Tally, f64) {
+    let groups = sessions(floor, base, prefix, 6)
+        .await
+        .into_iter()
+        .map(|(op, batches)| (vec![op], batches))
+        .collect();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(SECONDS);
-    let tasks: Vec<_> = groups
-        .into_iter()
-        .map(|(ops, batches)| {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                workload::work(&ops, &batches, DEMO_PASSWORD, deadline, &stop).await
-            })
-        })
-        .collect();
-    let mut tally = Tally::default();
-    for t in tasks {
-        tally.merge(t.await.unwrap());
-    }
+    let tally = workload::run_groups(
+        groups,
+        DEMO_PASSWORD,
+        deadline,
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
+    .unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert!(
         tally.refused.is_empty() && tally.server_errors.is_empty(),
@@ -137,20 +147,7 @@ async fn mix(floor: &Floor, base: &str, prefix: &str) -> (Tally, f64) {
 /// Readings only (no signature, so argon2 does not set the pace): each
 /// session records into its own batch until the time is up.
 async fn entries_only(floor: &Floor, base: &str, prefix: &str) -> (usize, Latencies, f64) {
-    let mut sessions = Vec::new();
-    for i in 0..CLIENTS {
-        let name = if i % 2 == 0 {
-            "zhang.wei"
-        } else {
-            "maria.garcia"
-        };
-        let op = Operator::login(base, name, DEMO_PASSWORD).await.unwrap();
-        let batches = floor
-            .issue_many(&format!("{prefix}-{i:02}"), 3)
-            .await
-            .unwrap();
-        sessions.push((op, batches));
-    }
+    let sessions = sessions(floor, base, prefix, 3).await;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(SECONDS);
     let tasks: Vec<_> = sessions

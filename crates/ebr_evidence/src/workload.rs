@@ -159,3 +159,28 @@ pub async fn work(
     }
     tally
 }
+
+/// One group of sessions working through its own batches (see [`work`]).
+pub type Group = (Vec<Operator>, Vec<String>);
+
+/// Runs one [`work`] task per group, all signing with `password`, until
+/// `deadline` or `stop`, and merges their tallies.
+pub async fn run_groups(
+    groups: Vec<Group>,
+    password: &str,
+    deadline: Instant,
+    stop: std::sync::Arc<AtomicBool>,
+) -> Result<Tally, crate::Error> {
+    let tasks: Vec<_> = groups
+        .into_iter()
+        .map(|(ops, batches)| {
+            let (stop, password) = (stop.clone(), password.to_string());
+            tokio::spawn(async move { work(&ops, &batches, &password, deadline, &stop).await })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for task in tasks {
+        tally.merge(task.await?);
+    }
+    Ok(tally)
+}

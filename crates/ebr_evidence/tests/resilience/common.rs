@@ -114,20 +114,9 @@ pub async fn run_workload(
     deadline: Instant,
     stop: Arc<AtomicBool>,
 ) -> Tally {
-    let tasks: Vec<_> = groups
-        .into_iter()
-        .map(|(ops, batches)| {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                workload::work(&ops, &batches, DEMO_PASSWORD, deadline, &stop).await
-            })
-        })
-        .collect();
-    let mut tally = Tally::default();
-    for t in tasks {
-        tally.merge(t.await.unwrap());
-    }
-    tally
+    workload::run_groups(groups, DEMO_PASSWORD, deadline, stop)
+        .await
+        .unwrap()
 }
 
 /// Fails on any 5xx other than those in `allowed`, and on any refusal.
