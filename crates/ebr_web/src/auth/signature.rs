@@ -286,6 +286,29 @@ pub struct SigningTarget {
     pub training: Option<TrainingGate>,
 }
 
+impl SigningTarget {
+    /// A record outside any batch (an MBR version, a training record, an
+    /// access review…): on the system chain, with no training gate; the
+    /// ceremony names it `<record_prefix>:<entity_id>`.
+    pub fn on_system_chain(
+        kind: ebr_domain::signing::SignedRecordKind,
+        action: &'static str,
+        entity_type: &'static str,
+        record_prefix: &str,
+        entity_id: String,
+    ) -> SigningTarget {
+        SigningTarget {
+            kind,
+            chain: ebr_domain::audit::SYSTEM_CHAIN.to_string(),
+            action,
+            entity_type,
+            record: format!("{record_prefix}:{entity_id}"),
+            entity_id,
+            training: None,
+        }
+    }
+}
+
 /// A training gate on a batch: the activity the signature is, and its step.
 #[derive(Debug, Clone)]
 pub struct TrainingGate {

@@ -178,15 +178,13 @@ pub async fn sign(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     blocking::db(&state.pool, move |conn| repo::find(conn, id)).await?;
-    let target = SigningTarget {
-        kind: SignedRecordKind::AccessReview,
-        chain: SYSTEM_CHAIN.to_string(),
-        action: "access_review.sign",
-        entity_type: "access_review",
-        entity_id: id.to_string(),
-        record: format!("access_review:{id}"),
-        training: None,
-    };
+    let target = SigningTarget::on_system_chain(
+        SignedRecordKind::AccessReview,
+        "access_review.sign",
+        "access_review",
+        "access_review",
+        id.to_string(),
+    );
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
         repo::sign(conn, id, &s.signatory)
     })

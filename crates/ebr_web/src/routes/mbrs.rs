@@ -15,7 +15,6 @@ use crate::blocking;
 use crate::error::{ApiError, Problem, ProblemItem};
 use crate::routes::views::{utc, SignatureView};
 use crate::state::AppState;
-use ebr_domain::audit::SYSTEM_CHAIN;
 use ebr_domain::signing::SignedRecordKind;
 
 /// An MBR version in a listing.
@@ -217,15 +216,13 @@ pub async fn sign(
     let id = id.into_inner();
     // The version must exist before anyone is asked for a password.
     blocking::db(&state.pool, move |conn| mbr::current_status(conn, id)).await?;
-    let target = SigningTarget {
-        kind: SignedRecordKind::MbrVersion,
-        chain: SYSTEM_CHAIN.to_string(),
-        action: "mbr.approve",
-        entity_type: "mbr_version",
-        entity_id: id.to_string(),
-        record: format!("{}:{id}", mbr::MBR_RECORD_TYPE),
-        training: None,
-    };
+    let target = SigningTarget::on_system_chain(
+        SignedRecordKind::MbrVersion,
+        "mbr.approve",
+        "mbr_version",
+        mbr::MBR_RECORD_TYPE,
+        id.to_string(),
+    );
     let approval = ceremony(
         &state,
         &signer,

@@ -291,15 +291,13 @@ pub async fn sign_training(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     blocking::db(&state.pool, move |conn| repo::record(conn, id)).await?;
-    let target = SigningTarget {
-        kind: SignedRecordKind::TrainingRecord,
-        chain: SYSTEM_CHAIN.to_string(),
-        action: "training.sign",
-        entity_type: "training_record",
-        entity_id: id.to_string(),
-        record: format!("training_record:{id}"),
-        training: None,
-    };
+    let target = SigningTarget::on_system_chain(
+        SignedRecordKind::TrainingRecord,
+        "training.sign",
+        "training_record",
+        "training_record",
+        id.to_string(),
+    );
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
         repo::sign_training(conn, id, &s.signatory)
     })
@@ -324,15 +322,13 @@ pub async fn read_and_understood(
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, version) = path.into_inner();
-    let target = SigningTarget {
-        kind: SignedRecordKind::TrainingRecord,
-        chain: SYSTEM_CHAIN.to_string(),
-        action: "training.read_and_understood",
-        entity_type: "curriculum",
-        entity_id: format!("{id}@{version}"),
-        record: format!("curriculum:{id}@{version}"),
-        training: None,
-    };
+    let target = SigningTarget::on_system_chain(
+        SignedRecordKind::TrainingRecord,
+        "training.read_and_understood",
+        "curriculum",
+        "curriculum",
+        format!("{id}@{version}"),
+    );
     let manifest = ceremony(&state, &who, body.into_inner(), target, move |conn, s| {
         repo::read_and_understood(conn, id, version, &s.signatory)
     })
