@@ -719,10 +719,268 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Donors, by ISBT 128 DIN (R47, R50).
+    donors (id) {
+        /// Id.
+        id -> Uuid,
+        /// DIN as keyed, with its check character.
+        din -> Text,
+        /// Time.
+        recorded_at -> Timestamptz,
+        /// Who.
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Donor eligibility determinations (count once signed).
+    donor_eligibility (id) {
+        /// Id.
+        id -> Uuid,
+        /// Donor.
+        donor_id -> Uuid,
+        /// eligible, ineligible or pending.
+        determination -> Text,
+        /// Screening complete.
+        screening_complete -> Bool,
+        /// Testing complete.
+        testing_complete -> Bool,
+        /// Basis.
+        basis -> Text,
+        /// Time.
+        recorded_at -> Timestamptz,
+        /// Who.
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// QA decisions on cell-bank lots (count once signed).
+    cell_bank_releases (id) {
+        /// Id.
+        id -> Uuid,
+        /// mcb or wcb.
+        level -> Text,
+        /// Bank lot number.
+        lot_number -> Text,
+        /// released or rejected.
+        decision -> Text,
+        /// Comment.
+        comment -> Text,
+        /// Time.
+        recorded_at -> Timestamptz,
+        /// Who.
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Printed labels (R49).
+    labels (id) {
+        /// Id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Number per batch.
+        label_number -> Int4,
+        /// Template key.
+        template -> Text,
+        /// Vial.
+        vial_id -> Uuid,
+        /// Printed content (canonical JSON).
+        content -> Text,
+        /// Barcode text.
+        barcode -> Text,
+        /// Label replaced.
+        reprint_of -> Nullable<Int4>,
+        /// Reprint reason.
+        reason -> Nullable<Text>,
+        /// Time.
+        printed_at -> Timestamptz,
+        /// Who.
+        printed_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Applied or destroyed labels.
+    label_events (id) {
+        /// Id.
+        id -> Uuid,
+        /// Label.
+        label_id -> Uuid,
+        /// applied or destroyed.
+        kind -> Text,
+        /// As scanned.
+        scanned -> Text,
+        /// Reason (destroyed).
+        reason -> Nullable<Text>,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        occurred_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Freezers, racks and boxes.
+    storage_locations (id) {
+        /// Id.
+        id -> Uuid,
+        /// Code.
+        code -> Text,
+        /// freezer, rack or box.
+        kind -> Text,
+        /// Parent.
+        parent_id -> Nullable<Uuid>,
+        /// Name.
+        name -> Text,
+        /// Box rows.
+        box_rows -> Nullable<Int4>,
+        /// Box columns.
+        box_columns -> Nullable<Int4>,
+        /// Time.
+        recorded_at -> Timestamptz,
+        /// Who.
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Vial placements, moves, thaws and removals.
+    vial_storage_events (id) {
+        /// Id.
+        id -> Uuid,
+        /// Vial.
+        vial_id -> Uuid,
+        /// placed, moved, thawed or removed.
+        kind -> Text,
+        /// Box.
+        box_id -> Nullable<Uuid>,
+        /// Position.
+        position -> Nullable<Text>,
+        /// Reason.
+        reason -> Nullable<Text>,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        occurred_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Shipments (R48).
+    shipments (id) {
+        /// Id.
+        id -> Uuid,
+        /// Number.
+        shipment_number -> Text,
+        /// From.
+        from_site -> Text,
+        /// To.
+        to_site -> Text,
+        /// Courier.
+        shipper -> Text,
+        /// Dry shipper.
+        dry_shipper_id -> Text,
+        /// Seal.
+        seal_id -> Text,
+        /// Time.
+        created_at -> Timestamptz,
+        /// Who.
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Vials in shipments.
+    shipment_vials (vial_id) {
+        /// Vial.
+        vial_id -> Uuid,
+        /// Shipment.
+        shipment_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    /// Hand-over and receipt.
+    shipment_events (id) {
+        /// Id.
+        id -> Uuid,
+        /// Shipment.
+        shipment_id -> Uuid,
+        /// handed_over or received.
+        kind -> Text,
+        /// Seal as read.
+        seal_id -> Text,
+        /// Seal intact.
+        seal_intact -> Bool,
+        /// Scanned serials (JSON).
+        scanned -> Text,
+        /// Logger file name.
+        logger_file_name -> Nullable<Text>,
+        /// Logger file SHA-256.
+        logger_sha256 -> Nullable<Text>,
+        /// Minimum °C.
+        logger_min_c -> Nullable<Text>,
+        /// Maximum °C.
+        logger_max_c -> Nullable<Text>,
+        /// Readings.
+        logger_readings -> Nullable<Int4>,
+        /// Findings (JSON).
+        findings -> Text,
+        /// Time.
+        occurred_at -> Timestamptz,
+        /// Who.
+        occurred_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Administrations to subjects (R47).
+    administrations (id) {
+        /// Id.
+        id -> Uuid,
+        /// Vial.
+        vial_id -> Uuid,
+        /// Subject.
+        subject_id -> Text,
+        /// Site.
+        site -> Text,
+        /// When administered.
+        administered_at -> Timestamptz,
+        /// Time.
+        recorded_at -> Timestamptz,
+        /// Who.
+        recorded_by -> Text,
+    }
+}
+
+diesel::joinable!(donor_eligibility -> donors (donor_id));
+diesel::joinable!(labels -> vials (vial_id));
+diesel::joinable!(label_events -> labels (label_id));
+diesel::joinable!(vial_storage_events -> vials (vial_id));
+diesel::joinable!(shipment_vials -> shipments (shipment_id));
+diesel::joinable!(shipment_vials -> vials (vial_id));
+diesel::joinable!(shipment_events -> shipments (shipment_id));
+diesel::joinable!(administrations -> vials (vial_id));
+
 diesel::joinable!(training_records -> curricula (curriculum_id));
 diesel::joinable!(training_records -> people (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    donors,
+    donor_eligibility,
+    cell_bank_releases,
+    labels,
+    label_events,
+    storage_locations,
+    vial_storage_events,
+    shipments,
+    shipment_vials,
+    shipment_events,
+    administrations,
     curricula,
     training_records,
     second_factor_events,

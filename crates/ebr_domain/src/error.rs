@@ -461,6 +461,123 @@ pub enum DomainError {
     /// An access-review period that does not make sense.
     #[error("access review period invalid: {0}")]
     AccessReviewPeriodInvalid(String),
+    /// A donor is registered once per DIN.
+    #[error("donor {0} is already registered")]
+    DonorExists(String),
+    /// A DIN that no registered donor carries.
+    #[error("no donor with DIN {0} is registered; register the donor (Chain of identity → Donors) first")]
+    DonorUnknown(String),
+    /// An eligibility determination that is not complete enough to record.
+    #[error("eligibility determination incomplete: {0}")]
+    EligibilityIncomplete(String),
+    /// A batch issued from a cell bank that is not qualified: every finding
+    /// (lineage, donor eligibility, MCB and WCB release).
+    #[error("the working cell bank is not qualified for manufacture: {}", findings.iter().map(|f| f.detail.as_str()).collect::<Vec<_>>().join("; "))]
+    CellBankNotQualified {
+        /// Every finding.
+        findings: Vec<crate::release::Finding>,
+    },
+    /// A determination, decision or hand-over that is signed already.
+    #[error("{0} is signed already; record a new one instead")]
+    AlreadySigned(String),
+    /// Labels come only from an effective MBR version's template (R49).
+    #[error("labels are printed only from an effective MBR version; this batch's version is {status}")]
+    LabelTemplateNotEffective {
+        /// The MBR version's status.
+        status: String,
+    },
+    /// Labels cannot be printed now.
+    #[error("labels cannot be printed: {0}")]
+    LabelsNotPrintable(String),
+    /// A scanned code that is no label printed for this batch.
+    #[error("{0} is not a label printed for this batch")]
+    LabelUnknown(String),
+    /// A label scanned against a vial it was not printed for.
+    #[error("label {label} was printed for vial {expected}, not for {vial}: take the label off and destroy it")]
+    LabelVialMismatch {
+        /// The label number.
+        label: i32,
+        /// The vial it was printed for.
+        expected: String,
+        /// The vial it was scanned against.
+        vial: String,
+    },
+    /// A label already applied or destroyed (a duplicate scan).
+    #[error("label {label} is already {state}")]
+    LabelAlreadyUsed {
+        /// The label number.
+        label: i32,
+        /// applied or destroyed.
+        state: String,
+    },
+    /// The labelling step is signed only when every label is accounted for.
+    #[error("labels not reconciled: {printed} printed, {applied} applied, {destroyed} destroyed, {open} unaccounted for, {unlabelled} vial(s) without an applied label")]
+    LabelsUnreconciled {
+        /// Labels printed.
+        printed: usize,
+        /// Applied and verified.
+        applied: usize,
+        /// Destroyed with a reason.
+        destroyed: usize,
+        /// Neither.
+        open: usize,
+        /// Vials without an applied label.
+        unlabelled: usize,
+    },
+    /// A storage location or position that does not exist or is malformed.
+    #[error("storage: {0}")]
+    StorageInvalid(String),
+    /// A storage position holds one vial.
+    #[error("position {position} already holds vial {serial}")]
+    PositionOccupied {
+        /// The position.
+        position: String,
+        /// The vial there.
+        serial: String,
+    },
+    /// A storage event the vial's current place does not allow.
+    #[error("vial {serial}: {why}")]
+    VialStorageState {
+        /// The vial.
+        serial: String,
+        /// Why not.
+        why: String,
+    },
+    /// A vial that cannot be shipped.
+    #[error("vial {serial} cannot be shipped: {why}")]
+    VialNotShippable {
+        /// The vial.
+        serial: String,
+        /// Why not.
+        why: String,
+    },
+    /// A shipment action its state does not allow.
+    #[error("shipment is {status}: cannot {action}")]
+    ShipmentState {
+        /// Its status.
+        status: String,
+        /// The action refused.
+        action: String,
+    },
+    /// A temperature-logger file refused as a whole.
+    #[error("temperature-logger file refused, line {line}: {why}; nothing was stored")]
+    LoggerFileInvalid {
+        /// The first wrong line (1-based).
+        line: usize,
+        /// What is wrong.
+        why: String,
+    },
+    /// A vial that cannot be recorded as administered.
+    #[error("vial {serial} cannot be administered: {why}")]
+    VialNotAdministrable {
+        /// The vial.
+        serial: String,
+        /// Why not.
+        why: String,
+    },
+    /// A vial serial that no vial carries.
+    #[error("no vial {0}")]
+    VialUnknown(String),
     /// A number with more significant digits than the exact type keeps.
     #[error("`{text}` has more digits than can be kept exactly (at most {max_digits} significant digits and {max_scale} decimal places); round it as the instrument reports it")]
     NumberTooPrecise {
@@ -580,6 +697,25 @@ impl DomainError {
             Self::SecondFactorAlreadyEnrolled => "second_factor_already_enrolled",
             Self::FactorResetNeedsSecondAdmin => "factor_reset_needs_second_admin",
             Self::AccessReviewPeriodInvalid(_) => "access_review_period_invalid",
+            Self::DonorExists(_) => "donor_exists",
+            Self::DonorUnknown(_) => "donor_unknown",
+            Self::EligibilityIncomplete(_) => "eligibility_incomplete",
+            Self::CellBankNotQualified { .. } => "cell_bank_not_qualified",
+            Self::AlreadySigned(_) => "already_signed",
+            Self::LabelTemplateNotEffective { .. } => "label_template_not_effective",
+            Self::LabelsNotPrintable(_) => "labels_not_printable",
+            Self::LabelUnknown(_) => "label_unknown",
+            Self::LabelVialMismatch { .. } => "label_vial_mismatch",
+            Self::LabelAlreadyUsed { .. } => "label_already_used",
+            Self::LabelsUnreconciled { .. } => "labels_unreconciled",
+            Self::StorageInvalid(_) => "storage_invalid",
+            Self::PositionOccupied { .. } => "position_occupied",
+            Self::VialStorageState { .. } => "vial_storage_state",
+            Self::VialNotShippable { .. } => "vial_not_shippable",
+            Self::ShipmentState { .. } => "shipment_state",
+            Self::LoggerFileInvalid { .. } => "logger_file_invalid",
+            Self::VialNotAdministrable { .. } => "vial_not_administrable",
+            Self::VialUnknown(_) => "vial_unknown",
         }
     }
 }

@@ -59,6 +59,10 @@ pub enum ExceptionKind {
     TargetMissed,
     /// An attempt by someone whose training was not current was refused (R9).
     TrainingNotCurrent,
+    /// A shipment received with a discrepancy (a missing or extra vial, a
+    /// broken seal, no logger data, a temperature above −150 °C): the
+    /// shipment is quarantined (R48).
+    CustodyDiscrepancy,
 }
 
 impl ExceptionKind {
@@ -78,6 +82,7 @@ impl ExceptionKind {
             Self::QcInvalidated => "qc_invalidated",
             Self::TargetMissed => "target_missed",
             Self::TrainingNotCurrent => "training_not_current",
+            Self::CustodyDiscrepancy => "custody_discrepancy",
         }
     }
 
@@ -85,7 +90,8 @@ impl ExceptionKind {
     /// are minor; what may affect quality (an out-of-specification value, a
     /// superseded signature, a hold-time breach, a refused material or
     /// instrument, an invalidated result) is major; an out-of-specification
-    /// release result, before or after release, is critical.
+    /// release result, before or after release, and a custody discrepancy
+    /// (product that may have been compromised in transport) are critical.
     pub fn severity(self) -> Severity {
         match self {
             Self::Alert | Self::Correction | Self::LateEntry => Severity::Minor,
@@ -97,7 +103,9 @@ impl ExceptionKind {
             | Self::QcInvalidated
             | Self::TargetMissed
             | Self::TrainingNotCurrent => Severity::Major,
-            Self::QcOutOfSpecification | Self::PostReleaseOos => Severity::Critical,
+            Self::QcOutOfSpecification | Self::PostReleaseOos | Self::CustodyDiscrepancy => {
+                Severity::Critical
+            }
         }
     }
 }

@@ -35,6 +35,14 @@ pub enum SignedRecordKind {
     TrainingRecord,
     /// A periodic access review: signed `reviewed` by QA.
     AccessReview,
+    /// A donor eligibility determination: approved by the responsible
+    /// person (QA), 21 CFR 1271 subpart C.
+    DonorEligibility,
+    /// A cell-bank decision: signed `released` or `rejected` by QA.
+    CellBankRelease,
+    /// A shipment's hand-over (`performed`) or receipt (`verified`), by the
+    /// person at that end (R48).
+    ShipmentEvent,
 }
 
 impl SignedRecordKind {
@@ -48,6 +56,9 @@ impl SignedRecordKind {
             Self::MbrVersion => "master batch record",
             Self::TrainingRecord => "training record",
             Self::AccessReview => "access review",
+            Self::DonorEligibility => "donor eligibility determination",
+            Self::CellBankRelease => "cell-bank decision",
+            Self::ShipmentEvent => "shipment hand-over or receipt",
         }
     }
 
@@ -70,6 +81,15 @@ impl SignedRecordKind {
             Self::MbrVersion => &[(M::Approved, &[Role::QaReviewer])],
             Self::TrainingRecord => &[(M::Trained, GMP_ROLES), (M::ReadAndUnderstood, GMP_ROLES)],
             Self::AccessReview => &[(M::Reviewed, &[Role::QaReviewer])],
+            Self::DonorEligibility => &[(M::Approved, &[Role::QaReviewer])],
+            Self::CellBankRelease => &[
+                (M::Released, &[Role::QaReviewer]),
+                (M::Rejected, &[Role::QaReviewer]),
+            ],
+            Self::ShipmentEvent => &[
+                (M::Performed, &[Role::Operator, Role::QaReviewer]),
+                (M::Verified, &[Role::Operator, Role::QaReviewer]),
+            ],
         }
     }
 }

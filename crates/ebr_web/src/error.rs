@@ -158,6 +158,18 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | LotExists { .. }
         | EquipmentExists(_)
         | LineageExists
+        | DonorExists(_)
+        | CellBankNotQualified { .. }
+        | AlreadySigned(_)
+        | LabelTemplateNotEffective { .. }
+        | LabelsNotPrintable(_)
+        | LabelAlreadyUsed { .. }
+        | LabelsUnreconciled { .. }
+        | PositionOccupied { .. }
+        | VialStorageState { .. }
+        | VialNotShippable { .. }
+        | ShipmentState { .. }
+        | VialNotAdministrable { .. }
         | UsernameTaken(_)
         | AccountDeactivated(_)
         | AlreadyDeactivated(_)
@@ -191,6 +203,13 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | LineageIncomplete
         | DinInvalid { .. }
         | DinCheckCharacterWrong(_)
+        | DonorUnknown(_)
+        | EligibilityIncomplete(_)
+        | LabelUnknown(_)
+        | LabelVialMismatch { .. }
+        | StorageInvalid(_)
+        | LoggerFileInvalid { .. }
+        | VialUnknown(_)
         | FullNameRequired
         | IdentityMethodRequired
         | NumberTooPrecise { .. }
@@ -268,8 +287,14 @@ impl ApiError {
         };
         let problems = match self {
             ApiError::Invalid { problems, .. } => problems.clone(),
-            ApiError::Domain(DomainError::ReleaseBlocked { findings })
-            | ApiError::Db(DbError::Domain(DomainError::ReleaseBlocked { findings })) => findings
+            ApiError::Domain(
+                DomainError::ReleaseBlocked { findings }
+                | DomainError::CellBankNotQualified { findings },
+            )
+            | ApiError::Db(DbError::Domain(
+                DomainError::ReleaseBlocked { findings }
+                | DomainError::CellBankNotQualified { findings },
+            )) => findings
                 .iter()
                 .map(|f| ProblemItem {
                     code: Some(f.code.to_string()),

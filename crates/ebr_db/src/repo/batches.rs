@@ -59,7 +59,8 @@ pub fn lock(conn: &mut PgConnection, batch_id: Uuid) -> Result<(), DbError> {
 
 /// Issues a batch record from an effective MBR version (R35), pinning the
 /// version and its content hash, starting from a released, unexpired lot of
-/// the MBR's starting material.
+/// the MBR's starting material whose bank is qualified: lineage recorded,
+/// donor eligible, MCB and WCB released by QA with signatures (R47).
 pub fn issue(
     conn: &mut PgConnection,
     batch_number: &str,
@@ -83,6 +84,8 @@ pub fn issue(
         let lot = registry::find_lot(conn, &material, wcb_lot_number)?
             .ok_or_else(|| DomainError::LotUnknown(wcb_lot_number.trim().into()))?;
         check_lot(&material, &lot.facts(), now)?;
+        let qualification = super::custody::bank::qualification(conn, lot.row.id)?;
+        ebr_domain::custody::bank::check_qualified(&qualification.facts())?;
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 13))")
             .bind::<Text, _>(batch_number_key(batch_number))
             .execute(conn)?;

@@ -320,6 +320,36 @@ fn current_hashes(
         ACCESS_REVIEW_KIND,
         hashes(access_review::all(conn)?, |r| r.id),
     );
+    {
+        use crate::repo::custody::{bank, labels, shipments, storage};
+        all.insert(bank::DONOR_KIND, hashes(bank::donors_all(conn)?, |r| r.id));
+        all.insert(
+            bank::ELIGIBILITY_KIND,
+            hashes(bank::all_determinations(conn)?, |r| r.id),
+        );
+        all.insert(
+            bank::BANK_RELEASE_KIND,
+            hashes(bank::all_decision_rows(conn)?, |r| r.id),
+        );
+        all.insert(labels::LABEL_KIND, hashes(labels::all_labels(conn)?, |r| r.id));
+        all.insert(
+            labels::LABEL_EVENT_KIND,
+            hashes(labels::all_events(conn)?, |r| r.id),
+        );
+        all.insert(
+            storage::LOCATION_KIND,
+            hashes(storage::locations(conn)?, |r| r.id),
+        );
+        all.insert(
+            storage::STORAGE_EVENT_KIND,
+            hashes(storage::all_events(conn)?, |r| r.id),
+        );
+        let (shipped, packed, events, administered) = shipments::all_rows(conn)?;
+        all.insert(shipments::SHIPMENT_KIND, hashes(shipped, |r| r.id));
+        all.insert(shipments::SHIPMENT_VIAL_KIND, hashes(packed, |r| r.vial_id));
+        all.insert(shipments::SHIPMENT_EVENT_KIND, hashes(events, |r| r.id));
+        all.insert(shipments::ADMINISTRATION_KIND, hashes(administered, |r| r.id));
+    }
     all.insert(
         FACTOR_EVENT_KIND,
         hashes(second_factor::all_events(conn)?, |r| r.id),
@@ -496,6 +526,36 @@ fn current_record_of_kind(
                 return Ok(None);
             };
             match access_review::find(conn, id) {
+                Ok(row) => Ok(Some(row.signed_record())),
+                Err(DbError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        crate::repo::custody::bank::ELIGIBILITY_KIND => {
+            let Ok(id) = Uuid::parse_str(record_id) else {
+                return Ok(None);
+            };
+            match crate::repo::custody::bank::determination(conn, id) {
+                Ok(row) => Ok(Some(row.signed_record())),
+                Err(DbError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        crate::repo::custody::bank::BANK_RELEASE_KIND => {
+            let Ok(id) = Uuid::parse_str(record_id) else {
+                return Ok(None);
+            };
+            match crate::repo::custody::bank::decision(conn, id) {
+                Ok(row) => Ok(Some(row.signed_record())),
+                Err(DbError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        crate::repo::custody::shipments::SHIPMENT_EVENT_KIND => {
+            let Ok(id) = Uuid::parse_str(record_id) else {
+                return Ok(None);
+            };
+            match crate::repo::custody::shipments::event(conn, id) {
                 Ok(row) => Ok(Some(row.signed_record())),
                 Err(DbError::NotFound(_)) => Ok(None),
                 Err(e) => Err(e),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod batches;
 pub mod census;
 pub mod checkpoints;
+pub mod custody;
 pub mod exceptions;
 pub mod execution;
 pub mod integrity;

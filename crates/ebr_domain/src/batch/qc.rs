@@ -26,6 +26,9 @@ pub struct QcBatchFacts<'a> {
     pub mbr: &'a MasterBatchRecord,
     /// The serial numbers of its vials (a post-release OOS names them).
     pub vials: &'a [String],
+    /// The shipments its vials left in, each as `number to site (status)`
+    /// (a post-release OOS names them and their sites, R40, R48).
+    pub shipments: &'a [String],
 }
 
 /// A result to record.
@@ -120,8 +123,13 @@ pub fn record_qc_result(
                 } else {
                     batch.vials.join(", ")
                 };
+                let shipped = if batch.shipments.is_empty() {
+                    "none".to_string()
+                } else {
+                    batch.shipments.join(", ")
+                };
                 description.push_str(&format!(
-                    " Post-release result: the batch was already released; affected vials: {affected}. The disposition stands; recall and notification are decided under this deviation."
+                    " Post-release result: the batch was already released; affected vials: {affected}; affected shipments and sites: {shipped}. The disposition stands; recall and notification are decided under this deviation."
                 ));
             }
             let exception = PlannedException {
@@ -222,6 +230,7 @@ mod tests {
             status: BatchStatus::Released,
             mbr: &mbr,
             vials: &vials,
+            shipments: &[],
         };
         let high = endotoxin("99");
         let command = RecordQcCommand {

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::Batch;
 use crate::batch_state::BatchStatus;
+use crate::custody::labels::{check_reconciled, reconcile, Reconciliation};
 use crate::execution::{
     check_can_perform, check_can_verify, check_sequence, current_step, SignatureFact,
 };
@@ -19,6 +20,9 @@ pub struct SignStepCommand<'a> {
     pub meaning: SignatureMeaning,
     /// Who signs, as the ceremony established it.
     pub signatory: &'a Signatory,
+    /// The batch's label reconciliation, loaded when the step prints
+    /// labels (`None`: none loaded, which counts as nothing printed).
+    pub labels: Option<&'a Reconciliation>,
 }
 
 /// What signing a step writes.
@@ -38,7 +42,8 @@ pub struct SignStepPlan {
 /// exists; `performed` needs the step current (R6) with every required field
 /// recorded (R36), once; `verified` needs a critical step performed, verified
 /// once, by someone who took no part in it (R20, R42, R45); no other meaning
-/// applies to a step. `record` is exactly what the signature signs (the
+/// applies to a step; a labelling step is performed only once its labels
+/// reconcile (R49). `record` is exactly what the signature signs (the
 /// step's current entries).
 pub fn sign_step(
     batch: &Batch,
@@ -63,6 +68,12 @@ pub fn sign_step(
         SignatureMeaning::Performed => {
             check_sequence(&batch.mbr, &batch.steps, command.step_key)?;
             check_can_perform(step, facts)?;
+            if step.prints_labels.is_some() {
+                match command.labels {
+                    Some(labels) => check_reconciled(labels)?,
+                    None => check_reconciled(&reconcile(&[], &[]))?,
+                }
+            }
         }
         SignatureMeaning::Verified => check_can_verify(step, facts, command.signatory.id)?,
         other => {
@@ -151,6 +162,7 @@ mod tests {
             step_key: "s0-line-clearance",
             meaning,
             signatory,
+            labels: None,
         }
     }
 

@@ -42,6 +42,34 @@ pub struct MasterBatchRecord {
     /// or verify its steps (R9).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requires_read_and_understood: bool,
+    /// The label templates (R49): labels are printed only from these, only
+    /// once this version is effective, at the step that names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_templates: Vec<LabelTemplate>,
+}
+
+/// A label template: everything a label carries besides the batch's own
+/// identifiers (product, batch number, vial serial, chain-of-identity
+/// identifier, label number), which the system fills in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelTemplate {
+    /// Key the labelling step names (e.g. `vial`).
+    pub key: String,
+    /// Name shown to people.
+    pub name: String,
+    /// What it is stuck on: `vial` (one label per serialised vial).
+    pub kind: String,
+    /// The recorded field (`step.field`) that gives the cells per vial.
+    pub cells_per_vial: String,
+    /// The recorded field (`step.field`) that gives the fill volume.
+    pub volume: String,
+    /// The storage statement, e.g. `Store at ≤ −150 °C (LN₂ vapour phase)`.
+    pub storage: String,
+    /// Days from fill to expiry.
+    pub shelf_life_days: u32,
+    /// The investigational-use statement printed on every label.
+    pub investigational_statement: String,
 }
 
 /// The product an MBR makes.
@@ -120,6 +148,10 @@ pub struct Step {
     /// as performed, serialises the final-product vials (R47).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues_vials: Option<String>,
+    /// The label template this step prints and applies; it is signed as
+    /// performed only once every printed label is reconciled (R49).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prints_labels: Option<String>,
 }
 
 /// One line of a step's bill of materials.

@@ -35,6 +35,7 @@ pub fn validate(mbr: &MasterBatchRecord) -> Vec<Problem> {
     v.catalogues(mbr);
     v.stages(mbr);
     v.release_panel(mbr);
+    v.label_templates(mbr);
     v.problems
 }
 
@@ -44,6 +45,58 @@ struct Validator {
 }
 
 impl Validator {
+    /// Label templates: unique keys, `vial` kind, fields that exist and are
+    /// numbers, statements present; each labelling step names a template
+    /// and comes after the step that serialises the vials.
+    fn label_templates(&mut self, mbr: &MasterBatchRecord) {
+        let mut keys = HashSet::new();
+        for (i, t) in mbr.label_templates.iter().enumerate() {
+            let p = format!("label_templates[{i}]");
+            self.unique(&mut keys, format!("{p}.key"), &t.key, "label template key");
+            self.not_blank(format!("{p}.name"), &t.name);
+            self.not_blank(format!("{p}.storage"), &t.storage);
+            self.not_blank(
+                format!("{p}.investigational_statement"),
+                &t.investigational_statement,
+            );
+            if t.kind != "vial" {
+                self.push(format!("{p}.kind"), "must be `vial`");
+            }
+            if t.shelf_life_days == 0 {
+                self.push(format!("{p}.shelf_life_days"), "must be greater than zero");
+            }
+            for (name, reference) in [("cells_per_vial", &t.cells_per_vial), ("volume", &t.volume)] {
+                let numeric = reference.split_once('.').and_then(|(step, field)| {
+                    mbr.step(step)?.fields.iter().find(|f| f.key == field)
+                });
+                if !matches!(
+                    numeric.map(|f| &f.kind),
+                    Some(FieldKind::Number { .. } | FieldKind::Computed { .. })
+                ) {
+                    self.push(
+                        format!("{p}.{name}"),
+                        format!("`{reference}` is not a number field (`step.field`) of this MBR"),
+                    );
+                }
+            }
+        }
+        let mut vials_issued = false;
+        for (si, stage) in mbr.stages.iter().enumerate() {
+            for (ti, step) in stage.steps.iter().enumerate() {
+                if let Some(key) = &step.prints_labels {
+                    let p = format!("stages[{si}].steps[{ti}].prints_labels");
+                    if !mbr.label_templates.iter().any(|t| &t.key == key) {
+                        self.push(p.clone(), format!("no label template `{key}`"));
+                    }
+                    if !vials_issued {
+                        self.push(p, "labels are printed after the step that serialises the vials (issues_vials)");
+                    }
+                }
+                vials_issued |= step.issues_vials.is_some();
+            }
+        }
+    }
+
     fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.into(),

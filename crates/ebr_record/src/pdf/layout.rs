@@ -166,6 +166,33 @@ impl<'f> Layout<'f> {
         out
     }
 
+    /// Draws a thin black frame with its top-left corner at (x, top), in mm.
+    pub fn frame(&mut self, x: f32, top: f32, w: f32, h: f32) {
+        self.push(vec![
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness { pt: Pt(0.5) },
+            rect(x, top, w, h, false),
+        ]);
+    }
+
+    /// Fills black squares of `size` mm at the given (column, row) cells of
+    /// a grid whose top-left corner is (x, top): a 2D barcode's modules as
+    /// vector rectangles, sharp at any print resolution.
+    pub fn squares(&mut self, x: f32, top: f32, size: f32, cells: &[(usize, usize)]) {
+        let mut ops = vec![Op::SetFillColor { col: black() }];
+        for (c, r) in cells {
+            let mut square = Rect::from_xywh(
+                Mm(x + *c as f32 * size).into(),
+                Mm(top - (*r as f32 + 1.0) * size).into(),
+                Mm(size).into(),
+                Mm(size).into(),
+            );
+            square.mode = Some(PaintMode::Fill);
+            ops.push(Op::DrawRectangle { rectangle: square });
+        }
+        self.push(ops);
+    }
+
     /// Wraps `text` to lines no wider than `width` mm (on word boundaries,
     /// breaking inside words and between CJK characters when needed).
     pub fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {

@@ -20,6 +20,7 @@ pub mod archival;
 mod content;
 mod fonts;
 pub mod icc;
+pub mod labels;
 mod layout;
 mod stream;
 

@@ -324,6 +324,131 @@ pub const RULES: &[Rule] = &[
         Access::Roles(GMP_READERS),
     ),
     rule(
+        "POST",
+        "/api/v1/donors",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/donors",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/donors/{id}/chain",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/donors/{id}/eligibility",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/donor-eligibility/{id}/signatures",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/cell-bank-releases",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/cell-bank-releases",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/cell-bank-releases/{id}/signatures",
+        Access::Roles(&[QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/labels",
+        Access::Roles(&[Operator]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/batches/{id}/labels",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/labels/scans",
+        Access::Roles(&[Operator]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/batches/{id}/labels/{number}/destructions",
+        Access::Roles(&[Operator]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/storage/locations",
+        Access::Roles(&[QaReviewer, Operator]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/storage/locations",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/storage/boxes/{code}",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/vials/{serial}/storage",
+        Access::Roles(&[Operator]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/shipments",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/shipments",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/shipments/{id}",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "POST",
+        "/api/v1/shipments/{id}/handover",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/shipments/{id}/receipt",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/shipments/{id}/signatures",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/vials/{serial}/administrations",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/vials/{serial}/chain",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
+        "GET",
+        "/api/v1/subjects/{id}/chain",
+        Access::Roles(GMP_READERS),
+    ),
+    rule(
         "GET",
         "/api/v1/batches/{id}/record.json",
         Access::Roles(RECORD_READERS),

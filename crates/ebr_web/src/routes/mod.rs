@@ -5,6 +5,7 @@
 pub mod access_reviews;
 pub mod api_doc;
 pub mod batches;
+pub mod custody;
 pub mod deviations;
 pub mod execution;
 pub mod health;
@@ -107,6 +108,31 @@ use crate::state::AppState;
         release::descendants,
         record::export,
         record::pdf,
+        custody::register_donor,
+        custody::donors,
+        custody::donor_chain,
+        custody::record_determination,
+        custody::sign_determination,
+        custody::record_bank_decision,
+        custody::bank_decisions,
+        custody::sign_bank_decision,
+        custody::print_labels,
+        custody::labels_of,
+        custody::scan_label,
+        custody::destroy_label,
+        custody::register_location,
+        custody::locations,
+        custody::box_contents,
+        custody::vial_storage,
+        custody::pack,
+        custody::shipment_list,
+        custody::shipment,
+        custody::hand_over,
+        custody::receive,
+        custody::sign_shipment,
+        custody::administer,
+        custody::vial_chain,
+        custody::subject_chain,
     ),
     components(schemas(Problem, ProblemItem, crate::auth::signature::SignatureRequest)),
     modifiers(&CompleteResponses)
@@ -432,6 +458,131 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::GET,
             "/api/v1/materials/{id}/descendants",
             web::get().to(release::descendants),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/donors",
+            web::post().to(custody::register_donor),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/donors",
+            web::get().to(custody::donors),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/donors/{id}/chain",
+            web::get().to(custody::donor_chain),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/donors/{id}/eligibility",
+            web::post().to(custody::record_determination),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/donor-eligibility/{id}/signatures",
+            web::post().to(custody::sign_determination),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/cell-bank-releases",
+            web::post().to(custody::record_bank_decision),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/cell-bank-releases",
+            web::get().to(custody::bank_decisions),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/cell-bank-releases/{id}/signatures",
+            web::post().to(custody::sign_bank_decision),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/labels",
+            web::post().to(custody::print_labels),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/batches/{id}/labels",
+            web::get().to(custody::labels_of),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/labels/scans",
+            web::post().to(custody::scan_label),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/labels/{number}/destructions",
+            web::post().to(custody::destroy_label),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/storage/locations",
+            web::post().to(custody::register_location),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/storage/locations",
+            web::get().to(custody::locations),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/storage/boxes/{code}",
+            web::get().to(custody::box_contents),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/vials/{serial}/storage",
+            web::post().to(custody::vial_storage),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/shipments",
+            web::post().to(custody::pack),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/shipments",
+            web::get().to(custody::shipment_list),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/shipments/{id}",
+            web::get().to(custody::shipment),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/shipments/{id}/handover",
+            web::post().to(custody::hand_over),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/shipments/{id}/receipt",
+            web::post().to(custody::receive),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/shipments/{id}/signatures",
+            web::post().to(custody::sign_shipment),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/vials/{serial}/administrations",
+            web::post().to(custody::administer),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/vials/{serial}/chain",
+            web::get().to(custody::vial_chain),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/subjects/{id}/chain",
+            web::get().to(custody::subject_chain),
         ),
         entry(
             Method::GET,

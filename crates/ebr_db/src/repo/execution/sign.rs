@@ -46,10 +46,17 @@ pub fn sign_step(
             step_key,
             &step_entries,
         );
+        let labels = match batch.mbr.step(step_key) {
+            Some(step) if step.prints_labels.is_some() && meaning == SignatureMeaning::Performed => {
+                Some(crate::repo::custody::labels::reconciliation(conn, batch_id)?)
+            }
+            _ => None,
+        };
         let command = SignStepCommand {
             step_key,
             meaning,
             signatory,
+            labels: labels.as_ref(),
         };
         let plan = ebr_domain::batch::sign_step(&batch, &command, &record, crate::ids::at(now))?;
         let mut head = batch.audit_head.clone();

@@ -12,6 +12,7 @@ use crate::repo::execution::BatchState;
 use crate::repo::{audit, batches, canonical, canonical_hash, registry};
 use crate::schema::{batches as batches_table, cell_bank_lineage, vials};
 use crate::DbError;
+use ebr_domain::DomainError;
 
 /// The lineage of a WCB lot above the batch.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
@@ -48,7 +49,8 @@ pub struct VialRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Records the lineage of a WCB lot (once; lineage never changes).
+/// Records the lineage of a WCB lot (once; lineage never changes): the
+/// donor is named by the DIN of a registered donor (R50).
 pub fn record(
     conn: &mut PgConnection,
     lot_id: Uuid,
@@ -66,9 +68,13 @@ pub fn record(
             .get_result::<i64>(conn)?
             > 0;
         ebr_domain::batch::check_lineage(donor_id, ipsc_line, mcb_lot, recorded)?;
+        let din = ebr_domain::isbt128::Din::parse_keyed(donor_id)?.keyed();
+        if crate::repo::custody::bank::find_donor(conn, &din)?.is_none() {
+            return Err(DomainError::DonorUnknown(din).into());
+        }
         let row = CellBankLineage {
             wcb_lot_id: lot_id,
-            donor_id: donor_id.trim().into(),
+            donor_id: din,
             ipsc_line: ipsc_line.trim().into(),
             mcb_lot: mcb_lot.trim().into(),
             recorded_at: to_stored_precision(now),

@@ -167,6 +167,10 @@ pub fn record(
             .order(vials::serial.asc())
             .select(vials::serial)
             .load(conn)?;
+        let shipments: Vec<String> = crate::repo::custody::shipments::of_batch(conn, batch_id)?
+            .into_iter()
+            .map(|s| format!("{} to {} ({})", s.shipment.shipment_number, s.shipment.to_site, s.status.as_str()))
+            .collect();
         let prior = match new.retest_of {
             Some(previous) => Some(result(conn, previous)?.row),
             None => None,
@@ -176,6 +180,7 @@ pub fn record(
             status,
             mbr: &mbr_content,
             vials: &vials,
+            shipments: &shipments,
         };
         let command = RecordQcCommand {
             test_key: &new.test_key,

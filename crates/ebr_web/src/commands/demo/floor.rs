@@ -249,7 +249,9 @@ impl Pace<'_> {
 /// `mbr` before `stop_at` (all steps when `None`), signs each as performed
 /// by `operator` and verifies the critical ones as `verifier`, at the times
 /// `pace` gives, the way the demo batches (and the browser tests' batches)
-/// are worked.
+/// are worked. At the labelling step every label is printed and scanned
+/// back against its vial before the step is signed; after the transfer to
+/// storage every vial is placed in the storage map.
 #[allow(clippy::too_many_arguments)]
 pub fn perform_steps(
     conn: &mut PgConnection,
@@ -284,6 +286,9 @@ pub fn perform_steps(
             Duration::minutes(30),
             now,
         )?;
+        if step.prints_labels.is_some() {
+            super::custody::label_vials(conn, batch_id, operator, pace.minutes_into(&step.key, 1))?;
+        }
         let mut signers = vec![(SignatureMeaning::Performed, operator, 3)];
         if step.critical {
             signers.push((SignatureMeaning::Verified, verifier, STEP_MINUTES));
@@ -296,6 +301,10 @@ pub fn perform_steps(
                 meaning,
                 &signer.signatory(None, pace.minutes_into(&step.key, minutes)),
             )?;
+        }
+        if step.key == super::custody::STORE_STEP {
+            let at = pace.minutes_into(&step.key, STEP_MINUTES + 1);
+            super::custody::store_vials(conn, batch_id, operator, at)?;
         }
     }
     Ok(())
@@ -402,7 +411,10 @@ fn qc_outcome(test: &ebr_domain::mbr::QcTestDefinition) -> ebr_domain::release::
 /// a month, 10 vials filled, every release test entered when its result was
 /// known (the 14-day sterility test last) and reviewed by a second analyst,
 /// the record reviewed by QA and released by the release authority two days
-/// later; and the lineage of its WCB lot (donor, iPSC line, MCB). Idempotent.
+/// later; before it, the bank qualified (donor eligible, lineage, MCB and
+/// WCB released) and the storage map set up; its labels printed and
+/// reconciled, its vials placed in the storage map, and after release two
+/// vials shipped, received and one administered. Idempotent.
 pub fn released_batch(
     conn: &mut PgConnection,
     mbr: &MasterBatchRecord,
@@ -410,7 +422,7 @@ pub fn released_batch(
     crew: &Crew<'_>,
     start: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    use ebr_db::repo::release::{disposition, lineage, qc};
+    use ebr_db::repo::release::{disposition, qc};
     if batches::find_by_number(conn, BATCH_RELEASED).is_ok() {
         return Ok(());
     }
@@ -420,17 +432,8 @@ pub fn released_batch(
     let qa_actor = ebr_db::repo::person_actor(crew.qa.person.id);
     let wcb = registry::find_lot(conn, "WCB-IPSC", &lot_of("WCB-IPSC"))?
         .ok_or_else(|| DbError::NotFound("demo WCB lot".into()))?;
-    if lineage::descendants(conn, wcb.row.id)?.0.is_none() {
-        lineage::record(
-            conn,
-            wcb.row.id,
-            "G123498654321H",
-            "XS-iPSC-07 (HLA-homozygous)",
-            "MCB-2024-003",
-            &qa_actor,
-            issued - Duration::minutes(30),
-        )?;
-    }
+    super::custody::qualify_bank(conn, wcb.row.id, crew.qa, issued - Duration::hours(2))?;
+    super::custody::storage_map(conn, &qa_actor, issued - Duration::hours(1))?;
     let batch = batches::issue(
         conn,
         BATCH_RELEASED,
@@ -494,6 +497,13 @@ pub fn released_batch(
         &crew
             .release_authority
             .signatory(None, reviewed + Duration::days(1)),
+    )?;
+    super::custody::ship_and_administer(
+        conn,
+        BATCH_RELEASED,
+        crew.operator,
+        crew.verifier,
+        reviewed + Duration::days(1),
     )?;
     Ok(())
 }

@@ -18,6 +18,7 @@
 //! and batches never enter a real site's records. A demo database (its
 //! people were created by `system:demo`) is topped up; an empty one seeded.
 
+pub mod custody;
 pub mod floor;
 pub mod training;
 
