@@ -481,7 +481,9 @@ pub enum DomainError {
     #[error("{0} is signed already; record a new one instead")]
     AlreadySigned(String),
     /// Labels come only from an effective MBR version's template (R49).
-    #[error("labels are printed only from an effective MBR version; this batch's version is {status}")]
+    #[error(
+        "labels are printed only from an effective MBR version; this batch's version is {status}"
+    )]
     LabelTemplateNotEffective {
         /// The MBR version's status.
         status: String,

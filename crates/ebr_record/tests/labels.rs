@@ -16,7 +16,9 @@ fn label(n: i32) -> LabelContent {
         volume: "2.0 mL".into(),
         storage: "Store at ≤ −150 °C (LN₂ vapour phase)".into(),
         expiry: "2027-12-01".into(),
-        investigational_statement: "CAUTION: New Drug — Limited by Federal (or United States) law to investigational use.".into(),
+        investigational_statement:
+            "CAUTION: New Drug — Limited by Federal (or United States) law to investigational use."
+                .into(),
         coi: coi_identifier("G123498654321H", &serial),
         vial_serial: serial,
     }
@@ -49,7 +51,8 @@ fn pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
 fn r49_r50_the_label_barcode_decodes_to_the_identifiers_on_the_label() {
     let labels: Vec<LabelContent> = (1..=3).map(label).collect();
     let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-    let pdf = ebr_record::pdf::labels::render("BR-2026-0001", &labels, at, "Zhang Wei", None).unwrap();
+    let pdf =
+        ebr_record::pdf::labels::render("BR-2026-0001", &labels, at, "Zhang Wei", None).unwrap();
     let dir = std::env::temp_dir().join(format!("ebr-labels-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("labels.pdf");

@@ -113,6 +113,9 @@ fn main() {
             now,
         )
         .unwrap();
+        if step.prints_labels.is_some() {
+            ebr_web::commands::demo::custody::label_vials(&mut conn, batch.id, &op, now).unwrap();
+        }
         sign(&mut conn, step);
     }
     // Corrections of number fields, round-robin over the steps, each re-signed

@@ -331,7 +331,10 @@ fn current_hashes(
             bank::BANK_RELEASE_KIND,
             hashes(bank::all_decision_rows(conn)?, |r| r.id),
         );
-        all.insert(labels::LABEL_KIND, hashes(labels::all_labels(conn)?, |r| r.id));
+        all.insert(
+            labels::LABEL_KIND,
+            hashes(labels::all_labels(conn)?, |r| r.id),
+        );
         all.insert(
             labels::LABEL_EVENT_KIND,
             hashes(labels::all_events(conn)?, |r| r.id),
@@ -348,7 +351,10 @@ fn current_hashes(
         all.insert(shipments::SHIPMENT_KIND, hashes(shipped, |r| r.id));
         all.insert(shipments::SHIPMENT_VIAL_KIND, hashes(packed, |r| r.vial_id));
         all.insert(shipments::SHIPMENT_EVENT_KIND, hashes(events, |r| r.id));
-        all.insert(shipments::ADMINISTRATION_KIND, hashes(administered, |r| r.id));
+        all.insert(
+            shipments::ADMINISTRATION_KIND,
+            hashes(administered, |r| r.id),
+        );
     }
     all.insert(
         FACTOR_EVENT_KIND,

@@ -198,6 +198,46 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
                 .collect(),
         ),
     );
+    {
+        use crate::repo::custody::{bank, labels, shipments, storage};
+        let q = bank::qualification(conn, state.batch.wcb_lot_id)?;
+        sections.insert(
+            "chain_of_identity".into(), json!({
+            "donor_din": q.lineage.as_ref().map(|l| l.donor_id.clone()),
+            "donor_registered": q.donor.is_some(),
+            "eligibility": v(&q.eligibility), "mcb_release": v(&q.mcb), "wcb_release": v(&q.wcb),
+            "qualified": ebr_domain::custody::bank::qualification_findings(&q.facts()).is_empty(),
+        }));
+        let all = labels::list(conn, batch_id)?;
+        if !all.is_empty() {
+            sections.insert(
+                "labels".into(), json!({
+                "labels": all.iter().map(|l| json!({
+                    "number": l.label.label_number, "vial": l.vial_serial, "state": l.state, "barcode": l.label.barcode,
+                    "reprint_of": l.label.reprint_of, "reason": l.label.reason, "printed_at": l.label.printed_at, "printed_by": l.label.printed_by,
+                    "event": v(&l.event),
+                })).collect::<Vec<_>>(),
+                "reconciliation": v(&labels::reconciliation(conn, batch_id)?),
+            }));
+        }
+        let stored = storage::of_batch(conn, batch_id)?;
+        if stored.iter().any(|v| !v.events.is_empty()) {
+            sections.insert("storage".into(), v(&stored));
+        }
+        let shipped = shipments::of_batch(conn, batch_id)?;
+        if !shipped.is_empty() {
+            let mut administered = Vec::new();
+            for vial in &vials {
+                if let Some(a) = shipments::administration_of(conn, vial.id)? {
+                    administered.push(json!({ "vial": vial.serial, "administration": v(&a) }));
+                }
+            }
+            sections.insert(
+                "custody".into(),
+                json!({ "shipments": v(&shipped), "administrations": administered }),
+            );
+        }
+    }
     sections.insert(
         "audit_trail".into(), Value::Array(events.iter().map(|e| json!({
         "chain": e.chain, "seq": e.seq, "occurred_at": e.occurred_at, "actor": e.actor, "action": e.action,

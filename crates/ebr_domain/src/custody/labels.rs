@@ -186,7 +186,10 @@ pub fn plan_print(
     facts: &PrintFacts<'_>,
     request: &PrintRequest,
 ) -> Result<Vec<LabelToPrint>, DomainError> {
-    if !matches!(facts.mbr_status, MbrStatus::Effective | MbrStatus::Superseded) {
+    if !matches!(
+        facts.mbr_status,
+        MbrStatus::Effective | MbrStatus::Superseded
+    ) {
         return Err(DomainError::LabelTemplateNotEffective {
             status: facts.mbr_status.as_str().into(),
         });
@@ -253,7 +256,9 @@ pub fn plan_print(
                     .labels
                     .iter()
                     .any(|l| l.vial_serial == label.vial_serial && l.state != LabelState::Destroyed)
-                    || out.iter().any(|p: &LabelToPrint| p.vial_serial == label.vial_serial)
+                    || out
+                        .iter()
+                        .any(|p: &LabelToPrint| p.vial_serial == label.vial_serial)
                 {
                     return Err(DomainError::LabelsNotPrintable(format!(
                         "vial {} has a label already",
@@ -396,7 +401,11 @@ mod tests {
         }
     }
 
-    fn facts<'a>(status: MbrStatus, vials: &'a [String], labels: &'a [LabelFacts]) -> PrintFacts<'a> {
+    fn facts<'a>(
+        status: MbrStatus,
+        vials: &'a [String],
+        labels: &'a [LabelFacts],
+    ) -> PrintFacts<'a> {
         PrintFacts {
             mbr_status: status,
             batch_status: BatchStatus::InProgress,
@@ -422,18 +431,33 @@ mod tests {
         }
         let sheet = plan_print(&facts(MbrStatus::Effective, &v, &[]), &PrintRequest::All).unwrap();
         assert_eq!(sheet.len(), 2);
-        assert_eq!((sheet[1].number, sheet[1].vial_serial.as_str()), (2, "B-V002"));
+        assert_eq!(
+            (sheet[1].number, sheet[1].vial_serial.as_str()),
+            (2, "B-V002")
+        );
         let printed = [
             label(1, "B-V001", LabelState::Destroyed),
             label(2, "B-V002", LabelState::Applied),
         ];
         let f = facts(MbrStatus::Effective, &v, &printed);
-        assert_eq!(plan_print(&f, &PrintRequest::All).unwrap_err().rule(), "labels_not_printable");
+        assert_eq!(
+            plan_print(&f, &PrintRequest::All).unwrap_err().rule(),
+            "labels_not_printable"
+        );
         let reprint = |numbers: Vec<i32>, reason: &str| {
-            plan_print(&f, &PrintRequest::Reprint { numbers, reason: reason.into() })
+            plan_print(
+                &f,
+                &PrintRequest::Reprint {
+                    numbers,
+                    reason: reason.into(),
+                },
+            )
         };
         assert_eq!(reprint(vec![1], " ").unwrap_err().rule(), "reason_required");
-        assert_eq!(reprint(vec![2], "smudged").unwrap_err().rule(), "labels_not_printable");
+        assert_eq!(
+            reprint(vec![2], "smudged").unwrap_err().rule(),
+            "labels_not_printable"
+        );
         let again = reprint(vec![1], "smudged").unwrap();
         assert_eq!(again[0].number, 3);
         assert_eq!(again[0].reprint_of, Some(1));
@@ -446,18 +470,33 @@ mod tests {
             label(1, "B-V001", LabelState::Printed),
             label(2, "B-V002", LabelState::Applied),
         ];
-        assert_eq!(check_scan(&labels, &labels[0].barcode, "B-V001\n").unwrap(), 1);
         assert_eq!(
-            check_scan(&labels, &labels[0].barcode, "B-V002").unwrap_err().rule(),
+            check_scan(&labels, &labels[0].barcode, "B-V001\n").unwrap(),
+            1
+        );
+        assert_eq!(
+            check_scan(&labels, &labels[0].barcode, "B-V002")
+                .unwrap_err()
+                .rule(),
             "label_vial_mismatch"
         );
         assert_eq!(
-            check_scan(&labels, &labels[1].barcode, "B-V002").unwrap_err().rule(),
+            check_scan(&labels, &labels[1].barcode, "B-V002")
+                .unwrap_err()
+                .rule(),
             "label_already_used"
         );
-        assert_eq!(check_scan(&labels, "EBR1|LOT:X", "B-V001").unwrap_err().rule(), "label_unknown");
+        assert_eq!(
+            check_scan(&labels, "EBR1|LOT:X", "B-V001")
+                .unwrap_err()
+                .rule(),
+            "label_unknown"
+        );
         assert!(check_destroy(&labels, 1, "torn").is_ok());
-        assert_eq!(check_destroy(&labels, 2, "torn").unwrap_err().rule(), "label_already_used");
+        assert_eq!(
+            check_destroy(&labels, 2, "torn").unwrap_err().rule(),
+            "label_already_used"
+        );
     }
 
     /// R49: printed = applied + destroyed and every vial labelled, or the
@@ -479,7 +518,10 @@ mod tests {
         reprint.reprint = true;
         done.push(reprint);
         let r = reconcile(&v, &done);
-        assert_eq!((r.printed, r.applied, r.destroyed, r.reprints), (3, 2, 1, 1));
+        assert_eq!(
+            (r.printed, r.applied, r.destroyed, r.reprints),
+            (3, 2, 1, 1)
+        );
         assert!(check_reconciled(&r).is_ok());
     }
 
@@ -505,7 +547,10 @@ mod tests {
             "EBR1|PC:MNP-ALS|LOT:BR-1|SN:BR-1-V007|COI:G123498654321H/BR-1-V007|EXP:2027-12-01|N:7"
         );
         let back = parse_barcode(&format!("{code}\r\n")).unwrap();
-        assert_eq!((back.vial_serial.as_str(), back.label_number), ("BR-1-V007", 7));
+        assert_eq!(
+            (back.vial_serial.as_str(), back.label_number),
+            ("BR-1-V007", 7)
+        );
         assert!(parse_barcode("BR-1-V007").is_none());
     }
 }

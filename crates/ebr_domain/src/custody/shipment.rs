@@ -109,7 +109,12 @@ pub fn check_event(status: ShipmentStatus, receipt: bool) -> Result<(), DomainEr
     } else {
         Err(DomainError::ShipmentState {
             status: status.as_str().into(),
-            action: if receipt { "receive it" } else { "hand it over" }.into(),
+            action: if receipt {
+                "receive it"
+            } else {
+                "hand it over"
+            }
+            .into(),
         })
     }
 }
@@ -130,7 +135,10 @@ pub struct LoggerSummary {
 /// not a reading refuses the whole file, naming the line; a file with a
 /// header and no readings is accepted as "no logger data".
 pub fn parse_logger_csv(text: &str) -> Result<LoggerSummary, DomainError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().ok_or(DomainError::LoggerFileInvalid {
         line: 1,
         why: "the file is empty".into(),
@@ -152,7 +160,11 @@ pub fn parse_logger_csv(text: &str) -> Result<LoggerSummary, DomainError> {
         if cells.len() != columns.len() {
             return Err(DomainError::LoggerFileInvalid {
                 line: i + 1,
-                why: format!("{} columns where the header has {}", cells.len(), columns.len()),
+                why: format!(
+                    "{} columns where the header has {}",
+                    cells.len(),
+                    columns.len()
+                ),
             });
         }
         let raw = cells.get(temp).copied().unwrap_or_default();
@@ -213,14 +225,20 @@ pub fn assess_receipt(receipt: &Receipt<'_>) -> Vec<ReceiptFinding> {
     };
     for serial in receipt.packed {
         if !receipt.scanned.iter().any(|s| s.trim() == serial) {
-            push("vial_missing", format!("vial {serial} was packed but not received"));
+            push(
+                "vial_missing",
+                format!("vial {serial} was packed but not received"),
+            );
         }
     }
     for serial in receipt.scanned {
         if !receipt.packed.iter().any(|p| p == serial.trim()) {
             push(
                 "vial_unexpected",
-                format!("vial {} was received but not packed in this shipment", serial.trim()),
+                format!(
+                    "vial {} was received but not packed in this shipment",
+                    serial.trim()
+                ),
             );
         }
     }
@@ -290,9 +308,10 @@ pub fn check_administration(
     match facts.shipment {
         None => Err(refuse("it was never shipped".into())),
         Some((ShipmentStatus::Received, to)) if to == site.trim() => Ok(()),
-        Some((ShipmentStatus::Received, to)) => {
-            Err(refuse(format!("it was shipped to {to}, not to {}", site.trim())))
-        }
+        Some((ShipmentStatus::Received, to)) => Err(refuse(format!(
+            "it was shipped to {to}, not to {}",
+            site.trim()
+        ))),
         Some((status, _)) => Err(refuse(format!("its shipment is {}", status.as_str()))),
     }
 }
@@ -346,13 +365,19 @@ mod tests {
         let empty = summary("t,temp\n");
         assert_eq!(receipt(&packed, Some(&empty), true), vec!["logger_missing"]);
         let warm = summary("t,temp\na,-190\nb,-149.9\n");
-        assert_eq!(receipt(&packed, Some(&warm), true), vec!["temperature_excursion"]);
+        assert_eq!(
+            receipt(&packed, Some(&warm), true),
+            vec!["temperature_excursion"]
+        );
         let odd = vec!["V1".to_string(), "V9".to_string()];
         assert_eq!(
             receipt(&odd, Some(&good), false),
             vec!["vial_missing", "vial_unexpected", "seal_broken"]
         );
-        assert_eq!(ShipmentStatus::from_events(true, Some(1)), ShipmentStatus::Quarantined);
+        assert_eq!(
+            ShipmentStatus::from_events(true, Some(1)),
+            ShipmentStatus::Quarantined
+        );
     }
 
     /// R47: only released vials ship, once; a vial is administered once, at
@@ -375,7 +400,12 @@ mod tests {
         assert!(check_packing(&[vial(BatchStatus::Released, true)], &fields).is_err());
         assert!(check_packing(&[vial(BatchStatus::Released, false)], &[("a seal", " ")]).is_err());
         assert!(check_event(ShipmentStatus::Packed, false).is_ok());
-        assert_eq!(check_event(ShipmentStatus::Packed, true).unwrap_err().rule(), "shipment_state");
+        assert_eq!(
+            check_event(ShipmentStatus::Packed, true)
+                .unwrap_err()
+                .rule(),
+            "shipment_state"
+        );
         let facts = |shipment, administered| AdministrationFacts {
             serial: "V1",
             shipment,

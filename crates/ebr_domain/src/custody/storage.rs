@@ -87,7 +87,10 @@ pub fn parse_position(scanned: &str) -> Result<(String, String), DomainError> {
             "`{text}` is not a position label (box code, a colon, then the position, e.g. LN2-01-R1-B01:A3)"
         ))
     })?;
-    Ok((code.trim().to_string(), position.trim().to_ascii_uppercase()))
+    Ok((
+        code.trim().to_string(),
+        position.trim().to_ascii_uppercase(),
+    ))
 }
 
 /// The position is inside the box: a row letter within `rows`, a column
@@ -97,9 +100,7 @@ pub fn check_position(position: &str, rows: i32, columns: i32) -> Result<(), Dom
     let row = chars.next().filter(char::is_ascii_uppercase);
     let column: Option<i32> = chars.as_str().parse().ok();
     match (row, column) {
-        (Some(r), Some(c))
-            if (i32::from(r as u8 - b'A') < rows) && (1..=columns).contains(&c) =>
-        {
+        (Some(r), Some(c)) if (i32::from(r as u8 - b'A') < rows) && (1..=columns).contains(&c) => {
             Ok(())
         }
         _ => Err(DomainError::StorageInvalid(format!(
@@ -162,7 +163,9 @@ pub fn check_storage_action(
             )))
         }
         (StorageAction::Place, _) => {
-            return Err(refuse("it left storage (thawed or removed) and is not placed again"))
+            return Err(refuse(
+                "it left storage (thawed or removed) and is not placed again",
+            ))
         }
         (_, VialPlace::Stored { .. }) => {}
         (_, _) => return Err(refuse("it is not in storage")),
@@ -197,21 +200,39 @@ mod tests {
         assert!(parse_position("A3").is_err());
         assert!(check_position("A3", 9, 9).is_ok());
         assert!(check_position("I9", 9, 9).is_ok());
-        assert_eq!(check_position("J1", 9, 9).unwrap_err().rule(), "storage_invalid");
+        assert_eq!(
+            check_position("J1", 9, 9).unwrap_err().rule(),
+            "storage_invalid"
+        );
         assert!(check_position("A10", 9, 9).is_err());
         assert!(check_position("A0", 9, 9).is_err());
         assert!(check_location(LocationKind::Box, Some(LocationKind::Rack), Some((9, 9))).is_ok());
-        assert!(check_location(LocationKind::Box, Some(LocationKind::Freezer), Some((9, 9))).is_err());
+        assert!(
+            check_location(LocationKind::Box, Some(LocationKind::Freezer), Some((9, 9))).is_err()
+        );
         assert!(check_location(LocationKind::Rack, Some(LocationKind::Freezer), None).is_ok());
         let stored = VialPlace::Stored {
             box_code: "B".into(),
             position: "A1".into(),
         };
-        assert!(check_storage_action("V1", &VialPlace::NotStored, &StorageAction::Place, None, None).is_ok());
+        assert!(check_storage_action(
+            "V1",
+            &VialPlace::NotStored,
+            &StorageAction::Place,
+            None,
+            None
+        )
+        .is_ok());
         assert_eq!(
-            check_storage_action("V1", &VialPlace::NotStored, &StorageAction::Place, Some(("B:A1", "V2")), None)
-                .unwrap_err()
-                .rule(),
+            check_storage_action(
+                "V1",
+                &VialPlace::NotStored,
+                &StorageAction::Place,
+                Some(("B:A1", "V2")),
+                None
+            )
+            .unwrap_err()
+            .rule(),
             "position_occupied"
         );
         assert_eq!(
@@ -221,7 +242,12 @@ mod tests {
             "vial_storage_state"
         );
         assert!(check_storage_action("V1", &stored, &StorageAction::Thaw, None, None).is_err());
-        assert!(check_storage_action("V1", &stored, &StorageAction::Thaw, None, Some("dose")).is_ok());
-        assert!(check_storage_action("V1", &VialPlace::Removed, &StorageAction::Place, None, None).is_err());
+        assert!(
+            check_storage_action("V1", &stored, &StorageAction::Thaw, None, Some("dose")).is_ok()
+        );
+        assert!(
+            check_storage_action("V1", &VialPlace::Removed, &StorageAction::Place, None, None)
+                .is_err()
+        );
     }
 }

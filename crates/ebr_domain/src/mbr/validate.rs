@@ -65,7 +65,8 @@ impl Validator {
             if t.shelf_life_days == 0 {
                 self.push(format!("{p}.shelf_life_days"), "must be greater than zero");
             }
-            for (name, reference) in [("cells_per_vial", &t.cells_per_vial), ("volume", &t.volume)] {
+            for (name, reference) in [("cells_per_vial", &t.cells_per_vial), ("volume", &t.volume)]
+            {
                 let numeric = reference.split_once('.').and_then(|(step, field)| {
                     mbr.step(step)?.fields.iter().find(|f| f.key == field)
                 });

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::layout::{Cell, Layout, WIDTH};
 
-fn s(v: &Value) -> String {
+pub(super) fn s(v: &Value) -> String {
     match v {
         Value::String(x) => x.clone(),
         Value::Null => String::new(),
@@ -20,7 +20,7 @@ fn s(v: &Value) -> String {
 }
 
 /// A UTC time as printed: `2026-11-25 08:00:00 UTC`.
-fn when(v: &Value) -> String {
+pub(super) fn when(v: &Value) -> String {
     let t = s(v);
     match chrono::DateTime::parse_from_rfc3339(&t) {
         Ok(dt) => dt.to_utc().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -32,12 +32,12 @@ fn date(v: &Value) -> String {
     when(v).get(..10).map(str::to_string).unwrap_or_default()
 }
 
-struct Ctx<'a> {
-    doc: &'a Value,
+pub(super) struct Ctx<'a> {
+    pub(super) doc: &'a Value,
 }
 
 impl Ctx<'_> {
-    fn section(&self, name: &str) -> &Value {
+    pub(super) fn section(&self, name: &str) -> &Value {
         &self.doc["sections"][name]
     }
     /// A section that is a list (empty when absent).
@@ -47,7 +47,7 @@ impl Ctx<'_> {
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
-    fn person(&self, id: &Value) -> String {
+    pub(super) fn person(&self, id: &Value) -> String {
         let id = s(id);
         let key = id.strip_prefix("person:").unwrap_or(&id);
         let p = &self.section("people")[key];
@@ -199,6 +199,7 @@ pub fn build(layout: &mut Layout<'_>, doc: &Value, record_sha256: &str) {
     cover(layout, &ctx, record_sha256);
     steps(layout, &ctx);
     review_and_release(layout, &ctx);
+    super::chain::chain_of_identity(layout, &ctx);
     audit_appendix(layout, &ctx);
 }
 

@@ -80,7 +80,11 @@ pub fn render(
         producer: "ebr_record (printpdf, lopdf)",
         date: printed_at,
         document_id: ebr_domain::canonical::sha256_hex(
-            format!("{batch_number}/{}", labels.first().map_or(0, |l| l.label_number)).as_bytes(),
+            format!(
+                "{batch_number}/{}",
+                labels.first().map_or(0, |l| l.label_number)
+            )
+            .as_bytes(),
         )
         .as_bytes()
         .get(..16)

@@ -17,6 +17,7 @@
 
 pub mod access_review;
 pub mod archival;
+mod chain;
 mod content;
 mod fonts;
 pub mod icc;

@@ -323,16 +323,8 @@ pub const RULES: &[Rule] = &[
         "/api/v1/materials/{id}/descendants",
         Access::Roles(GMP_READERS),
     ),
-    rule(
-        "POST",
-        "/api/v1/donors",
-        Access::Roles(&[QaReviewer]),
-    ),
-    rule(
-        "GET",
-        "/api/v1/donors",
-        Access::Roles(GMP_READERS),
-    ),
+    rule("POST", "/api/v1/donors", Access::Roles(&[QaReviewer])),
+    rule("GET", "/api/v1/donors", Access::Roles(GMP_READERS)),
     rule(
         "GET",
         "/api/v1/donors/{id}/chain",
@@ -408,16 +400,8 @@ pub const RULES: &[Rule] = &[
         "/api/v1/shipments",
         Access::Roles(&[Operator, QaReviewer]),
     ),
-    rule(
-        "GET",
-        "/api/v1/shipments",
-        Access::Roles(GMP_READERS),
-    ),
-    rule(
-        "GET",
-        "/api/v1/shipments/{id}",
-        Access::Roles(GMP_READERS),
-    ),
+    rule("GET", "/api/v1/shipments", Access::Roles(GMP_READERS)),
+    rule("GET", "/api/v1/shipments/{id}", Access::Roles(GMP_READERS)),
     rule(
         "POST",
         "/api/v1/shipments/{id}/handover",
@@ -481,6 +465,8 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/mbrs", Access::Roles(GMP_READERS)),
     rule("GET", "/mbrs/{id}", Access::Roles(GMP_READERS)),
     rule("GET", "/registry", Access::Roles(REGISTRY_READERS)),
+    rule("GET", "/chain", Access::Roles(GMP_READERS)),
+    rule("GET", "/storage/{code}", Access::Roles(GMP_READERS)),
     rule(
         "GET",
         "/training",

@@ -75,7 +75,7 @@ pub struct NewBatch {
 /// Issue a batch record from an effective MBR version (R35).
 #[utoipa::path(post, path = "/api/v1/batches", tag = "batches", request_body = NewBatch, responses(
     (status = 201, body = BatchDetail),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_number_taken, mbr_not_effective"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_number_taken, mbr_not_effective, cell_bank_not_qualified (every finding in problems[])"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "batch_identity_required, lot_unknown, lot_not_released, lot_expired, material_not_on_bom"),
 ))]
 pub async fn issue(

@@ -206,11 +206,19 @@ pub async fn record_bank_decision(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let level = BankLevel::parse(&b.level).ok_or_else(|| invalid("level", "mcb, wcb"))?;
-    let decision =
-        BankDecision::parse(&b.decision).ok_or_else(|| invalid("decision", "released, rejected"))?;
+    let decision = BankDecision::parse(&b.decision)
+        .ok_or_else(|| invalid("decision", "released, rejected"))?;
     let (actor, now) = (actor(&who), state.clock.now());
     let row = blocking::db(&state.pool, move |conn| {
-        bank::record_decision(conn, level, &b.lot_number, decision, &b.comment, &actor, now)
+        bank::record_decision(
+            conn,
+            level,
+            &b.lot_number,
+            decision,
+            &b.comment,
+            &actor,
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(row))
@@ -311,7 +319,10 @@ pub async fn print_labels(
         .map(|(_, c)| c.batch_number.clone())
         .unwrap_or_default();
     let contents: Vec<_> = printed.into_iter().map(|(_, c)| c).collect();
-    let file = format!("labels-{number}-{}.pdf", contents.first().map_or(0, |c| c.label_number));
+    let file = format!(
+        "labels-{number}-{}.pdf",
+        contents.first().map_or(0, |c| c.label_number)
+    );
     let bytes = web::block(move || {
         ebr_record::pdf::labels::render(&number, &contents, now, &printed_by, reason.as_deref())
     })
@@ -320,7 +331,10 @@ pub async fn print_labels(
     .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     Ok(HttpResponse::Created()
         .content_type("application/pdf")
-        .insert_header(("content-disposition", format!("attachment; filename=\"{file}\"")))
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
         .body(bytes))
 }
 
@@ -338,7 +352,9 @@ pub async fn labels_of(
         Ok((labels::list(conn, id)?, labels::reconciliation(conn, id)?))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "labels": all, "reconciliation": rec, "balanced": rec.balanced() })))
+    Ok(HttpResponse::Ok().json(
+        serde_json::json!({ "labels": all, "reconciliation": rec, "balanced": rec.balanced() }),
+    ))
 }
 
 /// A label scanned back against its vial.
@@ -440,7 +456,16 @@ pub async fn register_location(
     let size = b.rows.zip(b.columns);
     let (actor, now) = (actor(&who), state.clock.now());
     let row = blocking::db(&state.pool, move |conn| {
-        storage::register_location(conn, &b.code, kind, b.parent.as_deref(), &b.name, size, &actor, now)
+        storage::register_location(
+            conn,
+            &b.code,
+            kind,
+            b.parent.as_deref(),
+            &b.name,
+            size,
+            &actor,
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(row))
@@ -513,7 +538,15 @@ pub async fn vial_storage(
     };
     let (actor, now) = (actor(&who), state.clock.now());
     let row = blocking::db(&state.pool, move |conn| {
-        storage::act(conn, &serial, action, b.position.as_deref(), b.reason.as_deref(), &actor, now)
+        storage::act(
+            conn,
+            &serial,
+            action,
+            b.position.as_deref(),
+            b.reason.as_deref(),
+            &actor,
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(row))
@@ -655,7 +688,10 @@ pub async fn receive(
     let id = id.into_inner();
     let (actor, now) = (actor(&who), state.clock.now());
     let row = blocking::db(&state.pool, move |conn| {
-        let name = body.logger_file_name.clone().unwrap_or_else(|| "logger.csv".into());
+        let name = body
+            .logger_file_name
+            .clone()
+            .unwrap_or_else(|| "logger.csv".into());
         let logger = body.logger_csv.as_deref().map(|text| (name.as_str(), text));
         shipments::record_event(
             conn,
@@ -735,7 +771,15 @@ pub async fn administer(
     let serial = serial.into_inner();
     let (actor, now) = (actor(&who), state.clock.now());
     let row = blocking::db(&state.pool, move |conn| {
-        shipments::administer(conn, &serial, &body.subject_id, &body.site, body.administered_at, &actor, now)
+        shipments::administer(
+            conn,
+            &serial,
+            &body.subject_id,
+            &body.site,
+            body.administered_at,
+            &actor,
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(row))

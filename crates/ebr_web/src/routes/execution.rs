@@ -221,7 +221,7 @@ pub async fn correct(
         (status = 201, body = SignatureView),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "password_incorrect, two_components_required"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "performer_cannot_verify, step_participant_cannot_verify, signer_not_session_user, signature_acknowledgment_required, identity_not_verified"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, step_not_performed, batch_closed"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, step_not_performed, batch_closed, labels_unreconciled"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "missing_required_fields, meaning_not_allowed, verification_not_required"),
     ))]

@@ -7,7 +7,8 @@ use actix_web::web;
 use crate::routes::{entry, RouteEntry};
 use crate::ui::assets;
 use crate::ui::pages::{
-    access_reviews, audit, batches, execute, home, login, mbrs, qc, registry, review, training,
+    access_reviews, audit, batches, chain, execute, home, login, mbrs, qc, registry, review,
+    training,
 };
 
 /// Every page route.
@@ -47,6 +48,12 @@ pub fn page_table() -> Vec<RouteEntry> {
         entry(Method::GET, "/mbrs", web::get().to(mbrs::list)),
         entry(Method::GET, "/mbrs/{id}", web::get().to(mbrs::view)),
         entry(Method::GET, "/registry", web::get().to(registry::registry)),
+        entry(Method::GET, "/chain", web::get().to(chain::chain_page)),
+        entry(
+            Method::GET,
+            "/storage/{code}",
+            web::get().to(chain::storage_box),
+        ),
         entry(
             Method::GET,
             "/access-reviews",

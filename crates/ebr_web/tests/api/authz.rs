@@ -70,7 +70,9 @@ async fn r7_route_by_role_table_is_enforced_for_every_route_and_role() {
             .replace("{id}", &some_id)
             .replace("{entry}", &some_id)
             .replace("{step}", "s0-issue-record")
-            .replace("{serial}", "NO-SUCH-VIAL");
+            .replace("{serial}", "NO-SUCH-VIAL")
+            .replace("{code}", "NO-SUCH-BOX")
+            .replace("{number}", "1");
         let send = |client: reqwest::Client| {
             let request = client.request(
                 reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),

@@ -24,6 +24,71 @@ pub fn equipment_of(kind: &str) -> String {
     format!("{kind}-01")
 }
 
+/// The DIN of the floor's donor (ISBT 128's own example).
+pub const DONOR_DIN: &str = "G123498654321H";
+/// The floor's MCB lot.
+pub const MCB_LOT: &str = "MCB-2024-003";
+
+/// POSTs `body` to `path` as `who` and returns the 201 answer's JSON.
+pub async fn created(app: &TestApp, who: &reqwest::Client, path: &str, body: Value) -> Value {
+    let r = who.post(app.url(path)).json(&body).send().await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 201, "{path}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// R47: qualifies the bank of WCB lot `wcb_lot` as QA (wang.fang) does
+/// through the API: the donor registered by DIN and determined eligible
+/// (signed), the lineage recorded, the MCB and WCB released (signed).
+pub async fn qualify_bank(app: &TestApp, qa: &reqwest::Client, wcb_lot: &str, din: &str) {
+    let sign = |meaning: &str| json!({ "meaning": meaning, "username": "wang.fang", "password": PASSWORD, "otp": app.otp("wang.fang") });
+    let donor = created(app, qa, "/api/v1/donors", json!({ "din": din })).await;
+    let determination = created(
+        app,
+        qa,
+        &format!("/api/v1/donors/{}/eligibility", donor["id"].as_str().unwrap()),
+        json!({ "determination": "eligible", "screening_complete": true, "testing_complete": true, "basis": "DSQ-0007, IDT-2023-118 all negative" }),
+    )
+    .await;
+    created(
+        app,
+        qa,
+        &format!(
+            "/api/v1/donor-eligibility/{}/signatures",
+            determination["id"].as_str().unwrap()
+        ),
+        sign("approved"),
+    )
+    .await;
+    created(
+        app,
+        qa,
+        &format!("/api/v1/materials/{wcb_lot}/lineage"),
+        json!({ "donor_id": din, "ipsc_line": "XS-iPSC-07", "mcb_lot": MCB_LOT }),
+    )
+    .await;
+    for (level, lot) in [("mcb", MCB_LOT.to_string()), ("wcb", lot_of("WCB-IPSC"))] {
+        let decision = created(
+            app,
+            qa,
+            "/api/v1/cell-bank-releases",
+            json!({ "level": level, "lot_number": lot, "decision": "released" }),
+        )
+        .await;
+        created(
+            app,
+            qa,
+            &format!(
+                "/api/v1/cell-bank-releases/{}/signatures",
+                decision["id"].as_str().unwrap()
+            ),
+            sign("released"),
+        )
+        .await;
+    }
+}
+
 /// A factory floor: people, an approved reference MBR, released lots of every
 /// material and calibrated equipment of every type, and logged-in clients.
 pub struct Floor {
@@ -79,6 +144,7 @@ impl Floor {
         assert_eq!(approve.status(), 201);
         let mbr = reference();
         let expiry = app.clock.now() + Duration::days(365);
+        let mut wcb_lot = String::new();
         for m in &mbr.materials {
             let r = qa
                 .post(app.url("/api/v1/materials"))
@@ -86,8 +152,14 @@ impl Floor {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+            let status = r.status();
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(status, 201, "{body}");
+            if m.code == "WCB-IPSC" {
+                wcb_lot = body["id"].as_str().unwrap().to_string();
+            }
         }
+        qualify_bank(&app, &qa, &wcb_lot, DONOR_DIN).await;
         let due = app.clock.now() + Duration::days(180);
         for e in &mbr.equipment_types {
             let r = qa
@@ -163,16 +235,62 @@ impl Floor {
         .unwrap()
     }
 
-    /// Records good values for every field of `step`, signs it performed and,
-    /// if critical, verified.
+    /// Records good values for every field of `step`, signs it performed
+    /// and, if critical, verified.
     pub async fn complete(&self, batch: &str, step: &Step) {
         let r = self.record(batch, &step.key, good_values(step)).await;
         assert_eq!(r.status(), 201, "{}: {}", step.key, r.text().await.unwrap());
         self.sign_off(batch, step).await;
     }
 
-    /// Signs a recorded step performed (and verified when critical).
+    /// R49: prints the batch's labels and scans each back against its vial.
+    pub async fn label_all(&self, batch: &str) {
+        let r = self
+            .operator
+            .post(self.app.url(&format!("/api/v1/batches/{batch}/labels")))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "print: {}", r.text().await.unwrap());
+        for label in self.labels(batch).await["labels"].as_array().unwrap() {
+            let r = self
+                .operator
+                .post(
+                    self.app
+                        .url(&format!("/api/v1/batches/{batch}/labels/scans")),
+                )
+                .json(&json!({ "label": label["label"]["barcode"], "vial": label["vial_serial"] }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "scan: {}", r.text().await.unwrap());
+        }
+    }
+
+    /// The batch's labels and their reconciliation.
+    pub async fn labels(&self, batch: &str) -> Value {
+        self.operator
+            .get(self.app.url(&format!("/api/v1/batches/{batch}/labels")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Signs a recorded step performed (and verified when critical); at a
+    /// labelling step whose labels are not printed yet, prints them and
+    /// scans each back against its vial first.
     pub async fn sign_off(&self, batch: &str, step: &Step) {
+        if step.prints_labels.is_some()
+            && self.labels(batch).await["labels"]
+                .as_array()
+                .is_none_or(Vec::is_empty)
+        {
+            self.label_all(batch).await;
+        }
         let r = self
             .sign(&self.operator, "zhang.wei", batch, &step.key, "performed")
             .await;

@@ -378,7 +378,11 @@ impl TestApp {
         use ebr_db::schema::signatures;
         let mut conn = self.db().connection();
         signatures::table
-            .filter(signatures::record_type.ne("training_record"))
+            .filter(signatures::record_type.ne_all([
+                "training_record",
+                "donor_eligibility",
+                "cell_bank_release",
+            ]))
             .count()
             .get_result(&mut conn)
             .unwrap()

@@ -16,6 +16,7 @@ mod checkpoints;
 mod computed;
 mod concurrency;
 mod csrf;
+mod custody;
 mod execution;
 mod health;
 mod helpers;

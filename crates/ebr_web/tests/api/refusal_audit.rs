@@ -598,6 +598,141 @@ async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
     )
     .await;
 
+    // Issue 18: the chain of identity and custody.
+    let (donor, determination, decision) = {
+        use ebr_db::repo::custody::bank;
+        use ebr_domain::custody::bank::BankLevel;
+        let mut conn = floor.app.db().connection();
+        let donor = bank::find_donor(&mut conn, "G123498654321H")
+            .unwrap()
+            .unwrap();
+        let determination = bank::determinations(&mut conn, donor.id).unwrap()[0].0.id;
+        let decision = bank::decisions(&mut conn, BankLevel::Mcb, "MCB-2024-003").unwrap()[0]
+            .0
+            .id;
+        (
+            donor.id.to_string(),
+            determination.to_string(),
+            decision.to_string(),
+        )
+    };
+    let qa_sign = |meaning: &str| json!({ "meaning": meaning, "username": "wang.fang", "password": PASSWORD });
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/donors",
+        &[],
+        json!({ "din": "G123498654321J" }),
+        422,
+        "din_check_character",
+    )
+    .await;
+    walk.probe(&floor.qa, M::POST, "/api/v1/donors/{id}/eligibility", &[("id", &donor)], json!({ "determination": "eligible", "screening_complete": true, "testing_complete": false, "basis": "DSQ-0007" }), 422, "eligibility_incomplete").await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/donor-eligibility/{id}/signatures",
+        &[("id", &determination)],
+        qa_sign("approved"),
+        409,
+        "already_signed",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/cell-bank-releases",
+        &[],
+        json!({ "level": "mcb", "lot_number": " ", "decision": "released" }),
+        422,
+        "lot_identity_required",
+    )
+    .await;
+    walk.probe(
+        &floor.qa,
+        M::POST,
+        "/api/v1/cell-bank-releases/{id}/signatures",
+        &[("id", &decision)],
+        qa_sign("rejected"),
+        422,
+        "meaning_not_allowed",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/labels",
+        &[("id", &batch)],
+        json!({}),
+        409,
+        "labels_not_printable",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/labels/scans",
+        &[("id", &batch)],
+        json!({ "label": "EBR1|LOT:X|SN:Y|N:1", "vial": "Y" }),
+        422,
+        "label_unknown",
+    )
+    .await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/batches/{id}/labels/{number}/destructions",
+        &[("id", &batch), ("number", "1")],
+        json!({ "reason": " " }),
+        422,
+        "reason_required",
+    )
+    .await;
+    walk.probe(&floor.qa, M::POST, "/api/v1/storage/locations", &[], json!({ "code": "LN2-09-B1", "kind": "box", "name": "a box in no rack", "rows": 9, "columns": 9 }), 422, "storage_invalid").await;
+    walk.probe(
+        &floor.operator,
+        M::POST,
+        "/api/v1/vials/{serial}/storage",
+        &[("serial", "NO-SUCH-VIAL")],
+        json!({ "action": "place", "position": "LN2-01-R1-B01:A1" }),
+        422,
+        "vial_unknown",
+    )
+    .await;
+    walk.probe(&floor.operator, M::POST, "/api/v1/shipments", &[], json!({ "shipment_number": "SH-X", "from_site": "here", "to_site": "there", "shipper": "courier", "dry_shipper_id": "DS-1", "seal_id": "S-1", "vials": [] }), 409, "shipment_state").await;
+    let nowhere = uuid::Uuid::new_v4().to_string();
+    walk.probe(
+        &analyst,
+        M::POST,
+        "/api/v1/shipments/{id}/handover",
+        &[("id", &nowhere)],
+        json!({}),
+        403,
+        "role_forbidden",
+    )
+    .await;
+    walk.probe(
+        &analyst,
+        M::POST,
+        "/api/v1/shipments/{id}/receipt",
+        &[("id", &nowhere)],
+        json!({ "seal_id": "S-1", "seal_intact": true, "scanned": [] }),
+        403,
+        "role_forbidden",
+    )
+    .await;
+    walk.probe(
+        &analyst,
+        M::POST,
+        "/api/v1/shipments/{id}/signatures",
+        &[("id", &nowhere)],
+        json!({ "meaning": "verified", "password": PASSWORD }),
+        403,
+        "role_forbidden",
+    )
+    .await;
+    walk.probe(&floor.operator, M::POST, "/api/v1/vials/{serial}/administrations", &[("serial", "NO-SUCH-VIAL")], json!({ "subject_id": "ALS-01-001", "site": "Site 01", "administered_at": "2026-12-01T10:00:00Z" }), 422, "vial_unknown").await;
+
     let skipped: BTreeSet<(String, String)> = NOT_PROBED
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))

@@ -16,7 +16,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::repo::{audit, registry, signatures, vouch};
-use crate::schema::{cell_bank_lineage, cell_bank_releases, donor_eligibility, donors, signatures as sig};
+use crate::schema::{
+    cell_bank_lineage, cell_bank_releases, donor_eligibility, donors, signatures as sig,
+};
 use crate::DbError;
 
 /// The audit entity type of a donor.
@@ -125,11 +127,20 @@ pub fn register_donor(
             recorded_at: to_stored_precision(now),
             recorded_by: actor.into(),
         };
-        diesel::insert_into(donors::table).values(&row).execute(conn)?;
+        diesel::insert_into(donors::table)
+            .values(&row)
+            .execute(conn)?;
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            vouch(actor, "donor.registered", DONOR_KIND, &row.id.to_string(), &row, None),
+            vouch(
+                actor,
+                "donor.registered",
+                DONOR_KIND,
+                &row.id.to_string(),
+                &row,
+                None,
+            ),
             now,
         )?;
         Ok(row)
@@ -194,7 +205,14 @@ pub fn record_determination(
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            vouch(actor, "donor_eligibility.recorded", ELIGIBILITY_KIND, &row.id.to_string(), &row, None),
+            vouch(
+                actor,
+                "donor_eligibility.recorded",
+                ELIGIBILITY_KIND,
+                &row.id.to_string(),
+                &row,
+                None,
+            ),
             now,
         )?;
         Ok(row)
@@ -249,7 +267,10 @@ pub fn determinations(
 ) -> Result<Vec<(EligibilityRow, Vec<SignatureManifest>)>, DbError> {
     let rows: Vec<EligibilityRow> = donor_eligibility::table
         .filter(donor_eligibility::donor_id.eq(donor_id))
-        .order((donor_eligibility::recorded_at.asc(), donor_eligibility::id.asc()))
+        .order((
+            donor_eligibility::recorded_at.asc(),
+            donor_eligibility::id.asc(),
+        ))
         .select(EligibilityRow::as_select())
         .load(conn)?;
     rows.into_iter()
@@ -300,7 +321,14 @@ pub fn record_decision(
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            vouch(actor, "cell_bank_release.recorded", BANK_RELEASE_KIND, &row.id.to_string(), &row, None),
+            vouch(
+                actor,
+                "cell_bank_release.recorded",
+                BANK_RELEASE_KIND,
+                &row.id.to_string(),
+                &row,
+                None,
+            ),
             now,
         )?;
         Ok(row)
@@ -345,7 +373,10 @@ pub fn decisions(
     let rows: Vec<BankReleaseRow> = cell_bank_releases::table
         .filter(cell_bank_releases::level.eq(level.as_str()))
         .filter(cell_bank_releases::lot_number.eq(lot_number))
-        .order((cell_bank_releases::recorded_at.asc(), cell_bank_releases::id.asc()))
+        .order((
+            cell_bank_releases::recorded_at.asc(),
+            cell_bank_releases::id.asc(),
+        ))
         .select(BankReleaseRow::as_select())
         .load(conn)?;
     rows.into_iter()
@@ -361,7 +392,10 @@ pub fn all_decisions(
     conn: &mut PgConnection,
 ) -> Result<Vec<(BankReleaseRow, Vec<SignatureManifest>)>, DbError> {
     let rows: Vec<BankReleaseRow> = cell_bank_releases::table
-        .order((cell_bank_releases::recorded_at.desc(), cell_bank_releases::id.desc()))
+        .order((
+            cell_bank_releases::recorded_at.desc(),
+            cell_bank_releases::id.desc(),
+        ))
         .select(BankReleaseRow::as_select())
         .load(conn)?;
     rows.into_iter()

@@ -145,7 +145,10 @@ pub fn list(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<LabelView>, D
 
 /// The batch's label reconciliation (R49).
 pub fn reconciliation(conn: &mut PgConnection, batch_id: Uuid) -> Result<Reconciliation, DbError> {
-    let vials: Vec<String> = vials_of(conn, batch_id)?.into_iter().map(|v| v.serial).collect();
+    let vials: Vec<String> = vials_of(conn, batch_id)?
+        .into_iter()
+        .map(|v| v.serial)
+        .collect();
     let facts: Vec<LabelFacts> = list(conn, batch_id)?.iter().map(LabelView::facts).collect();
     Ok(reconcile(&vials, &facts))
 }
@@ -255,7 +258,11 @@ pub fn print(
         diesel::insert_into(labels::table)
             .values(rows.clone())
             .execute(conn)?;
-        let action = if reason.is_some() { "label.reprinted" } else { "label.printed" };
+        let action = if reason.is_some() {
+            "label.reprinted"
+        } else {
+            "label.printed"
+        };
         let drafts = rows
             .iter()
             .map(|r| {

@@ -263,7 +263,14 @@ pub fn pack(
             None,
         )];
         drafts.extend(links.iter().map(|l| {
-            vouch(actor, "shipment.vial_packed", SHIPMENT_VIAL_KIND, &l.vial_id.to_string(), l, None)
+            vouch(
+                actor,
+                "shipment.vial_packed",
+                SHIPMENT_VIAL_KIND,
+                &l.vial_id.to_string(),
+                l,
+                None,
+            )
         }));
         audit::append_all(conn, SYSTEM_CHAIN, drafts, now)?;
         for vial in &rows {
@@ -303,7 +310,10 @@ pub fn view(conn: &mut PgConnection, id: Uuid) -> Result<ShipmentView, DbError> 
         .load(conn)?;
     let rows: Vec<ShipmentEventRow> = shipment_events::table
         .filter(shipment_events::shipment_id.eq(id))
-        .order((shipment_events::occurred_at.asc(), shipment_events::id.asc()))
+        .order((
+            shipment_events::occurred_at.asc(),
+            shipment_events::id.asc(),
+        ))
         .select(ShipmentEventRow::as_select())
         .load(conn)?;
     let mut events = Vec::new();
@@ -398,7 +408,13 @@ pub fn record_event(
                     seal_intact: r.seal_intact,
                     logger: logger.as_ref(),
                 });
-                ("received", r.seal_id.trim().to_string(), r.seal_intact, scanned, findings)
+                (
+                    "received",
+                    r.seal_id.trim().to_string(),
+                    r.seal_intact,
+                    scanned,
+                    findings,
+                )
             }
         };
         let file = receipt.and_then(|r| r.logger);
@@ -413,7 +429,9 @@ pub fn record_event(
             logger_sha256: file.map(|(_, text)| sha256_hex(text.as_bytes())),
             logger_min_c: logger.as_ref().and_then(|l| l.min_c.clone()),
             logger_max_c: logger.as_ref().and_then(|l| l.max_c.clone()),
-            logger_readings: logger.as_ref().map(|l| i32::try_from(l.readings).unwrap_or(i32::MAX)),
+            logger_readings: logger
+                .as_ref()
+                .map(|l| i32::try_from(l.readings).unwrap_or(i32::MAX)),
             findings: serde_json::to_string(&findings).unwrap_or_default(),
             occurred_at: to_stored_precision(now),
             occurred_by: actor.into(),
@@ -424,7 +442,14 @@ pub fn record_event(
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            vouch(actor, &format!("shipment.{kind}"), SHIPMENT_EVENT_KIND, &row.id.to_string(), &row, None),
+            vouch(
+                actor,
+                &format!("shipment.{kind}"),
+                SHIPMENT_EVENT_KIND,
+                &row.id.to_string(),
+                &row,
+                None,
+            ),
             now,
         )?;
         if !findings.is_empty() {
@@ -439,7 +464,11 @@ pub fn record_event(
                 "Shipment {} to {} quarantined at receipt: {}",
                 current.shipment.shipment_number,
                 current.shipment.to_site,
-                findings.iter().map(|f| f.detail.as_str()).collect::<Vec<_>>().join("; ")
+                findings
+                    .iter()
+                    .map(|f| f.detail.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             );
             for batch_id in batch_ids {
                 batches::lock(conn, batch_id)?;
@@ -486,7 +515,9 @@ pub fn sign_event(
                 action: format!("sign a {} that is not recorded", kind.replace('_', " ")),
             })?;
         if !signed.is_empty() {
-            return Err(DomainError::AlreadySigned(format!("the {}", kind.replace('_', "-"))).into());
+            return Err(
+                DomainError::AlreadySigned(format!("the {}", kind.replace('_', "-"))).into(),
+            );
         }
         let manifest = signatory.sign(crate::ids::at(now), meaning, &event.signed_record());
         signatures::insert(conn, SYSTEM_CHAIN, &manifest, now)?;
@@ -557,7 +588,14 @@ pub fn administer(
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            vouch(actor, "vial.administered", ADMINISTRATION_KIND, &row.id.to_string(), &row, None),
+            vouch(
+                actor,
+                "vial.administered",
+                ADMINISTRATION_KIND,
+                &row.id.to_string(),
+                &row,
+                None,
+            ),
             now,
         )?;
         Ok(row)
@@ -602,7 +640,9 @@ pub fn all_rows(
     DbError,
 > {
     Ok((
-        shipments::table.select(ShipmentRow::as_select()).load(conn)?,
+        shipments::table
+            .select(ShipmentRow::as_select())
+            .load(conn)?,
         shipment_vials::table
             .select(ShipmentVialRow::as_select())
             .load(conn)?,

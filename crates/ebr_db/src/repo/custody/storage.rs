@@ -95,7 +95,9 @@ pub fn register_location(
         )?;
         let code = code.trim().to_ascii_uppercase();
         if find_location(conn, &code)?.is_some() {
-            return Err(DomainError::StorageInvalid(format!("location {code} exists already")).into());
+            return Err(
+                DomainError::StorageInvalid(format!("location {code} exists already")).into(),
+            );
         }
         let row = LocationRow {
             id: crate::ids::at(now),
@@ -114,7 +116,14 @@ pub fn register_location(
         audit::append(
             conn,
             SYSTEM_CHAIN,
-            vouch(actor, "storage_location.registered", LOCATION_KIND, &row.id.to_string(), &row, None),
+            vouch(
+                actor,
+                "storage_location.registered",
+                LOCATION_KIND,
+                &row.id.to_string(),
+                &row,
+                None,
+            ),
             now,
         )?;
         Ok(row)
@@ -148,7 +157,10 @@ pub fn locations(conn: &mut PgConnection) -> Result<Vec<LocationRow>, DbError> {
 fn events_of(conn: &mut PgConnection, vial_ids: &[Uuid]) -> Result<Vec<StorageEventRow>, DbError> {
     Ok(vial_storage_events::table
         .filter(vial_storage_events::vial_id.eq_any(vial_ids))
-        .order((vial_storage_events::occurred_at.asc(), vial_storage_events::id.asc()))
+        .order((
+            vial_storage_events::occurred_at.asc(),
+            vial_storage_events::id.asc(),
+        ))
         .select(StorageEventRow::as_select())
         .load(conn)?)
 }
@@ -325,8 +337,11 @@ pub fn of_batch(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<VialStora
     Ok(vial_rows
         .into_iter()
         .map(|v| {
-            let mine: Vec<StorageEventRow> =
-                events.iter().filter(|e| e.vial_id == v.id).cloned().collect();
+            let mine: Vec<StorageEventRow> = events
+                .iter()
+                .filter(|e| e.vial_id == v.id)
+                .cloned()
+                .collect();
             let (place, thaws) = place_of(&mine, &boxes);
             let (stored_at, state) = match place {
                 VialPlace::Stored { box_code, position } => {

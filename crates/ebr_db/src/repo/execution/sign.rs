@@ -47,8 +47,12 @@ pub fn sign_step(
             &step_entries,
         );
         let labels = match batch.mbr.step(step_key) {
-            Some(step) if step.prints_labels.is_some() && meaning == SignatureMeaning::Performed => {
-                Some(crate::repo::custody::labels::reconciliation(conn, batch_id)?)
+            Some(step)
+                if step.prints_labels.is_some() && meaning == SignatureMeaning::Performed =>
+            {
+                Some(crate::repo::custody::labels::reconciliation(
+                    conn, batch_id,
+                )?)
             }
             _ => None,
         };

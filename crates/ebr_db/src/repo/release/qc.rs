@@ -169,7 +169,14 @@ pub fn record(
             .load(conn)?;
         let shipments: Vec<String> = crate::repo::custody::shipments::of_batch(conn, batch_id)?
             .into_iter()
-            .map(|s| format!("{} to {} ({})", s.shipment.shipment_number, s.shipment.to_site, s.status.as_str()))
+            .map(|s| {
+                format!(
+                    "{} to {} ({})",
+                    s.shipment.shipment_number,
+                    s.shipment.to_site,
+                    s.status.as_str()
+                )
+            })
             .collect();
         let prior = match new.retest_of {
             Some(previous) => Some(result(conn, previous)?.row),

@@ -64,7 +64,15 @@ pub fn qualify_bank(
     }
     let qualification = bank::qualification(conn, wcb_lot_id)?;
     if qualification.lineage.is_none() {
-        lineage::record(conn, wcb_lot_id, DONOR_DIN, IPSC_LINE, MCB_LOT, &actor, at + Duration::minutes(3))?;
+        lineage::record(
+            conn,
+            wcb_lot_id,
+            DONOR_DIN,
+            IPSC_LINE,
+            MCB_LOT,
+            &actor,
+            at + Duration::minutes(3),
+        )?;
     }
     for (level, lot, minutes) in [
         (BankLevel::Mcb, MCB_LOT.to_string(), 4),
@@ -93,11 +101,32 @@ pub fn qualify_bank(
 
 /// The storage map: freezer LN2-01, its rack R1 and a 9 × 9 box. Idempotent.
 pub fn storage_map(conn: &mut PgConnection, actor: &str, at: DateTime<Utc>) -> Result<(), DbError> {
-    let known: Vec<String> = storage::locations(conn)?.into_iter().map(|l| l.code).collect();
+    let known: Vec<String> = storage::locations(conn)?
+        .into_iter()
+        .map(|l| l.code)
+        .collect();
     for (code, kind, parent, name, size) in [
-        ("LN2-01", LocationKind::Freezer, None, "LN₂ vapour-phase freezer 1 (cleanroom B, store 2)", None),
-        ("LN2-01-R1", LocationKind::Rack, Some("LN2-01"), "Rack 1", None),
-        (STORAGE_BOX, LocationKind::Box, Some("LN2-01-R1"), "Box 1 (drug product, quarantine and released)", Some((9, 9))),
+        (
+            "LN2-01",
+            LocationKind::Freezer,
+            None,
+            "LN₂ vapour-phase freezer 1 (cleanroom B, store 2)",
+            None,
+        ),
+        (
+            "LN2-01-R1",
+            LocationKind::Rack,
+            Some("LN2-01"),
+            "Rack 1",
+            None,
+        ),
+        (
+            STORAGE_BOX,
+            LocationKind::Box,
+            Some("LN2-01-R1"),
+            "Box 1 (drug product, quarantine and released)",
+            Some((9, 9)),
+        ),
     ] {
         if !known.iter().any(|k| k == code) {
             storage::register_location(conn, code, kind, parent, name, size, actor, at)?;
@@ -118,7 +147,14 @@ pub fn label_vials(
     let printed = labels::print(conn, batch_id, &PrintRequest::All, &actor, at)?;
     for (i, (row, content)) in printed.iter().enumerate() {
         let when = at + Duration::seconds(20 * (1 + i64::try_from(i).unwrap_or(0)));
-        labels::scan(conn, batch_id, &row.barcode, &content.vial_serial, &actor, when)?;
+        labels::scan(
+            conn,
+            batch_id,
+            &row.barcode,
+            &content.vial_serial,
+            &actor,
+            when,
+        )?;
     }
     Ok(())
 }
@@ -138,17 +174,31 @@ pub fn store_vials(
         .map(|o| o.position)
         .collect();
     let mut free = (0..81)
-        .map(|i| format!("{}{}", char::from(b'A' + u8::try_from(i / 9).unwrap_or(0)), i % 9 + 1))
+        .map(|i| {
+            format!(
+                "{}{}",
+                char::from(b'A' + u8::try_from(i / 9).unwrap_or(0)),
+                i % 9 + 1
+            )
+        })
         .filter(|p| !taken.contains(p));
     for (i, vial) in lineage::vials_of(conn, batch_id)?.iter().enumerate() {
         let Some(slot) = free.next() else {
-            return Err(DbError::Domain(ebr_domain::DomainError::StorageInvalid(format!(
-                "box {STORAGE_BOX} is full"
-            ))));
+            return Err(DbError::Domain(ebr_domain::DomainError::StorageInvalid(
+                format!("box {STORAGE_BOX} is full"),
+            )));
         };
         let position = format!("{STORAGE_BOX}:{slot}");
         let when = at + Duration::seconds(15 * i64::try_from(i).unwrap_or(0));
-        storage::act(conn, &vial.serial, StorageAction::Place, Some(&position), None, &actor, when)?;
+        storage::act(
+            conn,
+            &vial.serial,
+            StorageAction::Place,
+            Some(&position),
+            None,
+            &actor,
+            when,
+        )?;
     }
     Ok(())
 }
@@ -163,11 +213,17 @@ pub fn ship_and_administer(
     receiver: &PersonState,
     released_at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    if shipments::list(conn)?.iter().any(|s| s.shipment.shipment_number == SHIPMENT) {
+    if shipments::list(conn)?
+        .iter()
+        .any(|s| s.shipment.shipment_number == SHIPMENT)
+    {
         return Ok(());
     }
     let packed_at = released_at + Duration::days(2);
-    let vials = vec![format!("{batch_number}-V001"), format!("{batch_number}-V002")];
+    let vials = vec![
+        format!("{batch_number}-V001"),
+        format!("{batch_number}-V002"),
+    ];
     let shipment = shipments::pack(
         conn,
         &shipments::Packing {
@@ -196,7 +252,10 @@ pub fn ship_and_administer(
     for h in 0..=26 {
         let t = handed_over + Duration::hours(h);
         let reading = -190.0 + f64::from(u8::try_from(h % 13).unwrap_or(0));
-        csv.push_str(&format!("{},{reading:.1}\n", t.format("%Y-%m-%dT%H:%M:%SZ")));
+        csv.push_str(&format!(
+            "{},{reading:.1}\n",
+            t.format("%Y-%m-%dT%H:%M:%SZ")
+        ));
     }
     shipments::record_event(
         conn,

@@ -3,6 +3,7 @@
 pub mod access_reviews;
 pub mod audit;
 pub mod batches;
+pub mod chain;
 pub mod execute;
 pub mod home;
 pub mod login;
