@@ -1,6 +1,13 @@
 //! R49, R50: the label sheet shows readable text and a barcode that
 //! decodes, from the printed page, to the identifiers on the label.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly; helpers outside #[test] functions included"
+)]
+
 use std::process::Command;
 
 use ebr_domain::custody::labels::{coi_identifier, LabelContent};

@@ -165,6 +165,7 @@
   function convert(el, raw) {
     switch (el.dataset.json) {
       case 'bool': return raw === true || raw === 'true';
+      case 'numbers': return String(raw).split(',').map(function (x) { return parseInt(x.trim(), 10); });
       case 'datetime': {
         var d = new Date(raw);
         return isNaN(d.getTime()) ? raw : d.toISOString();
@@ -249,12 +250,49 @@
     if (errorBox) errorBox.hidden = true;
     var payload = collect(form);
     if (form.dataset.sign) { openSignature(form, payload); return; }
+    if (form.dataset.download) { download(form, payload); return; }
     busy(form, true);
     api(form.dataset.method || 'POST', form.dataset.api, payload).then(function (res) {
       busy(form, false);
       if (res.ok) succeeded(form, res); else failed(form, res);
     });
   });
+
+  // A form whose answer is a document (a label sheet): the document is
+  // saved as the browser's download, then the page reloads to show what
+  // the request recorded. Refusals are shown like any other form's.
+  function download(form, payload) {
+    busy(form, true);
+    fetch(form.dataset.api, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'accept': 'application/pdf, application/json', 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify(payload)
+    }).then(function (res) {
+      lastContact = Date.now();
+      if (!res.ok) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          busy(form, false);
+          failed(form, { ok: false, status: res.status, data: data });
+        });
+      }
+      return res.blob().then(function (blob) {
+        var link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = form.dataset.download;
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        busy(form, false);
+        setTimeout(function () { succeeded(form, { ok: true, data: null }); }, 300);
+      });
+    }, function () {
+      busy(form, false);
+      failed(form, { ok: false, status: 0, data: { code: 'network_unreachable' } });
+    });
+  }
 
   // ---- the signature ceremony ----
   var dialog = $('#sign-dialog');

@@ -29,6 +29,28 @@ fn signed(decision: &Value) -> String {
     )
 }
 
+/// The cover's words for the bank's qualification: donor eligibility and
+/// both bank releases, as signed.
+pub(super) fn qualification_summary(coi: &Value) -> String {
+    let decision = |v: &Value| {
+        if v.is_null() {
+            "NOT SIGNED".to_string()
+        } else {
+            s(&v[0]["decision"]).to_uppercase()
+        }
+    };
+    let eligibility = if coi["eligibility"].is_null() {
+        "NOT DETERMINED".to_string()
+    } else {
+        s(&coi["eligibility"][0]["determination"]).to_uppercase()
+    };
+    format!(
+        "donor {eligibility}, MCB {}, WCB {} (signed; see Chain of identity and custody)",
+        decision(&coi["mcb_release"]),
+        decision(&coi["wcb_release"])
+    )
+}
+
 /// Prints the chain-of-identity sections present in the export.
 pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
     let coi = ctx.section("chain_of_identity");

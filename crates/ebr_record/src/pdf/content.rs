@@ -257,6 +257,12 @@ fn cover(l: &mut Layout<'_>, ctx: &Ctx<'_>, record_sha256: &str) {
             s(&start["wcb_vial"])
         )
     };
+    let coi = ctx.section("chain_of_identity");
+    let lineage = if coi.is_null() {
+        lineage
+    } else {
+        format!("{lineage}; {}", super::chain::qualification_summary(coi))
+    };
     l.fields(&[
         ("Batch number", s(&batch["batch_number"])),
         (

@@ -12,6 +12,7 @@
 
 mod harness;
 mod journey;
+mod labels;
 mod people;
 mod records;
 mod screens;

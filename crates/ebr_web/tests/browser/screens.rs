@@ -19,7 +19,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Checks the tablet rules on the current page and saves its screenshot.
-async fn check_and_save(b: &Browser, name: &str) -> Result<()> {
+pub async fn check_and_save(b: &Browser, name: &str) -> Result<()> {
     let size = b
         .js("return [window.innerWidth, window.innerHeight]")
         .await?;

@@ -627,18 +627,17 @@ pub fn by_subject(
         .load(conn)?)
 }
 
+/// Every row of each custody table: shipments, packed vials, hand-overs
+/// and receipts, administrations (integrity checks).
+pub type CustodyRows = (
+    Vec<ShipmentRow>,
+    Vec<ShipmentVialRow>,
+    Vec<ShipmentEventRow>,
+    Vec<AdministrationRow>,
+);
+
 /// Every row of each custody table (integrity checks).
-pub fn all_rows(
-    conn: &mut PgConnection,
-) -> Result<
-    (
-        Vec<ShipmentRow>,
-        Vec<ShipmentVialRow>,
-        Vec<ShipmentEventRow>,
-        Vec<AdministrationRow>,
-    ),
-    DbError,
-> {
+pub fn all_rows(conn: &mut PgConnection) -> Result<CustodyRows, DbError> {
     Ok((
         shipments::table
             .select(ShipmentRow::as_select())

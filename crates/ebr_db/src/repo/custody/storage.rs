@@ -73,6 +73,7 @@ pub struct StorageEventRow {
 
 /// Registers a freezer, rack (in a freezer) or box (in a rack, with rows
 /// and columns).
+#[allow(clippy::too_many_arguments)]
 pub fn register_location(
     conn: &mut PgConnection,
     code: &str,
@@ -209,7 +210,7 @@ pub fn box_contents(conn: &mut PgConnection, box_id: Uuid) -> Result<Vec<Occupan
         .load(conn)?;
     let mut out = Vec::new();
     for vial in vial_rows {
-        if let Some(last) = events.iter().filter(|e| e.vial_id == vial.id).next_back() {
+        if let Some(last) = events.iter().rfind(|e| e.vial_id == vial.id) {
             if matches!(last.kind.as_str(), "placed" | "moved") && last.box_id == Some(box_id) {
                 out.push(Occupant {
                     position: last.position.clone().unwrap_or_default(),

@@ -220,10 +220,8 @@ pub fn ship_and_administer(
         return Ok(());
     }
     let packed_at = released_at + Duration::days(2);
-    let vials = vec![
-        format!("{batch_number}-V001"),
-        format!("{batch_number}-V002"),
-    ];
+    let administered_vial = format!("{batch_number}-V001");
+    let vials = vec![administered_vial.clone(), format!("{batch_number}-V002")];
     let shipment = shipments::pack(
         conn,
         &shipments::Packing {
@@ -278,7 +276,7 @@ pub fn ship_and_administer(
     let administered = received + Duration::days(2);
     shipments::administer(
         conn,
-        &vials[0],
+        &administered_vial,
         SUBJECT,
         CLINICAL_SITE,
         administered,

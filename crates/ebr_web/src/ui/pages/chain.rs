@@ -263,13 +263,16 @@ pub async fn chain_page(
     .await
 }
 
+/// A row of a box: its letter and each position with the vial in it.
+type BoxRow = (char, Vec<(String, Option<String>)>);
+
 #[derive(Template)]
 #[template(path = "storage_box.html")]
 struct BoxPage<'a> {
     ctx: &'a Ctx,
     code: String,
     name: String,
-    rows: Vec<(char, Vec<(String, Option<String>)>)>,
+    rows: Vec<BoxRow>,
     columns: Vec<i32>,
 }
 

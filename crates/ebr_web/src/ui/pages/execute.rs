@@ -77,6 +77,61 @@ struct StepPage<'a> {
     signatures: Vec<SignatureShown>,
     exceptions: Vec<&'a ExceptionView>,
     bill_of_materials: Vec<String>,
+    labels: Option<LabelPanel>,
+}
+
+/// One printed label as the labelling step's panel lists it.
+struct LabelShown {
+    number: i32,
+    vial: String,
+    state: &'static str,
+    reprint_of: Option<i32>,
+    reprinted: bool,
+}
+
+/// The labelling step's labels and their reconciliation (R49).
+struct LabelPanel {
+    rows: Vec<LabelShown>,
+    printed: usize,
+    applied: usize,
+    destroyed: usize,
+    open: usize,
+    reprints: usize,
+    unlabelled: usize,
+    balanced: bool,
+}
+
+async fn label_panel(state: &AppState, batch_id: Uuid) -> Result<LabelPanel, ApiError> {
+    use ebr_db::repo::custody::labels;
+    let (all, rec) = crate::blocking::db(&state.pool, move |conn| {
+        Ok((
+            labels::list(conn, batch_id)?,
+            labels::reconciliation(conn, batch_id)?,
+        ))
+    })
+    .await?;
+    let rows = all
+        .iter()
+        .map(|l| LabelShown {
+            number: l.label.label_number,
+            vial: l.vial_serial.clone(),
+            state: l.state.as_str(),
+            reprint_of: l.label.reprint_of,
+            reprinted: all
+                .iter()
+                .any(|other| other.label.reprint_of == Some(l.label.label_number)),
+        })
+        .collect();
+    Ok(LabelPanel {
+        rows,
+        printed: rec.printed,
+        applied: rec.applied,
+        destroyed: rec.destroyed,
+        open: rec.open,
+        reprints: rec.reprints,
+        unlabelled: rec.unlabelled.len(),
+        balanced: rec.balanced(),
+    })
 }
 
 /// The value of the computed field an amount aims at, as recorded now
@@ -198,8 +253,13 @@ pub async fn step(
                 _ => b.material.clone(),
             })
             .collect();
+        let labels = match step.prints_labels {
+            Some(_) => Some(label_panel(&state, batch_id).await?),
+            None => None,
+        };
         render(&StepPage {
             ctx,
+            labels,
             batch: &batch,
             tab: "steps",
             step,
