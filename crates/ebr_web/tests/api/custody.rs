@@ -579,6 +579,17 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
     )
     .await;
 
+    // R40, R48: a post-release OOS names the shipments and the sites they went to.
+    let analyst = floor.app.login("li.na").await;
+    let r = post(&floor, &analyst, format!("/api/v1/batches/{batch}/qc-results"), json!({ "test_key": "sterility", "outcome": "Growth", "tested_at": "2026-11-24T09:00:00Z", "sample_id": "RET-1" })).await;
+    let oos: Value = r.json().await.unwrap();
+    assert_eq!(oos["exceptions"][0]["kind"], "post_release_oos", "{oos}");
+    let description = oos["deviations"][0]["description"].as_str().unwrap();
+    assert!(
+        description.contains("SH-1 to Site 01 (quarantined)") && description.contains("SH-3 to Site 01 (received)"),
+        "{description}"
+    );
+
     // The subject traces back to the donor: API, page and record PDF.
     let chains = get(&floor, "/api/v1/subjects/ALS-01-004/chain").await;
     let chain = &chains[0];
