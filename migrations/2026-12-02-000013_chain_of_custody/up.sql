@@ -68,7 +68,7 @@ CREATE TABLE labels (
     batch_id      uuid        NOT NULL REFERENCES batches (id),
     label_number  integer     NOT NULL CHECK (label_number >= 1),
     template      text        NOT NULL,
-    vial_id       uuid        NOT NULL REFERENCES vials (id),
+    vial_id       uuid        REFERENCES vials (id),
     content       text        NOT NULL,
     barcode       text        NOT NULL,
     reprint_of    integer,
@@ -83,7 +83,7 @@ COMMENT ON COLUMN labels.id IS 'Label id (UUIDv7).';
 COMMENT ON COLUMN labels.batch_id IS 'The batch.';
 COMMENT ON COLUMN labels.label_number IS 'Number printed on the label, from 1 per batch, in print order.';
 COMMENT ON COLUMN labels.template IS 'The MBR label template key.';
-COMMENT ON COLUMN labels.vial_id IS 'The vial the label is for.';
+COMMENT ON COLUMN labels.vial_id IS 'The vial the label is for (none for a box label, which goes on the batch''s box).';
 COMMENT ON COLUMN labels.content IS 'Canonical JSON of every line printed on the label.';
 COMMENT ON COLUMN labels.barcode IS 'The text the 2D barcode encodes.';
 COMMENT ON COLUMN labels.reprint_of IS 'The label number this one replaces (a reprint), if any.';

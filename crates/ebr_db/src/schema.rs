@@ -786,8 +786,8 @@ diesel::table! {
         label_number -> Int4,
         /// Template key.
         template -> Text,
-        /// Vial.
-        vial_id -> Uuid,
+        /// Vial (none for a box label).
+        vial_id -> Nullable<Uuid>,
         /// Printed content (canonical JSON).
         content -> Text,
         /// Barcode text.

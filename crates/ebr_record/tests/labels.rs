@@ -19,6 +19,8 @@ fn label(n: i32) -> LabelContent {
         product_code: "MNP-ALS".into(),
         product_name: "Motor-neuron progenitors".into(),
         batch_number: "BR-2026-0001".into(),
+        kind: "vial".into(),
+        vials_in_box: None,
         cells_per_vial: "5.00e7 cells/vial".into(),
         volume: "2.0 mL".into(),
         storage: "Store at ≤ −150 °C (LN₂ vapour phase)".into(),
@@ -51,12 +53,20 @@ fn pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
     (w, h, bytes[i..i + w * h].to_vec())
 }
 
-/// R49, R50: every label on the sheet is numbered and readable, and each
+/// R49, R50: every label on the sheet (three vials and their box) is
+/// numbered and readable, and each
 /// QR code, rendered from the PDF at print resolution, decodes to exactly
 /// the identifiers printed beside it.
 #[test]
 fn r49_r50_the_label_barcode_decodes_to_the_identifiers_on_the_label() {
-    let labels: Vec<LabelContent> = (1..=3).map(label).collect();
+    let mut labels: Vec<LabelContent> = (1..=3).map(label).collect();
+    labels.push(LabelContent {
+        kind: "box".into(),
+        vial_serial: String::new(),
+        vials_in_box: Some(10),
+        coi: coi_identifier("G123498654321H", "BR-2026-0001"),
+        ..label(4)
+    });
     let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
     let pdf =
         ebr_record::pdf::labels::render("BR-2026-0001", &labels, at, "Zhang Wei", None).unwrap();
@@ -70,7 +80,8 @@ fn r49_r50_the_label_barcode_decodes_to_the_identifiers_on_the_label() {
         .output()
         .expect("pdftotext (poppler-utils) is installed by make test");
     let text = String::from_utf8(text.stdout).unwrap();
-    for l in &labels {
+    assert!(text.contains("Box of 10 vials"), "{text}");
+    for l in &labels[..3] {
         for expected in [
             format!("Label {}", l.label_number),
             format!("Vial {}", l.vial_serial),
@@ -108,8 +119,10 @@ fn r49_r50_the_label_barcode_decodes_to_the_identifiers_on_the_label() {
     let mut expected: Vec<String> = labels.iter().map(LabelContent::barcode).collect();
     expected.sort();
     assert_eq!(decoded, expected);
-    assert!(decoded[0].contains("SN:BR-2026-0001-V001"));
-    assert!(decoded[0].contains("COI:G123498654321H/BR-2026-0001-V001"));
+    assert!(decoded
+        .iter()
+        .any(|d| d.contains("SN:BR-2026-0001-V001|COI:G123498654321H/BR-2026-0001-V001")));
+    assert!(decoded.iter().any(|d| d.contains("|BOX:10|")));
     if std::env::var_os("EBR_KEEP_LABELS").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

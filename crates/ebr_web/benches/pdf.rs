@@ -113,7 +113,7 @@ fn main() {
             now,
         )
         .unwrap();
-        if step.prints_labels.is_some() {
+        if !step.prints_labels.is_empty() {
             ebr_web::commands::demo::custody::label_vials(&mut conn, batch.id, &op, now).unwrap();
         }
         sign(&mut conn, step);

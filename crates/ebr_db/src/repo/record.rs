@@ -213,7 +213,7 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
             sections.insert(
                 "labels".into(), json!({
                 "labels": all.iter().map(|l| json!({
-                    "number": l.label.label_number, "vial": l.vial_serial, "state": l.state, "barcode": l.label.barcode,
+                    "number": l.label.label_number, "applied_to": l.applied_to, "state": l.state, "barcode": l.label.barcode,
                     "reprint_of": l.label.reprint_of, "reason": l.label.reason, "printed_at": l.label.printed_at, "printed_by": l.label.printed_by,
                     "event": v(&l.event),
                 })).collect::<Vec<_>>(),

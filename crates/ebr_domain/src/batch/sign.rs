@@ -68,7 +68,7 @@ pub fn sign_step(
         SignatureMeaning::Performed => {
             check_sequence(&batch.mbr, &batch.steps, command.step_key)?;
             check_can_perform(step, facts)?;
-            if step.prints_labels.is_some() {
+            if !step.prints_labels.is_empty() {
                 match command.labels {
                     Some(labels) => check_reconciled(labels)?,
                     None => check_reconciled(&reconcile(&[], &[]))?,

@@ -24,8 +24,12 @@ pub struct LabelContent {
     pub product_name: String,
     /// Batch number.
     pub batch_number: String,
-    /// Vial serial.
+    /// `vial` or `box`.
+    pub kind: String,
+    /// Vial serial (empty on a box label).
     pub vial_serial: String,
+    /// How many vials the box holds (a box label only).
+    pub vials_in_box: Option<usize>,
     /// Cells per vial, as recorded, with the unit.
     pub cells_per_vial: String,
     /// Fill volume, as recorded, with the unit.
@@ -42,16 +46,16 @@ pub struct LabelContent {
 
 impl LabelContent {
     /// The text the 2D barcode encodes: the identifiers on the label, as
-    /// `EBR1|PC:…|LOT:…|SN:…|COI:…|EXP:…|N:…`.
+    /// `EBR1|PC:…|LOT:…|SN:…|COI:…|EXP:…|N:…` (a box label: `BOX:<vials>` in
+    /// place of `SN:…`).
     pub fn barcode(&self) -> String {
+        let unit = match self.vials_in_box {
+            Some(n) => format!("BOX:{n}"),
+            None => format!("SN:{}", self.vial_serial),
+        };
         format!(
-            "{BARCODE_PREFIX}|PC:{}|LOT:{}|SN:{}|COI:{}|EXP:{}|N:{}",
-            self.product_code,
-            self.batch_number,
-            self.vial_serial,
-            self.coi,
-            self.expiry,
-            self.label_number
+            "{BARCODE_PREFIX}|PC:{}|LOT:{}|{unit}|COI:{}|EXP:{}|N:{}",
+            self.product_code, self.batch_number, self.coi, self.expiry, self.label_number
         )
     }
 }
@@ -92,7 +96,7 @@ pub fn parse_barcode(text: &str) -> Option<ScannedLabel> {
     }
     Some(ScannedLabel {
         batch_number: lot?,
-        vial_serial: serial?,
+        vial_serial: serial.unwrap_or_default(),
         label_number: number?,
     })
 }
@@ -125,8 +129,11 @@ impl LabelState {
 pub struct LabelFacts {
     /// Its number.
     pub number: i32,
-    /// The vial it was printed for.
-    pub vial_serial: String,
+    /// Its template's key.
+    pub template: String,
+    /// What it goes on: the vial serial, or the batch number for a box
+    /// label.
+    pub applied_to: String,
     /// The barcode it carries.
     pub barcode: String,
     /// What became of it.
@@ -149,14 +156,16 @@ pub enum PrintRequest {
     },
 }
 
-/// One label to print: for which vial, its number, and which label it
-/// replaces.
+/// One label to print: its number, its template, what it goes on, and
+/// which label it replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelToPrint {
     /// Label number.
     pub number: i32,
-    /// Vial serial.
-    pub vial_serial: String,
+    /// Its template's key.
+    pub template: String,
+    /// What it goes on: a vial serial, or the batch number (box label).
+    pub applied_to: String,
     /// The label it replaces.
     pub reprint_of: Option<i32>,
 }
@@ -170,18 +179,41 @@ pub struct PrintFacts<'a> {
     pub batch_status: BatchStatus,
     /// Whether the labelling step is signed as performed already.
     pub step_signed: bool,
+    /// The batch number (what a box label goes on).
+    pub batch_number: &'a str,
+    /// The step's templates in order: key, and whether it is a box label.
+    pub templates: &'a [(String, bool)],
     /// The batch's vial serials.
     pub vials: &'a [String],
     /// Every label printed so far.
     pub labels: &'a [LabelFacts],
 }
 
+/// Every label a labelling step must end with applied, as (template, what
+/// it goes on): one per vial for each vial template, one per box template.
+pub fn expected_labels(
+    templates: &[(String, bool)],
+    batch_number: &str,
+    vials: &[String],
+) -> Vec<(String, String)> {
+    templates
+        .iter()
+        .flat_map(|(key, is_box)| {
+            if *is_box {
+                vec![(key.clone(), batch_number.to_string())]
+            } else {
+                vials.iter().map(|v| (key.clone(), v.clone())).collect()
+            }
+        })
+        .collect()
+}
+
 /// R49: labels are printed from an effective MBR version only (a version
 /// superseded while the batch runs still is the batch's approved data), in
 /// a batch in progress whose vials exist, before the labelling step is
-/// signed; the first sheet covers every vial once; a reprint replaces a
-/// destroyed label and states why. Returns the labels to print, numbered
-/// after every label printed before.
+/// signed; the first sheet covers every vial (and box) once; a reprint
+/// replaces a destroyed label and states why. Returns the labels to print,
+/// numbered after every label printed before.
 pub fn plan_print(
     facts: &PrintFacts<'_>,
     request: &PrintRequest,
@@ -219,16 +251,18 @@ pub fn plan_print(
                         .into(),
                 ));
             }
-            Ok(facts
-                .vials
-                .iter()
-                .zip(1..)
-                .map(|(serial, n)| LabelToPrint {
-                    number: n,
-                    vial_serial: serial.clone(),
-                    reprint_of: None,
-                })
-                .collect())
+            Ok(
+                expected_labels(facts.templates, facts.batch_number, facts.vials)
+                    .into_iter()
+                    .zip(1..)
+                    .map(|((template, applied_to), n)| LabelToPrint {
+                        number: n,
+                        template,
+                        applied_to,
+                        reprint_of: None,
+                    })
+                    .collect(),
+            )
         }
         PrintRequest::Reprint { numbers, reason } => {
             if reason.trim().is_empty() {
@@ -239,7 +273,7 @@ pub fn plan_print(
                     "name the labels to reprint".into(),
                 ));
             }
-            let mut out = Vec::new();
+            let mut out: Vec<LabelToPrint> = Vec::new();
             for (number, n) in numbers.iter().zip(next + 1..) {
                 let label = facts
                     .labels
@@ -252,22 +286,23 @@ pub fn plan_print(
                         label.state.as_str()
                     )));
                 }
+                let same =
+                    |template: &str, to: &str| template == label.template && to == label.applied_to;
                 if facts
                     .labels
                     .iter()
-                    .any(|l| l.vial_serial == label.vial_serial && l.state != LabelState::Destroyed)
-                    || out
-                        .iter()
-                        .any(|p: &LabelToPrint| p.vial_serial == label.vial_serial)
+                    .any(|l| same(&l.template, &l.applied_to) && l.state != LabelState::Destroyed)
+                    || out.iter().any(|p| same(&p.template, &p.applied_to))
                 {
                     return Err(DomainError::LabelsNotPrintable(format!(
-                        "vial {} has a label already",
-                        label.vial_serial
+                        "{} has a label already",
+                        label.applied_to
                     )));
                 }
                 out.push(LabelToPrint {
                     number: n,
-                    vial_serial: label.vial_serial.clone(),
+                    template: label.template.clone(),
+                    applied_to: label.applied_to.clone(),
                     reprint_of: Some(*number),
                 });
             }
@@ -276,14 +311,15 @@ pub fn plan_print(
     }
 }
 
-/// R49: an applied label is verified by scanning its barcode against the
-/// vial it is stuck on: a code that is no label of this batch, a label
-/// already applied or destroyed (a duplicate scan), or a label printed for
-/// another vial is refused. Returns the label's number.
+/// R49: an applied label is verified by scanning its barcode against what
+/// it is stuck on (the vial's serial, or the batch number on a box): a code
+/// that is no label of this batch, a label already applied or destroyed (a
+/// duplicate scan), or a label printed for another vial is refused.
+/// Returns the label's number.
 pub fn check_scan(
     labels: &[LabelFacts],
     scanned_label: &str,
-    vial_serial: &str,
+    applied_to: &str,
 ) -> Result<i32, DomainError> {
     let scanned = scanned_label.trim();
     let label = labels
@@ -296,11 +332,11 @@ pub fn check_scan(
             state: label.state.as_str().into(),
         });
     }
-    if label.vial_serial != vial_serial.trim() {
+    if label.applied_to != applied_to.trim() {
         return Err(DomainError::LabelVialMismatch {
             label: label.number,
-            expected: label.vial_serial.clone(),
-            vial: vial_serial.trim().to_string(),
+            expected: label.applied_to.clone(),
+            vial: applied_to.trim().to_string(),
         });
     }
     Ok(label.number)
@@ -337,19 +373,21 @@ pub struct Reconciliation {
     pub open: usize,
     /// Reprints.
     pub reprints: usize,
-    /// Vials without an applied label.
+    /// What still lacks its applied label: vial serials, or the batch
+    /// number for a box label.
     pub unlabelled: Vec<String>,
 }
 
 impl Reconciliation {
-    /// Printed = applied + destroyed, and every vial labelled.
+    /// Printed = applied + destroyed, and everything labelled.
     pub fn balanced(&self) -> bool {
         self.open == 0 && self.unlabelled.is_empty() && self.printed > 0
     }
 }
 
-/// Counts the labels against the vials.
-pub fn reconcile(vials: &[String], labels: &[LabelFacts]) -> Reconciliation {
+/// Counts the labels against what must carry one (`expected`, from
+/// [`expected_labels`]).
+pub fn reconcile(expected: &[(String, String)], labels: &[LabelFacts]) -> Reconciliation {
     let count = |s: LabelState| labels.iter().filter(|l| l.state == s).count();
     Reconciliation {
         printed: labels.len(),
@@ -357,14 +395,14 @@ pub fn reconcile(vials: &[String], labels: &[LabelFacts]) -> Reconciliation {
         destroyed: count(LabelState::Destroyed),
         open: count(LabelState::Printed),
         reprints: labels.iter().filter(|l| l.reprint).count(),
-        unlabelled: vials
+        unlabelled: expected
             .iter()
-            .filter(|v| {
-                !labels
-                    .iter()
-                    .any(|l| &l.vial_serial == *v && l.state == LabelState::Applied)
+            .filter(|(template, to)| {
+                !labels.iter().any(|l| {
+                    &l.template == template && &l.applied_to == to && l.state == LabelState::Applied
+                })
             })
-            .cloned()
+            .map(|(_, to)| to.clone())
             .collect(),
     }
 }
@@ -391,10 +429,19 @@ mod tests {
         vec!["B-V001".into(), "B-V002".into()]
     }
 
+    fn expected(vials: &[String]) -> Vec<(String, String)> {
+        expected_labels(templates(), "B", vials)
+    }
+
+    fn templates() -> &'static [(String, bool)] {
+        Box::leak(vec![("vial".to_string(), false)].into_boxed_slice())
+    }
+
     fn label(number: i32, serial: &str, state: LabelState) -> LabelFacts {
         LabelFacts {
             number,
-            vial_serial: serial.into(),
+            template: "vial".into(),
+            applied_to: serial.into(),
             barcode: format!("EBR1|LOT:B|SN:{serial}|N:{number}"),
             state,
             reprint: false,
@@ -410,6 +457,8 @@ mod tests {
             mbr_status: status,
             batch_status: BatchStatus::InProgress,
             step_signed: false,
+            batch_number: "B",
+            templates: templates(),
             vials,
             labels,
         }
@@ -432,7 +481,7 @@ mod tests {
         let sheet = plan_print(&facts(MbrStatus::Effective, &v, &[]), &PrintRequest::All).unwrap();
         assert_eq!(sheet.len(), 2);
         assert_eq!(
-            (sheet[1].number, sheet[1].vial_serial.as_str()),
+            (sheet[1].number, sheet[1].applied_to.as_str()),
             (2, "B-V002")
         );
         let printed = [
@@ -461,6 +510,45 @@ mod tests {
         let again = reprint(vec![1], "smudged").unwrap();
         assert_eq!(again[0].number, 3);
         assert_eq!(again[0].reprint_of, Some(1));
+    }
+
+    /// R49: a box template adds one label that goes on the batch's box
+    /// (scanned against the batch number) and must be applied too.
+    #[test]
+    fn r49_a_box_label_is_printed_once_and_reconciled_with_the_vials() {
+        let v = vials();
+        let both = vec![("vial".to_string(), false), ("box".to_string(), true)];
+        let f = PrintFacts {
+            templates: &both,
+            ..facts(MbrStatus::Effective, &v, &[])
+        };
+        let sheet = plan_print(&f, &PrintRequest::All).unwrap();
+        assert_eq!(sheet.len(), 3);
+        assert_eq!(
+            (sheet[2].template.as_str(), sheet[2].applied_to.as_str()),
+            ("box", "B")
+        );
+        let expected = expected_labels(&both, "B", &v);
+        let mut applied: Vec<LabelFacts> = sheet
+            .iter()
+            .map(|p| LabelFacts {
+                number: p.number,
+                template: p.template.clone(),
+                applied_to: p.applied_to.clone(),
+                barcode: format!("code {}", p.number),
+                state: LabelState::Applied,
+                reprint: false,
+            })
+            .collect();
+        assert!(check_reconciled(&reconcile(&expected, &applied)).is_ok());
+        applied[2].state = LabelState::Printed;
+        assert_eq!(
+            check_scan(&applied, "code 3", "B-V001").unwrap_err().rule(),
+            "label_vial_mismatch"
+        );
+        assert_eq!(check_scan(&applied, "code 3", "B").unwrap(), 3);
+        let r = reconcile(&expected, &applied);
+        assert_eq!(r.unlabelled, vec!["B".to_string()]);
     }
 
     /// R49: a wrong vial, an unknown code or a duplicate scan is refused.
@@ -508,16 +596,16 @@ mod tests {
             label(1, "B-V001", LabelState::Applied),
             label(2, "B-V002", LabelState::Printed),
         ];
-        let err = check_reconciled(&reconcile(&v, &open)).unwrap_err();
+        let err = check_reconciled(&reconcile(&expected(&v), &open)).unwrap_err();
         assert_eq!(err.rule(), "labels_unreconciled");
         assert!(err.to_string().contains("1 unaccounted"));
-        assert!(check_reconciled(&reconcile(&v, &[])).is_err());
+        assert!(check_reconciled(&reconcile(&expected(&v), &[])).is_err());
         let mut done = open.to_vec();
         done[1].state = LabelState::Destroyed;
         let mut reprint = label(3, "B-V002", LabelState::Applied);
         reprint.reprint = true;
         done.push(reprint);
-        let r = reconcile(&v, &done);
+        let r = reconcile(&expected(&v), &done);
         assert_eq!(
             (r.printed, r.applied, r.destroyed, r.reprints),
             (3, 2, 1, 1)
@@ -533,7 +621,9 @@ mod tests {
             product_code: "MNP-ALS".into(),
             product_name: "MNP".into(),
             batch_number: "BR-1".into(),
+            kind: "vial".into(),
             vial_serial: "BR-1-V007".into(),
+            vials_in_box: None,
             cells_per_vial: "5.0e7 cells/vial".into(),
             volume: "2.0 mL".into(),
             storage: "≤ −150 °C".into(),
@@ -552,5 +642,13 @@ mod tests {
             ("BR-1-V007", 7)
         );
         assert!(parse_barcode("BR-1-V007").is_none());
+        let boxed = LabelContent {
+            kind: "box".into(),
+            vial_serial: String::new(),
+            vials_in_box: Some(10),
+            coi: coi_identifier("G123498654321H", "BR-1"),
+            ..content
+        };
+        assert!(boxed.barcode().contains("|BOX:10|COI:G123498654321H/BR-1|"));
     }
 }

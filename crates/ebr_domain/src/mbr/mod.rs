@@ -18,8 +18,8 @@ pub use field::{Aim, Field, FieldKind, Rounding};
 pub use file_format::parse_toml;
 pub use lifecycle::{approve, MbrStatus};
 pub use model::{
-    BomLine, EquipmentTypeDefinition, HoldTime, HoldTimeReference, MasterBatchRecord,
-    MaterialDefinition, Product, Stage, Step,
+    BomLine, EquipmentTypeDefinition, HoldTime, HoldTimeReference, LabelTemplate,
+    MasterBatchRecord, MaterialDefinition, Product, Stage, Step,
 };
 pub use qc_panel::{QcCategory, QcSpecification, QcTestDefinition, REQUIRED_RELEASE_CATEGORIES};
 pub use validate::{validate, Problem};

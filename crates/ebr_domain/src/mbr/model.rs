@@ -58,7 +58,9 @@ pub struct LabelTemplate {
     pub key: String,
     /// Name shown to people.
     pub name: String,
-    /// What it is stuck on: `vial` (one label per serialised vial).
+    /// What it is stuck on: `vial` (one label per serialised vial) or
+    /// `box` (one label for the batch's storage box or bag, naming how many
+    /// vials it holds).
     pub kind: String,
     /// The recorded field (`step.field`) that gives the cells per vial.
     pub cells_per_vial: String,
@@ -148,10 +150,29 @@ pub struct Step {
     /// as performed, serialises the final-product vials (R47).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues_vials: Option<String>,
-    /// The label template this step prints and applies; it is signed as
-    /// performed only once every printed label is reconciled (R49).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prints_labels: Option<String>,
+    /// The label templates this step prints and applies (`"vial"`, or a
+    /// list such as `["vial", "box"]`); it is signed as performed only once
+    /// every printed label is reconciled (R49).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub prints_labels: Vec<String>,
+}
+
+/// A key or a list of keys, as an MBR file may write either.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(key) => vec![key],
+        OneOrMany::Many(keys) => keys,
+    })
 }
 
 /// One line of a step's bill of materials.

@@ -45,7 +45,7 @@ struct Validator {
 }
 
 impl Validator {
-    /// Label templates: unique keys, `vial` kind, fields that exist and are
+    /// Label templates: unique keys, `vial` or `box` kind, fields that exist and are
     /// numbers, statements present; each labelling step names a template
     /// and comes after the step that serialises the vials.
     fn label_templates(&mut self, mbr: &MasterBatchRecord) {
@@ -59,8 +59,8 @@ impl Validator {
                 format!("{p}.investigational_statement"),
                 &t.investigational_statement,
             );
-            if t.kind != "vial" {
-                self.push(format!("{p}.kind"), "must be `vial`");
+            if t.kind != "vial" && t.kind != "box" {
+                self.push(format!("{p}.kind"), "must be `vial` or `box`");
             }
             if t.shelf_life_days == 0 {
                 self.push(format!("{p}.shelf_life_days"), "must be greater than zero");
@@ -84,14 +84,14 @@ impl Validator {
         let mut vials_issued = false;
         for (si, stage) in mbr.stages.iter().enumerate() {
             for (ti, step) in stage.steps.iter().enumerate() {
-                if let Some(key) = &step.prints_labels {
-                    let p = format!("stages[{si}].steps[{ti}].prints_labels");
+                let p = format!("stages[{si}].steps[{ti}].prints_labels");
+                for key in &step.prints_labels {
                     if !mbr.label_templates.iter().any(|t| &t.key == key) {
                         self.push(p.clone(), format!("no label template `{key}`"));
                     }
-                    if !vials_issued {
-                        self.push(p, "labels are printed after the step that serialises the vials (issues_vials)");
-                    }
+                }
+                if !step.prints_labels.is_empty() && !vials_issued {
+                    self.push(p, "labels are printed after the step that serialises the vials (issues_vials)");
                 }
                 vials_issued |= step.issues_vials.is_some();
             }

@@ -113,7 +113,7 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
                 };
                 vec![
                     Cell::new(s(&x["number"])),
-                    Cell::new(s(&x["vial"])),
+                    Cell::new(s(&x["applied_to"])),
                     Cell::new(printed),
                     Cell::new(outcome),
                 ]
@@ -122,7 +122,7 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         l.table(
             &[
                 ("Label", 14.0),
-                ("Vial", 40.0),
+                ("On (vial or box)", 40.0),
                 ("Printed", 60.0),
                 ("Outcome", WIDTH - 114.0),
             ],

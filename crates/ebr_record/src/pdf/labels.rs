@@ -107,7 +107,13 @@ fn draw(l: &mut Layout<'_>, x: f32, top: f32, label: &LabelContent) -> Result<()
     l.text_at(text_x, y, 8.0, true, &product, false, black());
     let lines = [
         (true, format!("Batch {}", label.batch_number)),
-        (true, format!("Vial {}", label.vial_serial)),
+        (
+            true,
+            match label.vials_in_box {
+                Some(n) => format!("Box of {n} vials"),
+                None => format!("Vial {}", label.vial_serial),
+            },
+        ),
         (false, format!("{} per vial", label.cells_per_vial)),
         (false, format!("Volume {}", label.volume)),
         (false, label.storage.clone()),

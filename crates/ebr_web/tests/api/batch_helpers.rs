@@ -260,7 +260,7 @@ impl Floor {
                     self.app
                         .url(&format!("/api/v1/batches/{batch}/labels/scans")),
                 )
-                .json(&json!({ "label": label["label"]["barcode"], "vial": label["vial_serial"] }))
+                .json(&json!({ "label": label["label"]["barcode"], "vial": label["applied_to"] }))
                 .send()
                 .await
                 .unwrap();
@@ -284,7 +284,7 @@ impl Floor {
     /// labelling step whose labels are not printed yet, prints them and
     /// scans each back against its vial first.
     pub async fn sign_off(&self, batch: &str, step: &Step) {
-        if step.prints_labels.is_some()
+        if !step.prints_labels.is_empty()
             && self.labels(batch).await["labels"]
                 .as_array()
                 .is_none_or(Vec::is_empty)

@@ -273,7 +273,12 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
     assert_problem(r, 409, "labels_not_printable").await;
     let labels = floor.labels(&batch).await;
     let all = labels["labels"].as_array().unwrap().clone();
-    assert_eq!(all.len(), 3);
+    assert_eq!(all.len(), 4, "three vials and their box");
+    assert_eq!(all[3]["applied_to"], "BR-COI-1");
+    assert!(all[3]["label"]["barcode"]
+        .as_str()
+        .unwrap()
+        .contains("|BOX:3|"));
     let barcode = |i: usize| all[i]["label"]["barcode"].as_str().unwrap().to_string();
     let scan = |label: String, vial: &str| {
         post(
@@ -334,7 +339,7 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
         if l["state"] == "printed" {
             let r = scan(
                 l["label"]["barcode"].as_str().unwrap().to_string(),
-                l["vial_serial"].as_str().unwrap(),
+                l["applied_to"].as_str().unwrap(),
             )
             .await;
             assert_eq!(r.status(), 201);
@@ -348,7 +353,7 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
             rec["destroyed"].as_u64(),
             rec["reprints"].as_u64()
         ),
-        (Some(4), Some(3), Some(1), Some(1))
+        (Some(5), Some(4), Some(1), Some(1))
     );
     assert_eq!(performed().await.status(), 201);
     let verified = floor
@@ -586,7 +591,8 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
     assert_eq!(oos["exceptions"][0]["kind"], "post_release_oos", "{oos}");
     let description = oos["deviations"][0]["description"].as_str().unwrap();
     assert!(
-        description.contains("SH-1 to Site 01 (quarantined)") && description.contains("SH-3 to Site 01 (received)"),
+        description.contains("SH-1 to Site 01 (quarantined)")
+            && description.contains("SH-3 to Site 01 (received)"),
         "{description}"
     );
 
@@ -644,7 +650,7 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
         .join(" ");
     for expected in [
         "Chain of identity and custody",
-        "Printed 4 = applied 3 + destroyed 1; 1 reprint(s)",
+        "Printed 5 = applied 4 + destroyed 1; 1 reprint(s)",
         "ALS-01-004",
         "SH-3",
         "QUARANTINED",

@@ -31,7 +31,7 @@ async fn r49_labels_are_printed_scanned_back_and_reconciled_on_the_tablet() {
             b.js("document.getElementById('labels').scrollIntoView(); return true").await?;
             check_and_save(&b, "labels-printed").await?;
             let printed = labels::list(&mut site.db.connection(), batch)?;
-            ensure!(printed.len() == 10, "one label per vial: {}", printed.len());
+            ensure!(printed.len() == 11, "one label per vial and one for the box: {}", printed.len());
             let scan = |code: String, vial: String| {
                 let b = &b;
                 async move {
@@ -42,7 +42,7 @@ async fn r49_labels_are_printed_scanned_back_and_reconciled_on_the_tablet() {
                     anyhow::Ok(())
                 }
             };
-            scan(printed[0].label.barcode.clone(), printed[1].vial_serial.clone()).await?;
+            scan(printed[0].label.barcode.clone(), printed[1].applied_to.clone()).await?;
             b.click("#verify-label").await?;
             b.wait_until(
                 "the refusal of a wrong vial",
@@ -55,11 +55,11 @@ async fn r49_labels_are_printed_scanned_back_and_reconciled_on_the_tablet() {
             b.submit_and_wait("#reprint-2 ~ button[type=submit]").await?;
             let now = labels::list(&mut site.db.connection(), batch)?;
             for l in now.iter().filter(|l| l.state == ebr_domain::custody::labels::LabelState::Printed) {
-                scan(l.label.barcode.clone(), l.vial_serial.clone()).await?;
+                scan(l.label.barcode.clone(), l.applied_to.clone()).await?;
                 b.submit_and_wait("#verify-label").await?;
             }
             let summary = b.text("#label-reconciliation").await?;
-            ensure!(summary.contains("Printed 11 = applied 10 + destroyed 1"), "{summary}");
+            ensure!(summary.contains("Printed 12 = applied 11 + destroyed 1"), "{summary}");
             ensure!(summary.contains("reconciled") && !summary.contains("not reconciled"), "{summary}");
             b.sign("#sign-performed", "zhang.wei", PASSWORD).await?;
             b.signed().await?;

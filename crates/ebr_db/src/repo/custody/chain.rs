@@ -39,7 +39,7 @@ pub fn of_vial(conn: &mut PgConnection, serial: &str) -> Result<VialChain, DbErr
     let qualification = bank::qualification(conn, batch.wcb_lot_id)?;
     let label = labels::list(conn, lineage.batch_id)?
         .into_iter()
-        .filter(|l| l.vial_serial == lineage.serial)
+        .filter(|l| l.applied_to == lineage.serial)
         .find(|l| l.state == ebr_domain::custody::labels::LabelState::Applied);
     let storage = storage::of_batch(conn, lineage.batch_id)?
         .into_iter()

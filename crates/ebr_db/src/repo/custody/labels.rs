@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use ebr_domain::audit::to_stored_precision;
 use ebr_domain::custody::labels::{
-    check_destroy, check_scan, coi_identifier, plan_print, reconcile, LabelContent, LabelFacts,
-    LabelState, PrintFacts, PrintRequest, Reconciliation,
+    check_destroy, check_scan, coi_identifier, expected_labels, plan_print, reconcile,
+    LabelContent, LabelFacts, LabelState, PrintFacts, PrintRequest, Reconciliation,
 };
 use ebr_domain::execution::RecordedValue;
+use ebr_domain::mbr::{LabelTemplate, MasterBatchRecord};
 use ebr_domain::signature::SignatureMeaning;
 use ebr_domain::DomainError;
 use serde::Serialize;
@@ -40,8 +41,8 @@ pub struct LabelRow {
     pub label_number: i32,
     /// Template key.
     pub template: String,
-    /// Vial.
-    pub vial_id: Uuid,
+    /// Vial (none for a box label).
+    pub vial_id: Option<Uuid>,
     /// Printed content (canonical JSON of [`LabelContent`]).
     pub content: String,
     /// Barcode text.
@@ -81,8 +82,9 @@ pub struct LabelEventRow {
 pub struct LabelView {
     /// The label as printed.
     pub label: LabelRow,
-    /// Its vial's serial.
-    pub vial_serial: String,
+    /// What it goes on: its vial's serial, or the batch number for a box
+    /// label.
+    pub applied_to: String,
     /// printed, applied or destroyed.
     pub state: LabelState,
     /// The application or destruction.
@@ -93,7 +95,8 @@ impl LabelView {
     fn facts(&self) -> LabelFacts {
         LabelFacts {
             number: self.label.label_number,
-            vial_serial: self.vial_serial.clone(),
+            template: self.label.template.clone(),
+            applied_to: self.applied_to.clone(),
             barcode: self.label.barcode.clone(),
             state: self.state,
             reprint: self.label.reprint_of.is_some(),
@@ -109,6 +112,7 @@ impl LabelView {
 /// Every label of a batch in number order, with what became of each.
 pub fn list(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<LabelView>, DbError> {
     let vials = vials_of(conn, batch_id)?;
+    let batch_number = batches::find(conn, batch_id)?.batch_number;
     let rows: Vec<LabelRow> = labels::table
         .filter(labels::batch_id.eq(batch_id))
         .order(labels::label_number.asc())
@@ -128,14 +132,17 @@ pub fn list(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<LabelView>, D
                 Some(_) => LabelState::Destroyed,
                 None => LabelState::Printed,
             };
-            let vial_serial = vials
-                .iter()
-                .find(|v| v.id == label.vial_id)
-                .map(|v| v.serial.clone())
-                .unwrap_or_default();
+            let applied_to = match label.vial_id {
+                Some(id) => vials
+                    .iter()
+                    .find(|v| v.id == id)
+                    .map(|v| v.serial.clone())
+                    .unwrap_or_default(),
+                None => batch_number.clone(),
+            };
             LabelView {
                 label,
-                vial_serial,
+                applied_to,
                 state,
                 event,
             }
@@ -143,14 +150,45 @@ pub fn list(conn: &mut PgConnection, batch_id: Uuid) -> Result<Vec<LabelView>, D
         .collect())
 }
 
-/// The batch's label reconciliation (R49).
+/// The labelling step's templates as the domain takes them: key, and
+/// whether each is a box label (in the step's order).
+fn step_templates(
+    mbr: &MasterBatchRecord,
+) -> (Option<String>, Vec<(String, bool)>, Vec<LabelTemplate>) {
+    let Some(step) = mbr
+        .steps()
+        .map(|(_, s)| s)
+        .find(|s| !s.prints_labels.is_empty())
+    else {
+        return (None, Vec::new(), Vec::new());
+    };
+    let templates: Vec<LabelTemplate> = step
+        .prints_labels
+        .iter()
+        .filter_map(|k| mbr.label_templates.iter().find(|t| &t.key == k).cloned())
+        .collect();
+    let keys = templates
+        .iter()
+        .map(|t| (t.key.clone(), t.kind == "box"))
+        .collect();
+    (Some(step.key.clone()), keys, templates)
+}
+
+/// The batch's label reconciliation (R49): every label against every vial
+/// (and box) its labelling step must label.
 pub fn reconciliation(conn: &mut PgConnection, batch_id: Uuid) -> Result<Reconciliation, DbError> {
+    let batch = batches::find(conn, batch_id)?;
+    let (_, mbr) = mbr::load(conn, batch.mbr_version_id)?;
+    let (_, templates, _) = step_templates(&mbr);
     let vials: Vec<String> = vials_of(conn, batch_id)?
         .into_iter()
         .map(|v| v.serial)
         .collect();
     let facts: Vec<LabelFacts> = list(conn, batch_id)?.iter().map(LabelView::facts).collect();
-    Ok(reconcile(&vials, &facts))
+    Ok(reconcile(
+        &expected_labels(&templates, &batch.batch_number, &vials),
+        &facts,
+    ))
 }
 
 fn recorded(state: &BatchState, reference: &str) -> String {
@@ -164,9 +202,9 @@ fn recorded(state: &BatchState, reference: &str) -> String {
 
 /// Prints labels (the first sheet, or reprints of destroyed labels) for
 /// batch `batch_id` under its lock: the domain decides from the pinned MBR
-/// version's status now, the batch's status, the labelling step, its vials
-/// and every label printed before. Returns the labels printed, with their
-/// content, in number order.
+/// version's status now, the batch's status, the labelling step and its
+/// templates, the vials and every label printed before. Returns the labels
+/// printed, with their content, in number order.
 pub fn print(
     conn: &mut PgConnection,
     batch_id: Uuid,
@@ -178,19 +216,12 @@ pub fn print(
         batches::lock(conn, batch_id)?;
         let state = load(conn, batch_id)?;
         let mbr_status = mbr::current_status(conn, state.batch.mbr_version_id)?;
-        let (step, template) = state
-            .mbr
-            .steps()
-            .find_map(|(_, s)| {
-                let key = s.prints_labels.as_ref()?;
-                let t = state.mbr.label_templates.iter().find(|t| &t.key == key)?;
-                Some((s.clone(), t.clone()))
-            })
-            .ok_or_else(|| {
-                DomainError::LabelsNotPrintable(
-                    "the batch's MBR version declares no labelling step".into(),
-                )
-            })?;
+        let (step_key, keys, templates) = step_templates(&state.mbr);
+        let step_key = step_key.ok_or_else(|| {
+            DomainError::LabelsNotPrintable(
+                "the batch's MBR version declares no labelling step".into(),
+            )
+        })?;
         let vials: Vec<VialRow> = vials_of(conn, batch_id)?;
         let serials: Vec<String> = vials.iter().map(|v| v.serial.clone()).collect();
         let existing = list(conn, batch_id)?;
@@ -200,8 +231,10 @@ pub fn print(
                 mbr_status,
                 batch_status: state.lifecycle.status(),
                 step_signed: state
-                    .current_signature(&step.key, SignatureMeaning::Performed)
+                    .current_signature(&step_key, SignatureMeaning::Performed)
                     .is_some(),
+                batch_number: &state.batch.batch_number,
+                templates: &keys,
                 vials: &serials,
                 labels: &facts,
             },
@@ -211,19 +244,27 @@ pub fn print(
             .lineage
             .map(|l| l.donor_id)
             .unwrap_or_default();
-        let cells = recorded(&state, &template.cells_per_vial);
-        let volume = recorded(&state, &template.volume);
         let reason = match request {
             PrintRequest::Reprint { reason, .. } => Some(reason.clone()),
             PrintRequest::All => None,
         };
+        let filled = vials.iter().map(|v| v.created_at).min().unwrap_or(now);
         let mut out = Vec::new();
         for p in plan {
-            let vial = vials
+            let template = templates
                 .iter()
-                .find(|v| v.serial == p.vial_serial)
-                .ok_or_else(|| DbError::Integrity(format!("vial {} vanished", p.vial_serial)))?;
-            let expiry = (vial.created_at + Duration::days(i64::from(template.shelf_life_days)))
+                .find(|t| t.key == p.template)
+                .ok_or_else(|| DbError::Integrity(format!("template {} vanished", p.template)))?;
+            let vial = vials.iter().find(|v| v.serial == p.applied_to);
+            let is_box = template.kind == "box";
+            if !is_box && vial.is_none() {
+                return Err(DbError::Integrity(format!(
+                    "vial {} vanished",
+                    p.applied_to
+                )));
+            }
+            let from = vial.map_or(filled, |v| v.created_at);
+            let expiry = (from + Duration::days(i64::from(template.shelf_life_days)))
                 .format("%Y-%m-%d")
                 .to_string();
             let content = LabelContent {
@@ -231,20 +272,22 @@ pub fn print(
                 product_code: state.mbr.product.code.clone(),
                 product_name: state.mbr.product.name.clone(),
                 batch_number: state.batch.batch_number.clone(),
-                vial_serial: p.vial_serial.clone(),
-                cells_per_vial: cells.clone(),
-                volume: volume.clone(),
+                kind: template.kind.clone(),
+                vial_serial: vial.map(|v| v.serial.clone()).unwrap_or_default(),
+                vials_in_box: is_box.then_some(vials.len()),
+                cells_per_vial: recorded(&state, &template.cells_per_vial),
+                volume: recorded(&state, &template.volume),
                 storage: template.storage.clone(),
                 expiry,
                 investigational_statement: template.investigational_statement.clone(),
-                coi: coi_identifier(&din, &p.vial_serial),
+                coi: coi_identifier(&din, &p.applied_to),
             };
             let row = LabelRow {
                 id: crate::ids::at(now),
                 batch_id,
                 label_number: p.number,
                 template: template.key.clone(),
-                vial_id: vial.id,
+                vial_id: vial.map(|v| v.id),
                 content: canonical(&content).unwrap_or_default(),
                 barcode: content.barcode(),
                 reprint_of: p.reprint_of,

@@ -48,7 +48,7 @@ pub fn sign_step(
         );
         let labels = match batch.mbr.step(step_key) {
             Some(step)
-                if step.prints_labels.is_some() && meaning == SignatureMeaning::Performed =>
+                if !step.prints_labels.is_empty() && meaning == SignatureMeaning::Performed =>
             {
                 Some(crate::repo::custody::labels::reconciliation(
                     conn, batch_id,

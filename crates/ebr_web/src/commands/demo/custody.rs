@@ -151,7 +151,11 @@ pub fn label_vials(
             conn,
             batch_id,
             &row.barcode,
-            &content.vial_serial,
+            if content.vials_in_box.is_some() {
+                &content.batch_number
+            } else {
+                &content.vial_serial
+            },
             &actor,
             when,
         )?;

@@ -286,7 +286,7 @@ pub fn perform_steps(
             Duration::minutes(30),
             now,
         )?;
-        if step.prints_labels.is_some() {
+        if !step.prints_labels.is_empty() {
             super::custody::label_vials(conn, batch_id, operator, pace.minutes_into(&step.key, 1))?;
         }
         let mut signers = vec![(SignatureMeaning::Performed, operator, 3)];

@@ -114,7 +114,7 @@ async fn label_panel(state: &AppState, batch_id: Uuid) -> Result<LabelPanel, Api
         .iter()
         .map(|l| LabelShown {
             number: l.label.label_number,
-            vial: l.vial_serial.clone(),
+            vial: l.applied_to.clone(),
             state: l.state.as_str(),
             reprint_of: l.label.reprint_of,
             reprinted: all
@@ -253,9 +253,10 @@ pub async fn step(
                 _ => b.material.clone(),
             })
             .collect();
-        let labels = match step.prints_labels {
-            Some(_) => Some(label_panel(&state, batch_id).await?),
-            None => None,
+        let labels = if step.prints_labels.is_empty() {
+            None
+        } else {
+            Some(label_panel(&state, batch_id).await?)
         };
         render(&StepPage {
             ctx,
