@@ -166,6 +166,7 @@
     switch (el.dataset.json) {
       case 'bool': return raw === true || raw === 'true';
       case 'numbers': return String(raw).split(',').map(function (x) { return parseInt(x.trim(), 10); });
+      case 'lines': return String(raw).split(/\r?\n/).map(function (x) { return x.trim(); }).filter(function (x) { return x !== ''; });
       case 'datetime': {
         var d = new Date(raw);
         return isNaN(d.getTime()) ? raw : d.toISOString();
@@ -256,6 +257,21 @@
       busy(form, false);
       if (res.ok) succeeded(form, res); else failed(form, res);
     });
+  });
+
+  // A file chosen for upload (a temperature-logger export) is read as text
+  // into the form's hidden fields, so it is sent, as uploaded, with the JSON.
+  document.addEventListener('change', function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches('input[type=file][data-read-text]')) return;
+    var form = input.form;
+    var text = form.querySelector('input[name="' + input.dataset.readText + '"]');
+    var name = form.querySelector('input[name="' + input.dataset.readName + '"]');
+    var file = input.files && input.files[0];
+    if (!file) { text.value = ''; name.value = ''; return; }
+    var reader = new FileReader();
+    reader.onload = function () { text.value = reader.result; name.value = file.name; };
+    reader.readAsText(file);
   });
 
   // A form whose answer is a document (a label sheet): the document is

@@ -286,14 +286,19 @@ pub struct AdministrationFacts<'a> {
     pub shipment: Option<(ShipmentStatus, &'a str)>,
     /// Already administered.
     pub administered: bool,
+    /// When its shipment was received, if it was.
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// R47: a vial is administered once, at the site its shipment was received
-/// at without a discrepancy, to a named subject.
+/// at without a discrepancy, to a named subject, after the receipt and not
+/// in the future (`now`: the server's clock).
 pub fn check_administration(
     facts: &AdministrationFacts<'_>,
     site: &str,
     subject_id: &str,
+    administered_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DomainError> {
     let refuse = |why: String| DomainError::VialNotAdministrable {
         serial: facts.serial.to_string(),
@@ -307,7 +312,17 @@ pub fn check_administration(
     }
     match facts.shipment {
         None => Err(refuse("it was never shipped".into())),
-        Some((ShipmentStatus::Received, to)) if to == site.trim() => Ok(()),
+        Some((ShipmentStatus::Received, to)) if to == site.trim() => {
+            if administered_at > now {
+                return Err(refuse("the administration time is in the future".into()));
+            }
+            if facts.received_at.is_some_and(|r| administered_at < r) {
+                return Err(refuse(
+                    "the administration time is before the shipment was received".into(),
+                ));
+            }
+            Ok(())
+        }
         Some((ShipmentStatus::Received, to)) => Err(refuse(format!(
             "it was shipped to {to}, not to {}",
             site.trim()
@@ -381,7 +396,8 @@ mod tests {
     }
 
     /// R47: only released vials ship, once; a vial is administered once, at
-    /// the site that received it cleanly, to a named subject.
+    /// the site that received it cleanly, to a named subject, between the
+    /// receipt and now.
     #[test]
     fn r47_vials_ship_released_and_are_administered_once_where_received() {
         let vial = |status, shipped| ShippableVial {
@@ -406,19 +422,42 @@ mod tests {
                 .rule(),
             "shipment_state"
         );
+        let received_at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let now = received_at + chrono::Duration::days(2);
+        let at = received_at + chrono::Duration::days(1);
         let facts = |shipment, administered| AdministrationFacts {
             serial: "V1",
             shipment,
             administered,
+            received_at: Some(received_at),
         };
         let received = Some((ShipmentStatus::Received, "Site 01"));
-        assert!(check_administration(&facts(received, false), "Site 01", "ALS-001").is_ok());
-        assert!(check_administration(&facts(received, false), "Site 02", "ALS-001").is_err());
-        assert!(check_administration(&facts(received, true), "Site 01", "ALS-001").is_err());
-        assert!(check_administration(&facts(received, false), "Site 01", " ").is_err());
+        assert!(
+            check_administration(&facts(received, false), "Site 01", "ALS-001", at, now).is_ok()
+        );
+        assert!(
+            check_administration(&facts(received, false), "Site 02", "ALS-001", at, now).is_err()
+        );
+        assert!(
+            check_administration(&facts(received, true), "Site 01", "ALS-001", at, now).is_err()
+        );
+        assert!(check_administration(&facts(received, false), "Site 01", " ", at, now).is_err());
+        let early = received_at - chrono::Duration::hours(1);
+        assert!(
+            check_administration(&facts(received, false), "Site 01", "ALS-001", early, now)
+                .is_err()
+        );
+        assert!(check_administration(
+            &facts(received, false),
+            "Site 01",
+            "ALS-001",
+            now + chrono::Duration::hours(1),
+            now
+        )
+        .is_err());
         let quarantined = Some((ShipmentStatus::Quarantined, "Site 01"));
         assert_eq!(
-            check_administration(&facts(quarantined, false), "Site 01", "ALS-001")
+            check_administration(&facts(quarantined, false), "Site 01", "ALS-001", at, now)
                 .unwrap_err()
                 .rule(),
             "vial_not_administrable"

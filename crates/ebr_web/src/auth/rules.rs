@@ -466,6 +466,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/mbrs/{id}", Access::Roles(GMP_READERS)),
     rule("GET", "/registry", Access::Roles(REGISTRY_READERS)),
     rule("GET", "/chain", Access::Roles(GMP_READERS)),
+    rule("GET", "/shipments", Access::Roles(GMP_READERS)),
     rule("GET", "/storage/{code}", Access::Roles(GMP_READERS)),
     rule(
         "GET",

@@ -658,7 +658,9 @@ pub struct ReceiptRequest {
     pub seal_id: String,
     /// Whether it was intact.
     pub seal_intact: bool,
-    /// The vial serials scanned on arrival.
+    /// The vial serials scanned on arrival (none: every packed vial is
+    /// missing).
+    #[serde(default)]
     pub scanned: Vec<String>,
     /// The temperature-logger file's name, if one came.
     #[serde(default)]

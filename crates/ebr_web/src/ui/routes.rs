@@ -8,7 +8,7 @@ use crate::routes::{entry, RouteEntry};
 use crate::ui::assets;
 use crate::ui::pages::{
     access_reviews, audit, batches, chain, execute, home, login, mbrs, qc, registry, review,
-    training,
+    shipments, training,
 };
 
 /// Every page route.
@@ -49,6 +49,7 @@ pub fn page_table() -> Vec<RouteEntry> {
         entry(Method::GET, "/mbrs/{id}", web::get().to(mbrs::view)),
         entry(Method::GET, "/registry", web::get().to(registry::registry)),
         entry(Method::GET, "/chain", web::get().to(chain::chain_page)),
+        entry(Method::GET, "/shipments", web::get().to(shipments::list)),
         entry(
             Method::GET,
             "/storage/{code}",

@@ -513,7 +513,7 @@ async fn r47_r48_r49_labels_reconcile_and_the_custody_chain_reaches_the_subject(
             &floor,
             &floor.verifier,
             format!("/api/v1/vials/{serial}/administrations"),
-            json!({ "subject_id": "ALS-01-004", "site": "Site 01", "administered_at": "2026-12-01T10:00:00Z" }),
+            json!({ "subject_id": "ALS-01-004", "site": "Site 01", "administered_at": floor.app.clock.now() }),
         )
     };
     assert_problem(

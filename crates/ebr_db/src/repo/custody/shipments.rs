@@ -569,9 +569,17 @@ pub fn administer(
                     .as_ref()
                     .map(|s| (s.status, s.shipment.to_site.as_str())),
                 administered,
+                received_at: shipment.as_ref().and_then(|s| {
+                    s.events
+                        .iter()
+                        .find(|(e, _)| e.kind == "received")
+                        .map(|(e, _)| e.occurred_at)
+                }),
             },
             site,
             subject_id,
+            administered_at,
+            now,
         )?;
         let row = AdministrationRow {
             id: crate::ids::at(now),
@@ -612,6 +620,20 @@ pub fn administration_of(
         .select(AdministrationRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The vials of a shipment administered so far, with their serials.
+pub fn administered_from(
+    conn: &mut PgConnection,
+    shipment_id: Uuid,
+) -> Result<Vec<(String, AdministrationRow)>, DbError> {
+    let rows: Vec<(AdministrationRow, String)> = administrations::table
+        .inner_join(vials::table)
+        .inner_join(shipment_vials::table.on(shipment_vials::vial_id.eq(administrations::vial_id)))
+        .filter(shipment_vials::shipment_id.eq(shipment_id))
+        .select((AdministrationRow::as_select(), vials::serial))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(a, s)| (s, a)).collect())
 }
 
 /// The vial administered to a subject, if any (newest first).

@@ -1,12 +1,15 @@
 //! The chain of identity on one page (R47): search by vial serial, trial
 //! subject or donor DIN and read the chain from donor to recipient, or from
-//! a donor down to every recipient; and the storage map of one box.
+//! a donor down to every recipient; QA registers donors, records and signs
+//! eligibility determinations and cell-bank decisions here; and the
+//! storage map of one box.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use ebr_db::repo::custody::{bank, chain, storage};
 use ebr_db::DbError;
 use ebr_domain::isbt128::Din;
+use ebr_domain::signature::SignatureManifest;
 use serde::Deserialize;
 
 use crate::auth::current::Authenticated;
@@ -18,11 +21,11 @@ use crate::ui::page::{page, render, Ctx};
 pub struct Link {
     /// Indentation (0: top).
     pub level: usize,
-    /// What it is (catalogue key under `chain.`).
+    /// What it is (catalogue key under `chain_kind.`).
     pub kind: &'static str,
     /// Its identifier.
     pub value: String,
-    /// Facts about it (status, signatures, place).
+    /// Facts about it (status, signatures, place), in the page language.
     pub note: String,
     /// Where to read more.
     pub href: Option<String>,
@@ -32,30 +35,49 @@ fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn sig(s: &ebr_domain::signature::SignatureManifest) -> String {
-    format!(
-        "{} {} {}",
-        s.meaning.as_str(),
-        s.printed_name,
-        utc(s.signed_at)
-    )
+/// A signature in words: who and when.
+fn sig(s: &SignatureManifest) -> String {
+    format!("{} {}", s.printed_name, utc(s.signed_at))
 }
 
-fn vial_links(c: &chain::VialChain) -> Vec<Link> {
+fn eye(din: &str) -> String {
+    Din::parse_keyed(din).map_or(din.to_string(), |d| d.eye_readable())
+}
+
+/// The current signed state of a determination or decision, in words.
+fn signed_state(
+    ctx: &Ctx,
+    prefix: &str,
+    code: Option<&str>,
+    s: Option<&SignatureManifest>,
+) -> String {
+    match (code, s) {
+        (Some(code), Some(s)) => format!(
+            "{} — {} {}",
+            ctx.tr(prefix, code),
+            ctx.t("chain.signed_by"),
+            sig(s)
+        ),
+        _ => ctx.t("chain.not_signed").to_string(),
+    }
+}
+
+fn vial_links(ctx: &Ctx, c: &chain::VialChain) -> Vec<Link> {
     let q = &c.qualification;
     let mut out = Vec::new();
     if let Some(l) = &q.lineage {
-        let eligibility = q
-            .eligibility
-            .as_ref()
-            .map_or("no signed determination".to_string(), |(r, s)| {
-                format!("{} — {}", r.determination, sig(s))
-            });
         out.push(Link {
             level: 0,
             kind: "donor",
-            value: Din::parse_keyed(&l.donor_id).map_or(l.donor_id.clone(), |d| d.eye_readable()),
-            note: eligibility,
+            value: eye(&l.donor_id),
+            note: signed_state(
+                ctx,
+                "eligibility.",
+                q.eligibility
+                    .as_ref()
+                    .map(|(r, _)| r.determination.as_str()),
+                q.eligibility.as_ref().map(|(_, s)| s),
+            ),
             href: Some(format!("/chain?q={}", l.donor_id)),
         });
         out.push(Link {
@@ -69,9 +91,12 @@ fn vial_links(c: &chain::VialChain) -> Vec<Link> {
             level: 0,
             kind: "mcb",
             value: l.mcb_lot.clone(),
-            note: q.mcb.as_ref().map_or("not released".into(), |(r, s)| {
-                format!("{} — {}", r.decision, sig(s))
-            }),
+            note: signed_state(
+                ctx,
+                "bank_decision.",
+                q.mcb.as_ref().map(|(r, _)| r.decision.as_str()),
+                q.mcb.as_ref().map(|(_, s)| s),
+            ),
             href: None,
         });
     }
@@ -79,36 +104,40 @@ fn vial_links(c: &chain::VialChain) -> Vec<Link> {
         level: 0,
         kind: "wcb",
         value: format!("{} / {}", c.lineage.wcb_lot, c.lineage.wcb_vial),
-        note: q.wcb.as_ref().map_or("not released".into(), |(r, s)| {
-            format!("{} — {}", r.decision, sig(s))
-        }),
+        note: signed_state(
+            ctx,
+            "bank_decision.",
+            q.wcb.as_ref().map(|(r, _)| r.decision.as_str()),
+            q.wcb.as_ref().map(|(_, s)| s),
+        ),
         href: None,
     });
     out.push(Link {
         level: 0,
         kind: "batch",
         value: c.lineage.batch_number.clone(),
-        note: c.lineage.batch_status.replace('_', " "),
+        note: ctx.tr("status.", &c.lineage.batch_status).to_string(),
         href: Some(format!("/batches/{}", c.lineage.batch_id)),
     });
     let mut vial_note = Vec::new();
     if let Some(l) = &c.label {
         vial_note.push(format!(
-            "label {} applied and scanned",
+            "{} {} ✓",
+            ctx.t("labels.number"),
             l.label.label_number
         ));
     }
     if let Some(s) = &c.storage {
         vial_note.push(match &s.stored_at {
-            Some(at) => format!("stored at {at}"),
-            None => s.state.replace('_', " "),
+            Some(at) => at.clone(),
+            None => ctx.tr("storage_state.", &s.state).to_string(),
         });
     }
     out.push(Link {
         level: 0,
         kind: "vial",
         value: c.lineage.serial.clone(),
-        note: vial_note.join("; "),
+        note: vial_note.join(" · "),
         href: c
             .storage
             .as_ref()
@@ -120,7 +149,10 @@ fn vial_links(c: &chain::VialChain) -> Vec<Link> {
         let signed: Vec<String> = s
             .events
             .iter()
-            .flat_map(|(_, g)| g.iter().map(sig))
+            .flat_map(|(e, g)| {
+                g.iter()
+                    .map(move |x| format!("{} {}", ctx.tr("shipment_event.", &e.kind), sig(x)))
+            })
             .collect();
         out.push(Link {
             level: 0,
@@ -130,10 +162,10 @@ fn vial_links(c: &chain::VialChain) -> Vec<Link> {
                 "{} → {} — {} — {}",
                 s.shipment.from_site,
                 s.shipment.to_site,
-                s.status.as_str().replace('_', " "),
+                ctx.tr("shipment_status.", s.status.as_str()),
                 signed.join("; ")
             ),
-            href: None,
+            href: Some("/shipments".into()),
         });
     }
     if let Some(a) = &c.administration {
@@ -148,20 +180,22 @@ fn vial_links(c: &chain::VialChain) -> Vec<Link> {
     out
 }
 
-fn donor_links(d: &chain::DonorChain) -> Vec<Link> {
+fn donor_links(ctx: &Ctx, d: &chain::DonorChain) -> Vec<Link> {
+    let current = d
+        .determinations
+        .iter()
+        .filter_map(|(r, s)| s.first().map(|s| (r, s)))
+        .max_by_key(|(_, s)| s.signed_at);
     let mut out = vec![Link {
         level: 0,
         kind: "donor",
-        value: Din::parse_keyed(&d.donor.din).map_or(d.donor.din.clone(), |x| x.eye_readable()),
-        note: d
-            .determinations
-            .iter()
-            .map(|(r, s)| match s.first() {
-                Some(s) => format!("{} — {}", r.determination, sig(s)),
-                None => format!("{} (unsigned)", r.determination),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        value: eye(&d.donor.din),
+        note: signed_state(
+            ctx,
+            "eligibility.",
+            current.map(|(r, _)| r.determination.as_str()),
+            current.map(|(_, s)| s),
+        ),
         href: None,
     }];
     for lot in &d.lots {
@@ -169,7 +203,7 @@ fn donor_links(d: &chain::DonorChain) -> Vec<Link> {
             level: 1,
             kind: "wcb",
             value: lot.wcb_lot.clone(),
-            note: format!("{} / MCB {}", lot.lineage.ipsc_line, lot.lineage.mcb_lot),
+            note: format!("{} · MCB {}", lot.lineage.ipsc_line, lot.lineage.mcb_lot),
             href: None,
         });
         for b in &lot.batches {
@@ -177,7 +211,12 @@ fn donor_links(d: &chain::DonorChain) -> Vec<Link> {
                 level: 2,
                 kind: "batch",
                 value: b.batch_number.clone(),
-                note: format!("{} — {} vials", b.status.replace('_', " "), b.vials.len()),
+                note: format!(
+                    "{} — {} {}",
+                    ctx.tr("status.", &b.status),
+                    b.vials.len(),
+                    ctx.t("chain.vials")
+                ),
                 href: Some(format!("/batches/{}", b.batch_id)),
             });
             for (serial, a) in lot.recipients.iter().filter(|(s, _)| b.vials.contains(s)) {
@@ -185,13 +224,41 @@ fn donor_links(d: &chain::DonorChain) -> Vec<Link> {
                     level: 3,
                     kind: "subject",
                     value: a.subject_id.clone(),
-                    note: format!("vial {serial} — {} — {}", a.site, utc(a.administered_at)),
+                    note: format!("{serial} — {} — {}", a.site, utc(a.administered_at)),
                     href: Some(format!("/chain?q={serial}")),
                 });
             }
         }
     }
     out
+}
+
+/// A donor as the page lists it.
+pub struct DonorRow {
+    /// Id.
+    pub id: String,
+    /// DIN as keyed (for the search link).
+    pub keyed: String,
+    /// DIN as printed on labels.
+    pub eye: String,
+    /// Current signed determination, in words.
+    pub eligibility: String,
+    /// Determinations not signed yet: id and determination code.
+    pub unsigned: Vec<(String, String)>,
+}
+
+/// A cell-bank decision as the page lists it.
+pub struct DecisionRow {
+    /// Id.
+    pub id: String,
+    /// mcb or wcb.
+    pub level: String,
+    /// Lot.
+    pub lot_number: String,
+    /// released or rejected.
+    pub decision: String,
+    /// Who signed it and when, if signed.
+    pub signed: Option<String>,
 }
 
 #[derive(Template)]
@@ -201,7 +268,8 @@ struct ChainPage<'a> {
     q: String,
     chains: Vec<Vec<Link>>,
     searched: bool,
-    donors: Vec<(String, String, String)>,
+    donors: Vec<DonorRow>,
+    decisions: Vec<DecisionRow>,
 }
 
 /// The search.
@@ -212,8 +280,48 @@ pub struct ChainQuery {
     pub q: Option<String>,
 }
 
+/// A donor's determinations, each with its signatures.
+type Determinations = Vec<(bank::EligibilityRow, Vec<SignatureManifest>)>;
+
+/// What the page reads, before words are put on it.
+struct Loaded {
+    vials: Vec<chain::VialChain>,
+    donor_chains: Vec<chain::DonorChain>,
+    donors: Vec<(bank::DonorRow, Determinations)>,
+    decisions: Vec<(bank::BankReleaseRow, Vec<SignatureManifest>)>,
+}
+
+fn load(conn: &mut ebr_db::PgConnection, term: &str) -> Result<Loaded, DbError> {
+    let mut vials = Vec::new();
+    let mut donor_chains = Vec::new();
+    if !term.is_empty() {
+        match chain::of_vial(conn, term) {
+            Ok(c) => vials.push(c),
+            Err(DbError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        vials.extend(chain::of_subject(conn, term)?);
+        if let Ok(din) = Din::parse_keyed(term) {
+            if let Some(d) = bank::find_donor(conn, &din.keyed())? {
+                donor_chains.push(chain::of_donor(conn, d.id)?);
+            }
+        }
+    }
+    let mut donors = Vec::new();
+    for d in bank::donors_all(conn)? {
+        let determinations = bank::determinations(conn, d.id)?;
+        donors.push((d, determinations));
+    }
+    Ok(Loaded {
+        vials,
+        donor_chains,
+        donors,
+        decisions: bank::all_decisions(conn)?,
+    })
+}
+
 /// `GET /chain?q=`: the chain of a vial, of every vial given to a subject,
-/// or down from a donor.
+/// or down from a donor; the donors and cell-bank decisions.
 pub async fn chain_page(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -223,41 +331,53 @@ pub async fn chain_page(
     let q = query.into_inner().q.unwrap_or_default().trim().to_string();
     page(&req, &state, &who, async |ctx| {
         let term = q.clone();
-        let (chains, donors) = blocking::db(&state.pool, move |conn| {
-            let mut chains = Vec::new();
-            if !term.is_empty() {
-                match chain::of_vial(conn, &term) {
-                    Ok(c) => chains.push(vial_links(&c)),
-                    Err(DbError::NotFound(_)) => {}
-                    Err(e) => return Err(e),
+        let loaded = blocking::db(&state.pool, move |conn| load(conn, &term)).await?;
+        let mut chains: Vec<Vec<Link>> = loaded.vials.iter().map(|c| vial_links(ctx, c)).collect();
+        chains.extend(loaded.donor_chains.iter().map(|d| donor_links(ctx, d)));
+        let donors = loaded
+            .donors
+            .iter()
+            .map(|(d, determinations)| {
+                let current = determinations
+                    .iter()
+                    .filter_map(|(r, s)| s.first().map(|s| (r, s)))
+                    .max_by_key(|(_, s)| s.signed_at);
+                DonorRow {
+                    id: d.id.to_string(),
+                    keyed: d.din.clone(),
+                    eye: eye(&d.din),
+                    eligibility: signed_state(
+                        ctx,
+                        "eligibility.",
+                        current.map(|(r, _)| r.determination.as_str()),
+                        current.map(|(_, s)| s),
+                    ),
+                    unsigned: determinations
+                        .iter()
+                        .filter(|(_, s)| s.is_empty())
+                        .map(|(r, _)| (r.id.to_string(), r.determination.clone()))
+                        .collect(),
                 }
-                for c in chain::of_subject(conn, &term)? {
-                    chains.push(vial_links(&c));
-                }
-                if let Ok(din) = Din::parse_keyed(&term) {
-                    if let Some(d) = bank::find_donor(conn, &din.keyed())? {
-                        chains.push(donor_links(&chain::of_donor(conn, d.id)?));
-                    }
-                }
-            }
-            let mut donors = Vec::new();
-            for d in bank::donors_all(conn)? {
-                let current = bank::current_eligibility(conn, d.id)?
-                    .map_or("no signed determination".into(), |(r, s)| {
-                        format!("{} — {}", r.determination, sig(&s))
-                    });
-                let eye = Din::parse_keyed(&d.din).map_or(d.din.clone(), |x| x.eye_readable());
-                donors.push((d.din, eye, current));
-            }
-            Ok((chains, donors))
-        })
-        .await?;
+            })
+            .collect();
+        let decisions = loaded
+            .decisions
+            .iter()
+            .map(|(r, s)| DecisionRow {
+                id: r.id.to_string(),
+                level: r.level.clone(),
+                lot_number: r.lot_number.clone(),
+                decision: r.decision.clone(),
+                signed: s.first().map(sig),
+            })
+            .collect();
         render(&ChainPage {
             ctx,
             searched: !q.is_empty(),
             q: q.clone(),
             chains,
             donors,
+            decisions,
         })
     })
     .await

@@ -11,4 +11,5 @@ pub mod mbrs;
 pub mod qc;
 pub mod registry;
 pub mod review;
+pub mod shipments;
 pub mod training;
