@@ -192,6 +192,17 @@ fn r5_the_application_role_cannot_rewrite_data_or_drop_guards() {
         "deviations",
         "material_lots",
         "equipment",
+        "donors",
+        "donor_eligibility",
+        "cell_bank_releases",
+        "labels",
+        "label_events",
+        "storage_locations",
+        "vial_storage_events",
+        "shipments",
+        "shipment_vials",
+        "shipment_events",
+        "administrations",
     ];
     for table in tables {
         for statement in [
