@@ -39,12 +39,22 @@ run: build db-up ## Build, provision the database, seed demo data, serve at http
 .PHONY: test
 test: build-deps browser-deps test-db-up ## Provision a test database and run every test against it (browser tests in headless Chromium included)
 	@if [ -z "$${DATABASE_URL:-}" ]; then scripts/pg.sh clean-tests test $(EBR_TEST_PG_PORT); fi
+	@# The run's results stay for `make trace`: nextest's JUnit report, or cargo test's output.
+	@rm -f target/nextest/default/junit.xml target/validation/test.log target/validation/test.status
+	@mkdir -p target/validation
 	@if cargo nextest --version >/dev/null 2>&1; then \
 		DATABASE_URL='$(TEST_DB_URL)' cargo nextest run --workspace --no-fail-fast; \
 	else \
-		DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --no-fail-fast; \
+		{ DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --no-fail-fast 2>&1; echo $$? > target/validation/test.status; } | tee target/validation/test.log; \
+		exit $$(cat target/validation/test.status); \
 	fi
 	@DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --doc --quiet
+	@cargo run --quiet --bin ebr -- validation trace 2>/dev/null | head -n 1 || true
+
+.PHONY: trace
+trace: ## The trace matrix: every requirement to the tests that passed on this build (target/validation/trace.md, .json); fails naming each requirement not proven (runs `make test` first when there are no results)
+	@if [ ! -f target/nextest/default/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
+	@cargo run --quiet --bin ebr -- validation trace
 
 .PHONY: screenshots
 screenshots: build-deps browser-deps test-db-up ## Screenshots of the tablet screens (768x1024) into .screenshots/ (git-ignored)

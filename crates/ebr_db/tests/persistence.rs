@@ -200,7 +200,6 @@ fn r5_the_application_role_cannot_rewrite_data_or_drop_guards() {
         "storage_locations",
         "vial_storage_events",
         "shipments",
-        "shipment_vials",
         "shipment_events",
         "administrations",
     ];

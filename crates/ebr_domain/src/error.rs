@@ -577,6 +577,17 @@ pub enum DomainError {
         /// Why not.
         why: String,
     },
+    /// R41: a batch record within its retention period is not purged.
+    #[error("batch record {batch} is retained until {until} (R41); ebr keeps records append-only and never deletes them: archive its PDF/A record instead")]
+    RetentionPeriodRunning {
+        /// The batch number.
+        batch: String,
+        /// When the retention period ends, in words or as a date.
+        until: String,
+    },
+    /// R41: ebr never deletes a record, even after its retention period.
+    #[error("batch record {0} is past its retention period, but ebr keeps records append-only and never deletes them: archive its PDF/A record and retire the database under change control")]
+    PurgeNotPermitted(String),
     /// A vial serial that no vial carries.
     #[error("no vial {0}")]
     VialUnknown(String),
@@ -718,6 +729,8 @@ impl DomainError {
             Self::LoggerFileInvalid { .. } => "logger_file_invalid",
             Self::VialNotAdministrable { .. } => "vial_not_administrable",
             Self::VialUnknown(_) => "vial_unknown",
+            Self::RetentionPeriodRunning { .. } => "retention_period_running",
+            Self::PurgeNotPermitted(_) => "purge_not_permitted",
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod limits;
 pub mod mbr;
 pub mod number;
 pub mod release;
+pub mod retention;
 pub mod second_factor;
 pub mod session;
 pub mod signature;

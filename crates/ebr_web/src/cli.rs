@@ -82,6 +82,79 @@ pub enum Command {
         #[command(subcommand)]
         command: AccessCommand,
     },
+    /// Retention (R41): records are kept 30 years after their disposition
+    /// and never deleted.
+    Retention {
+        /// What to do.
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+    /// The configuration in effect.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Validation evidence: the trace matrix from requirements to the tests
+    /// that passed on this build.
+    Validation {
+        /// What to do.
+        #[command(subcommand)]
+        command: ValidationCommand,
+    },
+}
+
+/// `ebr retention …`
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Ask to purge a batch record: always refused (within 30 years of its
+    /// disposition, naming the date; after it, because ebr never deletes),
+    /// and the attempt is recorded in the batch's audit trail.
+    Purge {
+        /// The batch number, e.g. BR-2026-0001.
+        batch_number: String,
+    },
+}
+
+/// `ebr config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Record the configuration in effect (secrets excluded) in the audit
+    /// trail when it changed since it was last recorded (`ebr serve` does
+    /// this at every start).
+    Audit,
+}
+
+/// `ebr validation …`
+#[derive(Debug, Subcommand)]
+pub enum ValidationCommand {
+    /// Map every requirement of the requirements file to the tests that
+    /// prove it and their results on this build (from the last test run's
+    /// report); write trace.md and trace.json; exit non-zero naming every
+    /// requirement without a passing test (or, when high-risk, without one
+    /// through the API or the browser).
+    Trace {
+        /// nextest's JUnit report of the test run.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "target/nextest/default/junit.xml"
+        )]
+        junit: PathBuf,
+        /// `cargo test`'s output, read when there is no JUnit report.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "target/validation/test.log"
+        )]
+        log: PathBuf,
+        /// The requirements and their risk.
+        #[arg(long, value_name = "FILE", default_value = "docs/REQUIREMENTS.md")]
+        requirements: PathBuf,
+        /// Where to write trace.md and trace.json.
+        #[arg(short, long, value_name = "DIR", default_value = "target/validation")]
+        output: PathBuf,
+    },
 }
 
 /// `ebr access …`
@@ -284,6 +357,21 @@ pub fn main() -> ExitCode {
                     output,
                 },
         } => commands::access_review::run(&settings, from, to, dormant_days, &output),
+        Command::Retention {
+            command: RetentionCommand::Purge { batch_number },
+        } => commands::retention::purge(&settings, &batch_number),
+        Command::Config {
+            command: ConfigCommand::Audit,
+        } => commands::config_audit::run(&settings),
+        Command::Validation {
+            command:
+                ValidationCommand::Trace {
+                    junit,
+                    log,
+                    requirements,
+                    output,
+                },
+        } => commands::validation::trace(&junit, &log, &requirements, &output),
         Command::Checkpoint { command } => match command {
             CheckpointCommand::Keygen { output } => commands::checkpoint::keygen(&output),
             CheckpointCommand::PublicKey { output } => {

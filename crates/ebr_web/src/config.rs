@@ -199,6 +199,26 @@ pub fn default_pool_size() -> u32 {
 pub const DEFAULT_CONFIG_FILE: &str = "ebr.toml";
 
 impl Settings {
+    /// The GMP-relevant configuration in effect, as audited (R11) and as
+    /// the validation pack prints it: sessions, signatures and the second
+    /// factor, execution rules, checkpoints, pool and replicas. Secrets
+    /// (database URLs and their passwords, key material) are never part of
+    /// it: a checkpoint key is named by its file, a replica by its count.
+    pub fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "security": self.security,
+            "execution": self.execution,
+            "checkpoint": {
+                "key_file": self.checkpoint.key_file,
+                "log_dir": self.checkpoint.log_dir,
+                "interval_seconds": self.checkpoint.interval_seconds,
+            },
+            "pool_size": self.pool_size,
+            "replicas": self.database.replica_urls().len(),
+            "replica_max_lag_seconds": self.database.replica_max_lag_seconds,
+        })
+    }
+
     /// Loads the settings. `file` (or `EBR_CONFIG`, or `./ebr.toml` when it
     /// exists) is read between the defaults and the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, String> {

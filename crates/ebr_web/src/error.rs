@@ -159,6 +159,8 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | EquipmentExists(_)
         | LineageExists
         | DonorExists(_)
+        | RetentionPeriodRunning { .. }
+        | PurgeNotPermitted(_)
         | CellBankNotQualified { .. }
         | AlreadySigned(_)
         | LabelTemplateNotEffective { .. }

@@ -506,3 +506,255 @@ fn r25_access_review_of_the_demo_lists_role_grants_and_flags_findings() {
     assert!(text(&backwards.stderr).contains("before it starts"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The audit events of `action` on any chain.
+fn events(db: &TestDatabase, action: &str) -> Vec<(Option<String>, Option<String>)> {
+    use diesel::prelude::*;
+    use ebr_db::schema::audit_events;
+    audit_events::table
+        .filter(audit_events::action.eq(action))
+        .order(audit_events::occurred_at.asc())
+        .select((audit_events::old_value, audit_events::new_value))
+        .load(&mut db.connection())
+        .unwrap()
+}
+
+/// R41: a purge of the demo's released record is refused, naming the date
+/// its 30-year retention ends; the attempt is audited on the batch's chain
+/// and nothing is deleted.
+#[test]
+fn r41_a_purge_is_refused_and_audited_and_nothing_is_deleted() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let before = db.table_counts();
+    let out = ebr(&db, &["retention", "purge", "BR-2026-0001"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("retention_period_running") && err.contains("retained until 20"),
+        "{err}"
+    );
+    let out = ebr(&db, &["retention", "purge", "BR-2026-0002"]);
+    assert!(
+        text(&out.stderr).contains("it has none yet"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = ebr(&db, &["retention", "purge", "BR-NOPE"]);
+    assert!(
+        text(&out.stderr).contains("no batch BR-NOPE"),
+        "{}",
+        text(&out.stderr)
+    );
+    let after = db.table_counts();
+    let changed: Vec<&String> = before
+        .keys()
+        .filter(|t| before.get(*t) != after.get(*t))
+        .collect();
+    assert_eq!(
+        changed,
+        vec!["audit_events"],
+        "only the attempts are stored"
+    );
+    let refused = events(&db, "batch.purge.refused");
+    assert_eq!(refused.len(), 2);
+    assert!(refused[0]
+        .1
+        .as_deref()
+        .unwrap()
+        .contains("retention_period_running"));
+    assert!(ebr(&db, &["audit", "verify"]).status.success());
+}
+
+/// R11: the configuration in effect is recorded in the audit trail when it
+/// changes (old and new values kept), never when it does not, and without
+/// secrets; every export names the software and the MBR version.
+#[test]
+fn r11_configuration_changes_are_audited_without_secrets_and_exports_name_versions() {
+    let db = TestDatabase::new();
+    let run = |window: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ebr"))
+            .args(["config", "audit"])
+            .env("DATABASE_URL", db.url())
+            .env("EBR__EXECUTION__LATE_ENTRY_WINDOW_MINUTES", window)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(text(&run("30").stdout).contains("configuration recorded"));
+    assert!(text(&run("30").stdout).contains("unchanged"));
+    assert!(text(&run("45").stdout).contains("configuration recorded"));
+    let changes = events(&db, "configuration.changed");
+    assert_eq!(changes.len(), 2);
+    let (old, new) = &changes[1];
+    assert!(old
+        .as_deref()
+        .unwrap()
+        .contains("\"late_entry_window_minutes\":30"));
+    assert!(new
+        .as_deref()
+        .unwrap()
+        .contains("\"late_entry_window_minutes\":45"));
+    let password = db
+        .url()
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        !new.as_deref().unwrap().contains(&password),
+        "no database password in the trail"
+    );
+    assert!(!new.as_deref().unwrap().contains("postgres://"));
+
+    assert!(ebr(&db, &["demo"]).status.success());
+    let file = std::env::temp_dir().join(format!("ebr-r11-{}.json", uuid::Uuid::new_v4().simple()));
+    let out = ebr(
+        &db,
+        &[
+            "batch",
+            "export",
+            "BR-2026-0001",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let export: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        export["generator"].as_str().unwrap(),
+        format!("ebr {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(export["sections"]["mbr"]["version"], 1);
+    assert!(
+        export["sections"]["mbr"]["content_sha256"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 64
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+/// The path of a PostgreSQL client program: on PATH, else the newest
+/// server installation's.
+fn pg_program(name: &str) -> std::path::PathBuf {
+    if let Ok(out) = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+    {
+        let path = text(&out.stdout).trim().to_string();
+        if !path.is_empty() {
+            return path.into();
+        }
+    }
+    let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .unwrap()
+        .map(|e| e.unwrap().path().join("bin").join(name))
+        .filter(|p| p.exists())
+        .collect();
+    dirs.sort();
+    dirs.pop()
+        .expect("PostgreSQL client programs (make test installs them)")
+}
+
+/// R3, R22: the restore drill of docs/OPERATIONS.md, automated: a logical
+/// backup of the demo restored into a clean database reproduces every hash
+/// (`ebr audit verify` passes with the same counts), the released batch's
+/// export is identical byte for byte, the schema is current, and the
+/// append-only protections came back.
+#[test]
+fn r3_r22_a_restore_into_a_clean_database_reproduces_every_hash() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let verify = |d: &TestDatabase| {
+        let out = ebr(d, &["audit", "verify"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with("audit trail intact"))
+            .unwrap()
+            .to_string()
+    };
+    let export = |d: &TestDatabase, name: &str| {
+        let file = std::env::temp_dir().join(format!(
+            "ebr-r3-{name}-{}.json",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let out = ebr(
+            d,
+            &[
+                "batch",
+                "export",
+                "BR-2026-0001",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let bytes = std::fs::read(&file).unwrap();
+        let _ = std::fs::remove_file(&file);
+        let sha = text(&out.stdout)
+            .split("record sha256 ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches([')', '\n'])
+            .to_string();
+        (bytes, sha)
+    };
+    let original = verify(&db);
+    let (original_export, original_sha) = export(&db, "before");
+
+    let dump = std::env::temp_dir().join(format!("ebr-r3-{}.dump", uuid::Uuid::new_v4().simple()));
+    let out = Command::new(pg_program("pg_dump"))
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(db.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pg_dump: {}", text(&out.stderr));
+    let restored = TestDatabase::empty();
+    let out = Command::new(pg_program("pg_restore"))
+        .args(["--exit-on-error", "--dbname", restored.url()])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pg_restore: {}", text(&out.stderr));
+    let _ = std::fs::remove_file(&dump);
+
+    let migrate = ebr(&restored, &["migrate"]);
+    assert!(
+        text(&migrate.stderr).contains("nothing to apply"),
+        "{}",
+        text(&migrate.stderr)
+    );
+    assert_eq!(verify(&restored), original);
+    let (restored_export, restored_sha) = export(&restored, "after");
+    assert_eq!(restored_sha, original_sha);
+    assert!(
+        restored_export == original_export,
+        "the export is identical byte for byte"
+    );
+
+    let err = {
+        use diesel::prelude::*;
+        diesel::sql_query("DELETE FROM audit_events")
+            .execute(&mut restored.connection())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err.contains("append-only"), "{err}");
+    let err = {
+        use diesel::prelude::*;
+        let mut conn = restored.connection();
+        ebr_db::act_as_app(&mut conn).unwrap();
+        diesel::sql_query("UPDATE audit_events SET actor = actor")
+            .execute(&mut conn)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err.contains("permission denied"), "{err}");
+}

@@ -21,7 +21,8 @@ pub struct Census {
     pub material_lots: i64,
     /// Batches.
     pub batches: i64,
-    /// Audit events on every chain.
+    /// Audit events on every chain, the configuration records every
+    /// `ebr serve` start makes excepted (they are not records of work).
     pub audit_events: i64,
 }
 
@@ -54,6 +55,9 @@ pub fn take(conn: &mut PgConnection) -> Result<Census, DbError> {
         mbr_versions: mbr_versions::table.count().get_result(conn)?,
         material_lots: material_lots::table.count().get_result(conn)?,
         batches: batches::table.count().get_result(conn)?,
-        audit_events: audit_events::table.count().get_result(conn)?,
+        audit_events: audit_events::table
+            .filter(audit_events::action.ne(crate::repo::configuration::CONFIGURATION_CHANGED))
+            .count()
+            .get_result(conn)?,
     })
 }

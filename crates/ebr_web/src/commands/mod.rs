@@ -9,12 +9,15 @@ pub mod access_review;
 pub mod audit_verify;
 pub mod batch_export;
 pub mod checkpoint;
+pub mod config_audit;
 pub mod demo;
 pub mod mbr_import;
 pub mod migrate;
 pub mod record_verify;
+pub mod retention;
 pub mod serve;
 pub mod user_create;
+pub mod validation;
 
 use ebr_db::{PgConnection, PgPool};
 use secrecy::ExposeSecret;

@@ -10,8 +10,9 @@ use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::startup::{self, AppState};
 
-/// Applies pending migrations (unless told not to), binds and serves until
-/// SIGINT/SIGTERM.
+/// Applies pending migrations (unless told not to), records the
+/// configuration in the audit trail when it changed (R11), binds and serves
+/// until SIGINT/SIGTERM.
 pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandResult {
     if migrate {
         let mut conn = connect(settings)?;
@@ -21,6 +22,16 @@ pub fn run(settings: &Settings, bind: Option<String>, migrate: bool) -> CommandR
                 migrations.applied = applied.len(),
                 "applied pending migrations"
             );
+        }
+    }
+    match connect(settings) {
+        Ok(mut conn) => {
+            if let Err(e) = super::config_audit::record(settings, &mut conn) {
+                tracing::warn!(error = %e, "could not record the configuration in the audit trail");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "configuration not recorded: the database is unreachable")
         }
     }
     let address = bind.unwrap_or_else(|| settings.bind.clone());

@@ -25,6 +25,7 @@ mod pdf;
 mod record;
 mod record_complete;
 mod record_vectors;
+mod records_kept;
 mod refusal_audit;
 mod release;
 mod rule_holes;

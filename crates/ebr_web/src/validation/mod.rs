@@ -1,0 +1,5 @@
+//! The validation evidence a site's validation team reads (R51, GAMP 5
+//! category 5, CSA): the trace matrix from requirements to the tests that
+//! passed on this build (`trace`).
+
+pub mod trace;
