@@ -155,6 +155,15 @@ pub enum ValidationCommand {
         #[arg(short, long, value_name = "DIR", default_value = "target/validation")]
         output: PathBuf,
     },
+    /// The installation qualification of this installation: binary and its
+    /// SHA-256, migrations, the application role, the append-only triggers
+    /// of every recorded table (tested live, rolled back), configuration
+    /// (secrets excluded), time source; exit non-zero naming each failure.
+    Iq {
+        /// Also write the result as JSON to this file.
+        #[arg(short, long, value_name = "FILE.json")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `ebr access …`
@@ -372,6 +381,9 @@ pub fn main() -> ExitCode {
                     output,
                 },
         } => commands::validation::trace(&junit, &log, &requirements, &output),
+        Command::Validation {
+            command: ValidationCommand::Iq { output },
+        } => commands::validation::iq(&settings, output.as_deref()),
         Command::Checkpoint { command } => match command {
             CheckpointCommand::Keygen { output } => commands::checkpoint::keygen(&output),
             CheckpointCommand::PublicKey { output } => {

@@ -758,3 +758,43 @@ fn r3_r22_a_restore_into_a_clean_database_reproduces_every_hash() {
     };
     assert!(err.contains("permission denied"), "{err}");
 }
+
+/// R5, R51: the installation qualification passes on a migrated, seeded
+/// installation (every recorded table guarded, the guards tested live and
+/// rolled back, nothing changed), and fails loudly, naming the table, when
+/// one table's append-only trigger was dropped.
+#[test]
+fn r5_r51_the_iq_passes_on_a_good_installation_and_fails_when_a_trigger_is_dropped() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["demo"]).status.success());
+    let before = db.table_counts();
+    let file = std::env::temp_dir().join(format!("ebr-iq-{}.json", uuid::Uuid::new_v4().simple()));
+    let out = ebr(&db, &["validation", "iq", "-o", file.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("installation qualification passed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PASS live: DELETE refused"), "{stdout}");
+    assert!(!stdout.contains("ebr-local-only"), "no secret in the IQ");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert!(json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["passed"] == true));
+    assert_eq!(db.table_counts(), before, "the live tests were rolled back");
+
+    db.execute("DROP TRIGGER labels_no_update ON labels");
+    let out = ebr(&db, &["validation", "iq"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("FAIL append-only triggers")
+            && stdout.contains("missing or disabled on: labels"),
+        "{stdout}"
+    );
+    assert!(text(&out.stderr).contains("installation qualification FAILED: append-only triggers"));
+    let _ = std::fs::remove_file(&file);
+}

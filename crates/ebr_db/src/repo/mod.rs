@@ -9,6 +9,7 @@ pub mod configuration;
 pub mod custody;
 pub mod exceptions;
 pub mod execution;
+pub mod installation;
 pub mod integrity;
 pub mod mbr;
 pub mod people;

@@ -1,10 +1,13 @@
-//! `ebr validation trace`: the trace matrix of this build (R51).
+//! `ebr validation trace`: the trace matrix of this build (R51);
+//! `ebr validation iq`: the installation qualification of this installation.
 
 use std::path::Path;
 
 use anyhow::Context;
 
-use super::{CommandError, CommandResult};
+use super::{connect, CommandError, CommandResult};
+use crate::clock::SystemClock;
+use crate::config::Settings;
 use crate::validation::trace::{self, TestResult};
 
 /// Reads the last test run's report (JUnit, else `cargo test`'s output),
@@ -70,4 +73,41 @@ pub fn trace(junit: &Path, log: &Path, requirements: &Path, output: &Path) -> Co
         gaps.len(),
         gaps.join("\n")
     )))
+}
+
+/// Runs the IQ against the configured database (as its owner), prints every
+/// check, writes the JSON when asked, and refuses when a check failed.
+pub fn iq(settings: &Settings, output: Option<&Path>) -> CommandResult {
+    let mut conn = connect(settings)?;
+    let result = crate::validation::iq::run(settings, &mut conn, &SystemClock);
+    for c in &result.checks {
+        println!(
+            "{} {:<30} {}",
+            if c.passed { "PASS" } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+    }
+    if let Some(path) = output {
+        let json = serde_json::to_string_pretty(&result).context("writing the IQ result")?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if result.passed() {
+        println!(
+            "installation qualification passed: {} checks",
+            result.checks.len()
+        );
+        Ok(())
+    } else {
+        let failed: Vec<&str> = result
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| c.name.as_str())
+            .collect();
+        Err(CommandError::Refused(format!(
+            "installation qualification FAILED: {}",
+            failed.join(", ")
+        )))
+    }
 }
