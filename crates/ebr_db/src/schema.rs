@@ -966,10 +966,48 @@ diesel::joinable!(shipment_vials -> vials (vial_id));
 diesel::joinable!(shipment_events -> shipments (shipment_id));
 diesel::joinable!(administrations -> vials (vial_id));
 
+diesel::table! {
+    /// Serial-numbered paper forms (R27).
+    contingency_forms (id) {
+        /// Id.
+        id -> Uuid,
+        /// Batch.
+        batch_id -> Uuid,
+        /// Step.
+        step_key -> Text,
+        /// Serial.
+        serial -> Text,
+        /// Time.
+        issued_at -> Timestamptz,
+        /// Who.
+        issued_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// Paper forms re-entered (R27).
+    form_transcriptions (id) {
+        /// Id.
+        id -> Uuid,
+        /// Form.
+        form_id -> Uuid,
+        /// Entries (JSON array).
+        entry_ids -> Text,
+        /// Time.
+        transcribed_at -> Timestamptz,
+        /// Who.
+        transcribed_by -> Text,
+    }
+}
+
+diesel::joinable!(form_transcriptions -> contingency_forms (form_id));
+
 diesel::joinable!(training_records -> curricula (curriculum_id));
 diesel::joinable!(training_records -> people (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    contingency_forms,
+    form_transcriptions,
     donors,
     donor_eligibility,
     cell_bank_releases,

@@ -588,6 +588,12 @@ pub enum DomainError {
     /// R41: ebr never deletes a record, even after its retention period.
     #[error("batch record {0} is past its retention period, but ebr keeps records append-only and never deletes them: archive its PDF/A record and retire the database under change control")]
     PurgeNotPermitted(String),
+    /// R27: a serial that is no paper form of this batch and step.
+    #[error("{0} is not a contingency form of this batch and step")]
+    ContingencyFormUnknown(String),
+    /// R27: a paper form is re-entered once.
+    #[error("contingency form {0} was transcribed already; its values are in the record")]
+    ContingencyFormTranscribed(String),
     /// A vial serial that no vial carries.
     #[error("no vial {0}")]
     VialUnknown(String),
@@ -729,6 +735,8 @@ impl DomainError {
             Self::LoggerFileInvalid { .. } => "logger_file_invalid",
             Self::VialNotAdministrable { .. } => "vial_not_administrable",
             Self::VialUnknown(_) => "vial_unknown",
+            Self::ContingencyFormUnknown(_) => "contingency_form_unknown",
+            Self::ContingencyFormTranscribed(_) => "contingency_form_transcribed",
             Self::RetentionPeriodRunning { .. } => "retention_period_running",
             Self::PurgeNotPermitted(_) => "purge_not_permitted",
         }

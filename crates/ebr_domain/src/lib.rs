@@ -11,6 +11,7 @@ pub mod batch;
 pub mod batch_identity;
 pub mod batch_state;
 pub mod canonical;
+pub mod contingency;
 pub mod custody;
 pub mod duties;
 pub mod error;

@@ -159,6 +159,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | EquipmentExists(_)
         | LineageExists
         | DonorExists(_)
+        | ContingencyFormTranscribed(_)
         | RetentionPeriodRunning { .. }
         | PurgeNotPermitted(_)
         | CellBankNotQualified { .. }
@@ -206,6 +207,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | DinInvalid { .. }
         | DinCheckCharacterWrong(_)
         | DonorUnknown(_)
+        | ContingencyFormUnknown(_)
         | EligibilityIncomplete(_)
         | LabelUnknown(_)
         | LabelVialMismatch { .. }

@@ -347,6 +347,12 @@ fn current_hashes(
             storage::STORAGE_EVENT_KIND,
             hashes(storage::all_events(conn)?, |r| r.id),
         );
+        let (forms, transcriptions) = crate::repo::contingency::all_rows(conn)?;
+        all.insert(crate::repo::contingency::FORM_KIND, hashes(forms, |r| r.id));
+        all.insert(
+            crate::repo::contingency::TRANSCRIPTION_KIND,
+            hashes(transcriptions, |r| r.id),
+        );
         let (shipped, packed, events, administered) = shipments::all_rows(conn)?;
         all.insert(shipments::SHIPMENT_KIND, hashes(shipped, |r| r.id));
         all.insert(shipments::SHIPMENT_VIAL_KIND, hashes(packed, |r| r.vial_id));

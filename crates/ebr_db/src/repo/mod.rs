@@ -6,6 +6,7 @@ pub mod batches;
 pub mod census;
 pub mod checkpoints;
 pub mod configuration;
+pub mod contingency;
 pub mod custody;
 pub mod exceptions;
 pub mod execution;

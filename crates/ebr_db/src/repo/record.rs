@@ -76,6 +76,10 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
         }
     }
 
+    let transcribed: BTreeMap<Uuid, String> =
+        crate::repo::contingency::transcribed_entries(conn, batch_id)?
+            .into_iter()
+            .collect();
     let steps: Vec<Value> = content
         .steps()
         .map(|(stage, step)| {
@@ -85,13 +89,19 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
                 .filter(|e| e.step_key == step.key)
                 .map(|e| {
                     let value: Value = serde_json::from_str::<RecordedValue>(&e.value).map(|x| v(&x)).unwrap_or(Value::Null);
-                    json!({
+                    let mut entry = json!({
                         "id": e.id, "field": e.field_key, "value": value, "unit": e.unit, "evaluation": e.evaluation,
                         "material_lot_id": e.material_lot_id, "equipment_id": e.equipment_id,
                         "activity_at": e.activity_at, "recorded_at": e.recorded_at, "recorded_by": e.recorded_by,
                         "late_reason": e.late_reason, "corrects_entry_id": e.corrects_entry_id,
                         "correction_reason": e.correction_reason, "corrected": state.is_corrected(e.id),
-                    })
+                    });
+                    // R27: only a transcribed entry carries the key, so
+                    // records without paper forms read as before.
+                    if let (Some(serial), Some(map)) = (transcribed.get(&e.id), entry.as_object_mut()) {
+                        map.insert("transcribed_from".into(), json!(serial));
+                    }
+                    entry
                 })
                 .collect();
             let signatures: Vec<Value> = state

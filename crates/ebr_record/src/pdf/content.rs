@@ -60,6 +60,15 @@ impl Ctx<'_> {
 }
 
 fn value_text(ctx: &Ctx<'_>, entry: &Value) -> String {
+    let text = recorded_text(ctx, entry);
+    match entry["transcribed_from"].as_str() {
+        // R27: a value re-entered from a paper form says so.
+        Some(serial) => format!("{text} — TRANSCRIBED from paper form {serial}"),
+        None => text,
+    }
+}
+
+fn recorded_text(ctx: &Ctx<'_>, entry: &Value) -> String {
     let v = &entry["value"];
     let lots = &ctx.section("materials_and_equipment")["lots"];
     let equipment = &ctx.section("materials_and_equipment")["equipment"];
@@ -101,7 +110,7 @@ fn value_text(ctx: &Ctx<'_>, entry: &Value) -> String {
     }
 }
 
-fn limits_text(field: &Field) -> String {
+pub(super) fn limits_text(field: &Field) -> String {
     match &field.kind {
         FieldKind::Number {
             unit,

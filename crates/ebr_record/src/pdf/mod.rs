@@ -19,6 +19,7 @@ pub mod access_review;
 pub mod archival;
 mod chain;
 mod content;
+pub mod contingency;
 mod fonts;
 pub mod icc;
 pub mod labels;

@@ -304,6 +304,11 @@ pub const RULES: &[Rule] = &[
         Access::Roles(&[QaReviewer, ReleaseAuthority]),
     ),
     rule(
+        "POST",
+        "/api/v1/batches/{id}/contingency-forms",
+        Access::Roles(&[Operator, QaReviewer]),
+    ),
+    rule(
         "GET",
         "/api/v1/batches/{id}/vials",
         Access::Roles(GMP_READERS),

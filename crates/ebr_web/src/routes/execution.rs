@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use ebr_db::repo::audit::batch_chain;
 use ebr_db::repo::execution::{self, EntryInput, RecordRequest, Recorded};
-use ebr_db::repo::{person_actor, training};
+use ebr_db::repo::{contingency, person_actor, training};
 use ebr_domain::signature::SignatureMeaning;
 use ebr_domain::training::Activity;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,11 @@ pub struct EntryRequest {
     /// Why the entry is late (required beyond the late-entry window, R33).
     #[serde(default)]
     pub late_reason: Option<String>,
+    /// The serial of the paper contingency form these values are
+    /// transcribed from (R27): each form is transcribed once, into its
+    /// step, and the entries are flagged as transcribed in the record.
+    #[serde(default)]
+    pub transcribed_from: Option<String>,
 }
 
 /// What a recording stored and raised.
@@ -89,9 +94,9 @@ fn recorded_view(r: Recorded) -> RecordedView {
     responses(
         (status = 201, body = RecordedView),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "training_not_current"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, field_already_recorded, batch_closed"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "step_out_of_sequence, step_already_signed, field_already_recorded, batch_closed, contingency_form_transcribed"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "no_values, unknown_field, computed_by_server, computation_failed, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, late_entry_reason_required, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "contingency_form_unknown, no_values, unknown_field, computed_by_server, computation_failed, invalid_value, not_a_number, unknown_unit, unit_mismatch, number_too_precise, activity_in_future, late_entry_reason_required, lot_unknown, lot_expired, lot_not_released, material_not_on_bom, equipment_unknown, wrong_equipment_type, equipment_out_of_service, calibration_overdue"),
     ))]
 pub async fn record(
     state: web::Data<AppState>,
@@ -116,6 +121,8 @@ pub async fn record(
         late_reason: body.late_reason,
     };
     let roles = who.person.roles.clone();
+    let transcribed_from = body.transcribed_from;
+    let transcriber = actor.clone();
     let result = blocking::db(&state.pool, move |conn| {
         training::require(
             conn,
@@ -126,7 +133,15 @@ pub async fn record(
             Some(&request.step_key),
             now,
         )?;
-        execution::record(conn, batch_id, &request, person, window, now)
+        match transcribed_from {
+            None => execution::record(conn, batch_id, &request, person, window, now),
+            Some(serial) => ebr_db::tx::atomic(conn, |conn| {
+                let form = contingency::claim(conn, batch_id, &serial, &request.step_key)?;
+                let recorded = execution::record(conn, batch_id, &request, person, window, now)?;
+                contingency::mark_transcribed(conn, &form, &recorded.entries, &transcriber, now)?;
+                Ok(recorded)
+            }),
+        }
     })
     .await;
     let recorded = audited(
@@ -317,4 +332,61 @@ pub async fn preview(
                 .and_then(|v| v.as_str().map(str::to_string))
         }),
     }))
+}
+
+/// The step of a contingency form.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormRequest {
+    /// The step the paper form records.
+    pub step: String,
+}
+
+/// Print a serial-numbered paper form of a step for use while ebr is
+/// unavailable (R27): the step's instructions and fields with their limits,
+/// blanks and signature lines, the serial on every page. Answers the PDF;
+/// re-enter it later with `transcribed_from` = the serial.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/contingency-forms", tag = "execution", request_body = FormRequest,
+    params(("id" = Uuid, Path, description = "batch id")),
+    responses(
+        (status = 201, content_type = "application/pdf", description = "the form, headed with its serial"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "not_found, unknown_step"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "batch_closed"),
+    ))]
+pub async fn contingency_form(
+    state: web::Data<AppState>,
+    who: Authenticated,
+    path: web::Path<Uuid>,
+    body: web::Json<FormRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let batch_id = path.into_inner();
+    let step_key = body.into_inner().step;
+    let actor = person_actor(who.person.person.id);
+    let now = state.clock.now();
+    let (form, batch_number, mbr) = blocking::db(&state.pool, move |conn| {
+        let form = contingency::issue(conn, batch_id, &step_key, &actor, now)?;
+        let batch = ebr_db::repo::batches::find(conn, batch_id)?;
+        let (_, mbr) = ebr_db::repo::mbr::load(conn, batch.mbr_version_id)?;
+        Ok((form, batch.batch_number, mbr))
+    })
+    .await?;
+    let step = mbr
+        .step(&form.step_key)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("step {}", form.step_key)))?;
+    let serial = form.serial.clone();
+    let bytes = web::block(move || {
+        ebr_record::pdf::contingency::render(&serial, &batch_number, &mbr.product.code, &step, now)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("form rendering failed: {e}")))?
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Created()
+        .content_type("application/pdf")
+        .insert_header(("x-ebr-form-serial", form.serial.clone()))
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{}.pdf\"", form.serial),
+        ))
+        .body(bytes))
 }

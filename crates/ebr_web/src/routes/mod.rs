@@ -91,6 +91,7 @@ use crate::state::AppState;
         execution::correct,
         execution::sign,
         execution::preview,
+        execution::contingency_form,
         deviations::list,
         deviations::open,
         deviations::revise,
@@ -438,6 +439,11 @@ pub fn route_table() -> Vec<RouteEntry> {
             Method::POST,
             "/api/v1/batches/{id}/signatures",
             web::post().to(release::sign),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/batches/{id}/contingency-forms",
+            web::post().to(execution::contingency_form),
         ),
         entry(
             Method::GET,

@@ -15,6 +15,7 @@ mod batch_helpers;
 mod checkpoints;
 mod computed;
 mod concurrency;
+mod contingency;
 mod csrf;
 mod custody;
 mod execution;

@@ -704,6 +704,16 @@ async fn r5_r7_every_state_changing_route_audits_its_refused_attempts() {
     walk.probe(
         &analyst,
         M::POST,
+        "/api/v1/batches/{id}/contingency-forms",
+        &[("id", &batch)],
+        json!({ "step": "s0-issue-record" }),
+        403,
+        "role_forbidden",
+    )
+    .await;
+    walk.probe(
+        &analyst,
+        M::POST,
         "/api/v1/shipments/{id}/handover",
         &[("id", &nowhere)],
         json!({}),

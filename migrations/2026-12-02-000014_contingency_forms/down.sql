@@ -1,0 +1,2 @@
+DROP TABLE form_transcriptions;
+DROP TABLE contingency_forms;
