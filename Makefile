@@ -56,6 +56,18 @@ trace: ## The trace matrix: every requirement to the tests that passed on this b
 	@if [ ! -f target/nextest/default/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
 	@cargo run --quiet --bin ebr -- validation trace
 
+.PHONY: validation-pack
+validation-pack: build db-up ## The validation pack in target/validation/pack: trace matrix (md, json, PDF/A), IQ of `make run`'s database, test report, CycloneDX SBOM, manifest (installs cargo-cyclonedx the first time)
+	@if [ ! -f target/nextest/default/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
+	@cargo cyclonedx --version >/dev/null 2>&1 || { echo "validation-pack: installing cargo-cyclonedx $(CYCLONEDX_VERSION) from crates.io (once)"; cargo install --locked --quiet cargo-cyclonedx --version $(CYCLONEDX_VERSION); }
+	@mkdir -p target/validation
+	@cargo cyclonedx --format json --quiet >/dev/null
+	@cp crates/ebr_web/ebr_web.cdx.json target/validation/ebr_web.cdx.json && find crates -maxdepth 2 -name '*.cdx.json' -delete
+	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) migrate >/dev/null 2>&1
+	@DATABASE_URL='$(DEV_DB_URL)' $(EBR) validation pack -o target/validation/pack
+
+CYCLONEDX_VERSION := 0.5.9
+
 .PHONY: screenshots
 screenshots: build-deps browser-deps test-db-up ## Screenshots of the tablet screens (768x1024) into .screenshots/ (git-ignored)
 	@mkdir -p .screenshots

@@ -164,6 +164,45 @@ pub enum ValidationCommand {
         #[arg(short, long, value_name = "FILE.json")]
         output: Option<PathBuf>,
     },
+    /// The validation pack: the trace matrix (Markdown, JSON and PDF/A),
+    /// the IQ of the configured database, the test run's report, the
+    /// build's software bill of materials (CycloneDX) and a manifest of the
+    /// SHA-256 of every file (`make validation-pack` makes the SBOM first).
+    Pack {
+        /// nextest's JUnit report of the test run.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "target/nextest/default/junit.xml"
+        )]
+        junit: PathBuf,
+        /// `cargo test`'s output, read when there is no JUnit report.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "target/validation/test.log"
+        )]
+        log: PathBuf,
+        /// The requirements and their risk.
+        #[arg(long, value_name = "FILE", default_value = "docs/REQUIREMENTS.md")]
+        requirements: PathBuf,
+        /// The CycloneDX SBOM of the build.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "target/validation/ebr_web.cdx.json"
+        )]
+        sbom: PathBuf,
+        /// The directory to write the pack into.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Check a validation pack against its manifest: every file present and
+    /// unchanged.
+    VerifyPack {
+        /// The pack's directory.
+        dir: PathBuf,
+    },
 }
 
 /// `ebr access …`
@@ -384,6 +423,28 @@ pub fn main() -> ExitCode {
         Command::Validation {
             command: ValidationCommand::Iq { output },
         } => commands::validation::iq(&settings, output.as_deref()),
+        Command::Validation {
+            command:
+                ValidationCommand::Pack {
+                    junit,
+                    log,
+                    requirements,
+                    sbom,
+                    output,
+                },
+        } => commands::validation::pack(
+            &settings,
+            &commands::validation::PackInputs {
+                junit: &junit,
+                log: &log,
+                requirements: &requirements,
+                sbom: &sbom,
+            },
+            &output,
+        ),
+        Command::Validation {
+            command: ValidationCommand::VerifyPack { dir },
+        } => commands::validation::verify_pack(&dir),
         Command::Checkpoint { command } => match command {
             CheckpointCommand::Keygen { output } => commands::checkpoint::keygen(&output),
             CheckpointCommand::PublicKey { output } => {

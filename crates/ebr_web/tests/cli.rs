@@ -798,3 +798,104 @@ fn r5_r51_the_iq_passes_on_a_good_installation_and_fails_when_a_trigger_is_dropp
     assert!(text(&out.stderr).contains("installation qualification FAILED: append-only triggers"));
     let _ = std::fs::remove_file(&file);
 }
+
+/// R51: `ebr validation pack` writes the trace matrix (Markdown, JSON and a
+/// PDF), the IQ of the installation, the test report, the SBOM and a
+/// manifest; it fails (after writing everything) when a requirement is not
+/// proven; the manifest verifies, and names a file altered afterwards.
+#[test]
+fn r51_the_validation_pack_is_complete_and_its_manifest_verifies() {
+    let db = TestDatabase::new();
+    assert!(ebr(&db, &["migrate"]).status.success());
+    let dir = std::env::temp_dir().join(format!("ebr-pack-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junit = dir.join("junit.xml");
+    std::fs::write(
+        &junit,
+        r#"<testsuites><testsuite name="ebr_web::api"><testcase name="flow::r1_chain_is_checked" classname="ebr_web::api"/><testcase name="flow::r2_copy" classname="ebr_web::api"><failure message="x"/></testcase></testsuite></testsuites>"#,
+    )
+    .unwrap();
+    let sbom = dir.join("sbom.json");
+    std::fs::write(
+        &sbom,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#,
+    )
+    .unwrap();
+    let requirements =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/REQUIREMENTS.md");
+    let pack = dir.join("pack");
+    let out = ebr(
+        &db,
+        &[
+            "validation",
+            "pack",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--requirements",
+            requirements.to_str().unwrap(),
+            "--sbom",
+            sbom.to_str().unwrap(),
+            "-o",
+            pack.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "not every requirement is proven by two tests"
+    );
+    assert!(
+        text(&out.stdout).contains("R-IDs proven: 1/51"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("R2: no test naming it passed"),
+        "{}",
+        text(&out.stderr)
+    );
+    for file in [
+        "trace.md",
+        "trace.json",
+        "trace.pdf",
+        "iq.json",
+        "sbom.cdx.json",
+        "tests/junit.xml",
+        "manifest.json",
+    ] {
+        assert!(pack.join(file).exists(), "{file} missing from the pack");
+    }
+    assert!(std::fs::read(pack.join("trace.pdf"))
+        .unwrap()
+        .starts_with(b"%PDF-"));
+    let pdf_text = Command::new("pdftotext")
+        .args(["-layout", pack.join("trace.pdf").to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let pdf_text = text(&pdf_text.stdout);
+    assert!(
+        pdf_text.contains("1 of 51") && pdf_text.contains("r1_chain_is_checked"),
+        "{pdf_text}"
+    );
+    let iq: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("iq.json")).unwrap()).unwrap();
+    assert!(
+        iq["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["passed"] == true),
+        "{iq}"
+    );
+    let verify = ebr(&db, &["validation", "verify-pack", pack.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    std::fs::write(pack.join("trace.md"), "edited").unwrap();
+    let verify = ebr(&db, &["validation", "verify-pack", pack.to_str().unwrap()]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(
+        text(&verify.stderr).contains("trace.md"),
+        "{}",
+        text(&verify.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -25,6 +25,7 @@ pub mod icc;
 pub mod labels;
 mod layout;
 mod stream;
+pub mod trace;
 
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 use serde_json::Value;

@@ -1,12 +1,14 @@
 //! `ebr validation trace`: the trace matrix of this build (R51);
-//! `ebr validation iq`: the installation qualification of this installation.
+//! `ebr validation iq`: the installation qualification of this installation;
+//! `ebr validation pack`: both, with the test report, the SBOM and a
+//! manifest, in one directory.
 
 use std::path::Path;
 
 use anyhow::Context;
 
 use super::{connect, CommandError, CommandResult};
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::validation::trace::{self, TestResult};
 
@@ -108,6 +110,91 @@ pub fn iq(settings: &Settings, output: Option<&Path>) -> CommandResult {
         Err(CommandError::Refused(format!(
             "installation qualification FAILED: {}",
             failed.join(", ")
+        )))
+    }
+}
+
+/// Where the pack's inputs are.
+#[derive(Debug, Clone)]
+pub struct PackInputs<'a> {
+    /// nextest's JUnit report of the test run.
+    pub junit: &'a Path,
+    /// `cargo test`'s output, when there is no JUnit report.
+    pub log: &'a Path,
+    /// The requirements file.
+    pub requirements: &'a Path,
+    /// The CycloneDX SBOM of the build.
+    pub sbom: &'a Path,
+}
+
+/// `ebr validation pack -o DIR`: the trace matrix (Markdown, JSON, PDF/A),
+/// the installation qualification of the configured database, the test
+/// run's report, the build's SBOM and a manifest of the SHA-256 of every
+/// file; refuses (non-zero) when the IQ fails or a requirement is not
+/// proven, after writing everything, so the evidence of the failure is
+/// kept.
+pub fn pack(settings: &Settings, inputs: &PackInputs<'_>, output: &Path) -> CommandResult {
+    if !inputs.sbom.exists() {
+        return Err(CommandError::Refused(format!(
+            "no software bill of materials at {}: `make validation-pack` makes it (cargo-cyclonedx), or pass --sbom FILE",
+            inputs.sbom.display()
+        )));
+    }
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let traced = trace(inputs.junit, inputs.log, inputs.requirements, output);
+    let matrix: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(output.join("trace.json")).context("reading trace.json")?,
+    )
+    .context("reading trace.json")?;
+    let now = SystemClock.now();
+    let build = format!("ebr {}", env!("CARGO_PKG_VERSION"));
+    let pdf = ebr_record::pdf::trace::render(&matrix["matrix"], &build, now)
+        .map_err(|e| CommandError::Failed(anyhow::anyhow!(e)))?;
+    std::fs::write(output.join("trace.pdf"), pdf).context("writing trace.pdf")?;
+    let iq = {
+        let mut conn = connect(settings)?;
+        crate::validation::iq::run(settings, &mut conn, &SystemClock)
+    };
+    std::fs::write(
+        output.join("iq.json"),
+        serde_json::to_string_pretty(&iq).context("writing iq.json")?,
+    )
+    .context("writing iq.json")?;
+    let tests_dir = output.join("tests");
+    std::fs::create_dir_all(&tests_dir).context("creating tests/")?;
+    for source in [inputs.junit, inputs.log] {
+        if let (true, Some(name)) = (source.exists(), source.file_name()) {
+            std::fs::copy(source, tests_dir.join(name))
+                .with_context(|| format!("copying {}", source.display()))?;
+        }
+    }
+    std::fs::copy(inputs.sbom, output.join("sbom.cdx.json")).context("copying the SBOM")?;
+    let manifest = crate::validation::manifest::of_dir(output)
+        .map_err(|e| CommandError::Failed(anyhow::anyhow!(e)))?;
+    std::fs::write(output.join("manifest.json"), manifest).context("writing manifest.json")?;
+    println!("validation pack written to {}", output.display());
+    for c in iq.checks.iter().filter(|c| !c.passed) {
+        println!("IQ FAIL {}: {}", c.name, c.detail);
+    }
+    if !iq.passed() {
+        return Err(CommandError::Refused(
+            "installation qualification FAILED: see iq.json in the pack".into(),
+        ));
+    }
+    traced
+}
+
+/// `ebr validation verify-pack DIR`: every file of the pack against its
+/// manifest.
+pub fn verify_pack(dir: &Path) -> CommandResult {
+    let problems = crate::validation::manifest::verify(dir).map_err(CommandError::Refused)?;
+    if problems.is_empty() {
+        println!("validation pack intact: every file matches manifest.json");
+        Ok(())
+    } else {
+        Err(CommandError::Refused(format!(
+            "validation pack altered: {}",
+            problems.join(", ")
         )))
     }
 }
