@@ -148,8 +148,12 @@ pub fn pack(settings: &Settings, inputs: &PackInputs<'_>, output: &Path) -> Comm
     .context("reading trace.json")?;
     let now = SystemClock.now();
     let build = format!("ebr {}", env!("CARGO_PKG_VERSION"));
-    let pdf = ebr_record::pdf::trace::render(&matrix["matrix"], &build, now)
-        .map_err(|e| CommandError::Failed(anyhow::anyhow!(e)))?;
+    let pdf = ebr_record::pdf::trace::render(
+        matrix.get("matrix").unwrap_or(&serde_json::Value::Null),
+        &build,
+        now,
+    )
+    .map_err(|e| CommandError::Failed(anyhow::anyhow!(e)))?;
     std::fs::write(output.join("trace.pdf"), pdf).context("writing trace.pdf")?;
     let iq = {
         let mut conn = connect(settings)?;

@@ -40,7 +40,8 @@ pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
     let now = of_dir(dir)?;
     let parse = |text: &str| -> Result<std::collections::BTreeMap<String, String>, String> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        serde_json::from_value(v["sha256"].clone()).map_err(|e| e.to_string())
+        serde_json::from_value(v.get("sha256").cloned().unwrap_or_default())
+            .map_err(|e| e.to_string())
     };
     let (written, now) = (parse(&written)?, parse(&now)?);
     let mut problems: Vec<String> = now
