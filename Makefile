@@ -40,10 +40,11 @@ run: build db-up ## Build, provision the database, seed demo data, serve at http
 test: build-deps browser-deps test-db-up ## Provision a test database and run every test against it (browser tests in headless Chromium included)
 	@if [ -z "$${DATABASE_URL:-}" ]; then scripts/pg.sh clean-tests test $(EBR_TEST_PG_PORT); fi
 	@# The run's results stay for `make trace`: nextest's JUnit report, or cargo test's output.
-	@rm -f target/nextest/default/junit.xml target/validation/test.log target/validation/test.status
+	@rm -f target/nextest/default/junit.xml target/validation/junit.xml target/validation/test.log target/validation/test.status
 	@mkdir -p target/validation
 	@if cargo nextest --version >/dev/null 2>&1; then \
-		DATABASE_URL='$(TEST_DB_URL)' cargo nextest run --workspace --no-fail-fast; \
+		DATABASE_URL='$(TEST_DB_URL)' cargo nextest run --workspace --no-fail-fast; status=$$?; \
+		cp target/nextest/default/junit.xml target/validation/junit.xml 2>/dev/null; exit $$status; \
 	else \
 		{ DATABASE_URL='$(TEST_DB_URL)' cargo test --workspace --no-fail-fast 2>&1; echo $$? > target/validation/test.status; } | tee target/validation/test.log; \
 		exit $$(cat target/validation/test.status); \
@@ -53,12 +54,12 @@ test: build-deps browser-deps test-db-up ## Provision a test database and run ev
 
 .PHONY: trace
 trace: ## The trace matrix: every requirement to the tests that passed on this build (target/validation/trace.md, .json); fails naming each requirement not proven (runs `make test` first when there are no results)
-	@if [ ! -f target/nextest/default/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
+	@if [ ! -f target/validation/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
 	@cargo run --quiet --bin ebr -- validation trace
 
 .PHONY: validation-pack
 validation-pack: build db-up ## The validation pack in target/validation/pack: trace matrix (md, json, PDF/A), IQ of `make run`'s database, test report, CycloneDX SBOM, manifest (installs cargo-cyclonedx the first time)
-	@if [ ! -f target/nextest/default/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
+	@if [ ! -f target/validation/junit.xml ] && [ ! -f target/validation/test.log ]; then $(MAKE) --no-print-directory test; fi
 	@cargo cyclonedx --version >/dev/null 2>&1 || { echo "validation-pack: installing cargo-cyclonedx $(CYCLONEDX_VERSION) from crates.io (once)"; cargo install --locked --quiet cargo-cyclonedx --version $(CYCLONEDX_VERSION); }
 	@mkdir -p target/validation
 	@cargo cyclonedx --format json --quiet >/dev/null

@@ -134,11 +134,12 @@ pub enum ValidationCommand {
     /// requirement without a passing test (or, when high-risk, without one
     /// through the API or the browser).
     Trace {
-        /// nextest's JUnit report of the test run.
+        /// nextest's JUnit report of the `make test` run (kept apart from
+        /// nextest's own, which every later partial run overwrites).
         #[arg(
             long,
             value_name = "FILE",
-            default_value = "target/nextest/default/junit.xml"
+            default_value = "target/validation/junit.xml"
         )]
         junit: PathBuf,
         /// `cargo test`'s output, read when there is no JUnit report.
@@ -169,11 +170,12 @@ pub enum ValidationCommand {
     /// build's software bill of materials (CycloneDX) and a manifest of the
     /// SHA-256 of every file (`make validation-pack` makes the SBOM first).
     Pack {
-        /// nextest's JUnit report of the test run.
+        /// nextest's JUnit report of the `make test` run (kept apart from
+        /// nextest's own, which every later partial run overwrites).
         #[arg(
             long,
             value_name = "FILE",
-            default_value = "target/nextest/default/junit.xml"
+            default_value = "target/validation/junit.xml"
         )]
         junit: PathBuf,
         /// `cargo test`'s output, read when there is no JUnit report.

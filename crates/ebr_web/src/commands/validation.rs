@@ -26,7 +26,7 @@ pub fn trace(junit: &Path, log: &Path, requirements: &Path, output: &Path) -> Co
         (trace::parse_cargo_test(&text), log)
     } else {
         return Err(CommandError::Refused(format!(
-            "no test results: neither {} nor {} exists. Run `make test` first (`make trace` does).",
+            "no test results: neither {} nor {} exists. Run `make test` first (`make trace` does when they are missing).",
             junit.display(),
             log.display()
         )));
