@@ -260,6 +260,32 @@ pub fn sign_determination(
     })
 }
 
+/// Each row with the signatures on it (record type `kind`), in the rows'
+/// order.
+fn with_signatures<R>(
+    conn: &mut PgConnection,
+    kind: &str,
+    rows: Vec<R>,
+    id: impl Fn(&R) -> Uuid,
+) -> Result<Vec<(R, Vec<SignatureManifest>)>, DbError> {
+    rows.into_iter()
+        .map(|r| {
+            let s = signatures::for_record(conn, kind, &id(&r).to_string())?;
+            Ok((r, s))
+        })
+        .collect()
+}
+
+/// The row that counts among determinations or decisions: the one signed
+/// last, with its signature (unsigned rows never count).
+pub fn newest_signed<R: Clone>(
+    rows: &[(R, Vec<SignatureManifest>)],
+) -> Option<(R, SignatureManifest)> {
+    rows.iter()
+        .filter_map(|(r, s)| s.first().map(|s| (r.clone(), s.clone())))
+        .max_by_key(|(_, s)| (s.signed_at, s.id))
+}
+
 /// Every determination of a donor with its signatures, oldest first.
 pub fn determinations(
     conn: &mut PgConnection,
@@ -273,12 +299,7 @@ pub fn determinations(
         ))
         .select(EligibilityRow::as_select())
         .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            let s = signatures::for_record(conn, ELIGIBILITY_KIND, &r.id.to_string())?;
-            Ok((r, s))
-        })
-        .collect()
+    with_signatures(conn, ELIGIBILITY_KIND, rows, |r| r.id)
 }
 
 /// The donor's current determination: the newest signed one.
@@ -286,10 +307,7 @@ pub fn current_eligibility(
     conn: &mut PgConnection,
     donor_id: Uuid,
 ) -> Result<Option<(EligibilityRow, SignatureManifest)>, DbError> {
-    Ok(determinations(conn, donor_id)?
-        .into_iter()
-        .filter_map(|(r, s)| s.into_iter().next().map(|s| (r, s)))
-        .max_by_key(|(_, s)| (s.signed_at, s.id)))
+    Ok(newest_signed(&determinations(conn, donor_id)?))
 }
 
 /// Records a QA decision on a bank lot (it counts once signed).
@@ -379,12 +397,7 @@ pub fn decisions(
         ))
         .select(BankReleaseRow::as_select())
         .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            let s = signatures::for_record(conn, BANK_RELEASE_KIND, &r.id.to_string())?;
-            Ok((r, s))
-        })
-        .collect()
+    with_signatures(conn, BANK_RELEASE_KIND, rows, |r| r.id)
 }
 
 /// Every decision, newest first, with its signatures.
@@ -398,12 +411,7 @@ pub fn all_decisions(
         ))
         .select(BankReleaseRow::as_select())
         .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            let s = signatures::for_record(conn, BANK_RELEASE_KIND, &r.id.to_string())?;
-            Ok((r, s))
-        })
-        .collect()
+    with_signatures(conn, BANK_RELEASE_KIND, rows, |r| r.id)
 }
 
 /// A bank lot's current decision: the newest signed one, with its signature.
@@ -412,10 +420,7 @@ pub fn current_decision(
     level: BankLevel,
     lot_number: &str,
 ) -> Result<Option<(BankReleaseRow, SignatureManifest)>, DbError> {
-    Ok(decisions(conn, level, lot_number)?
-        .into_iter()
-        .filter_map(|(r, s)| s.into_iter().next().map(|s| (r, s)))
-        .max_by_key(|(_, s)| (s.signed_at, s.id)))
+    Ok(newest_signed(&decisions(conn, level, lot_number)?))
 }
 
 /// The qualification of a WCB lot as it stands: its lineage, donor,

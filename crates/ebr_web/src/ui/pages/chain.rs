@@ -181,11 +181,7 @@ fn vial_links(ctx: &Ctx, c: &chain::VialChain) -> Vec<Link> {
 }
 
 fn donor_links(ctx: &Ctx, d: &chain::DonorChain) -> Vec<Link> {
-    let current = d
-        .determinations
-        .iter()
-        .filter_map(|(r, s)| s.first().map(|s| (r, s)))
-        .max_by_key(|(_, s)| s.signed_at);
+    let current = bank::newest_signed(&d.determinations);
     let mut out = vec![Link {
         level: 0,
         kind: "donor",
@@ -193,8 +189,8 @@ fn donor_links(ctx: &Ctx, d: &chain::DonorChain) -> Vec<Link> {
         note: signed_state(
             ctx,
             "eligibility.",
-            current.map(|(r, _)| r.determination.as_str()),
-            current.map(|(_, s)| s),
+            current.as_ref().map(|(r, _)| r.determination.as_str()),
+            current.as_ref().map(|(_, s)| s),
         ),
         href: None,
     }];
@@ -338,10 +334,7 @@ pub async fn chain_page(
             .donors
             .iter()
             .map(|(d, determinations)| {
-                let current = determinations
-                    .iter()
-                    .filter_map(|(r, s)| s.first().map(|s| (r, s)))
-                    .max_by_key(|(_, s)| s.signed_at);
+                let current = bank::newest_signed(determinations);
                 DonorRow {
                     id: d.id.to_string(),
                     keyed: d.din.clone(),
@@ -349,8 +342,8 @@ pub async fn chain_page(
                     eligibility: signed_state(
                         ctx,
                         "eligibility.",
-                        current.map(|(r, _)| r.determination.as_str()),
-                        current.map(|(_, s)| s),
+                        current.as_ref().map(|(r, _)| r.determination.as_str()),
+                        current.as_ref().map(|(_, s)| s),
                     ),
                     unsigned: determinations
                         .iter()
