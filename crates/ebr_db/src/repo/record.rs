@@ -218,7 +218,7 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
             "eligibility": v(&q.eligibility), "mcb_release": v(&q.mcb), "wcb_release": v(&q.wcb),
             "qualified": ebr_domain::custody::bank::qualification_findings(&q.facts()).is_empty(),
         }));
-        let all = labels::list(conn, batch_id)?;
+        let (all, reconciliation) = labels::reconciled(conn, batch_id)?;
         if !all.is_empty() {
             sections.insert(
                 "labels".into(), json!({
@@ -227,7 +227,7 @@ pub fn sections(conn: &mut PgConnection, batch_id: Uuid) -> Result<Sections, DbE
                     "reprint_of": l.label.reprint_of, "reason": l.label.reason, "printed_at": l.label.printed_at, "printed_by": l.label.printed_by,
                     "event": v(&l.event),
                 })).collect::<Vec<_>>(),
-                "reconciliation": v(&labels::reconciliation(conn, batch_id)?),
+                "reconciliation": v(&reconciliation),
             }));
         }
         let stored = storage::of_batch(conn, batch_id)?;

@@ -6,23 +6,12 @@ use ebr_domain::signature::{Factors, SignatureManifest};
 use printpdf::PdfDocument;
 use serde_json::Value;
 
+use super::content::{list, s};
 use super::layout::{Cell, Layout, WIDTH};
 use super::{archival, assemble, fonts};
 
 /// The embedded report's file name.
 pub const EMBEDDED_REPORT: &str = "access-review.json";
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn list(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
-}
 
 fn events(l: &mut Layout<'_>, title: &str, rows: &Value, empty: &str) {
     l.heading(title, 12.0);
@@ -30,10 +19,10 @@ fn events(l: &mut Layout<'_>, title: &str, rows: &Value, empty: &str) {
         .iter()
         .map(|e| {
             vec![
-                Cell::new(text(&e["at"])),
-                Cell::new(text(&e["username"])),
-                Cell::new(text(&e["what"])),
-                Cell::new(text(&e["by"])),
+                Cell::new(s(&e["at"])),
+                Cell::new(s(&e["username"])),
+                Cell::new(s(&e["what"])),
+                Cell::new(s(&e["by"])),
             ]
         })
         .collect();
@@ -57,8 +46,8 @@ pub fn render(report_json: &str, signatures: &[SignatureManifest]) -> Result<Vec
     let sha = ebr_domain::canonical::sha256_hex(report_json.as_bytes());
     let period = format!(
         "{} to {}",
-        text(&report["period_from"]),
-        text(&report["period_to"])
+        s(&report["period_from"]),
+        s(&report["period_to"])
     );
     let title = format!("Access review {period}");
     let mut pdf = PdfDocument::new(&title);
@@ -83,10 +72,10 @@ pub fn render(report_json: &str, signatures: &[SignatureManifest]) -> Result<Vec
     };
     l.fields(&[
         ("Period (UTC days)", period.clone()),
-        ("Generated", text(&report["generated_at"])),
+        ("Generated", s(&report["generated_at"])),
         (
             "Dormant after",
-            format!("{} days without a login", text(&report["dormant_days"])),
+            format!("{} days without a login", s(&report["dormant_days"])),
         ),
         ("Report SHA-256", sha.clone()),
         ("Review", status),
@@ -97,9 +86,9 @@ pub fn render(report_json: &str, signatures: &[SignatureManifest]) -> Result<Vec
         .iter()
         .map(|f| {
             vec![
-                Cell::new(text(&f["rule"])),
-                Cell::new(text(&f["username"])),
-                Cell::new(text(&f["detail"])),
+                Cell::new(s(&f["rule"])),
+                Cell::new(s(&f["username"])),
+                Cell::new(s(&f["detail"])),
             ]
         })
         .collect();
@@ -113,14 +102,14 @@ pub fn render(report_json: &str, signatures: &[SignatureManifest]) -> Result<Vec
     let accounts: Vec<Vec<Cell>> = list(&report["accounts"])
         .iter()
         .map(|a| {
-            let roles: Vec<String> = list(&a["roles"]).iter().map(text).collect();
+            let roles: Vec<String> = list(&a["roles"]).iter().map(s).collect();
             let login = match &a["last_login"] {
                 Value::Null => "never".to_string(),
-                t => text(t),
+                t => s(t),
             };
             vec![
-                Cell::new(text(&a["username"])),
-                Cell::new(text(&a["full_name"])),
+                Cell::new(s(&a["username"])),
+                Cell::new(s(&a["full_name"])),
                 Cell::new(roles.join(", ")),
                 Cell::new(login),
                 Cell::new(if a["second_factor_enrolled"] == true {
@@ -145,7 +134,7 @@ pub fn render(report_json: &str, signatures: &[SignatureManifest]) -> Result<Vec
         "No active accounts.",
     );
     let names = |key: &str| -> String {
-        let all: Vec<String> = list(&report[key]).iter().map(text).collect();
+        let all: Vec<String> = list(&report[key]).iter().map(s).collect();
         if all.is_empty() {
             "none".into()
         } else {
@@ -186,9 +175,9 @@ pub fn render(report_json: &str, signatures: &[SignatureManifest]) -> Result<Vec
         .iter()
         .map(|g| {
             vec![
-                Cell::new(text(&g["username"])),
-                Cell::new(text(&g["curriculum"])),
-                Cell::new(text(&g["status"]).replace('_', " ")),
+                Cell::new(s(&g["username"])),
+                Cell::new(s(&g["curriculum"])),
+                Cell::new(s(&g["status"]).replace('_', " ")),
             ]
         })
         .collect();

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::content::{s, when, Ctx};
+use super::content::{list, s, when, Ctx};
 use super::layout::{Cell, Layout, WIDTH};
 
 fn signed(decision: &Value) -> String {
@@ -91,10 +91,7 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             9.0,
             true,
         );
-        let rows: Vec<Vec<Cell>> = labels["labels"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        let rows: Vec<Vec<Cell>> = list(&labels["labels"])
             .iter()
             .map(|x| {
                 let event = &x["event"];
@@ -136,10 +133,7 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         let rows: Vec<Vec<Cell>> = vials
             .iter()
             .map(|v| {
-                let history: Vec<String> = v["events"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
+                let history: Vec<String> = list(&v["events"])
                     .iter()
                     .map(|e| {
                         let at = s(&e["position"]);
@@ -181,11 +175,7 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
         return;
     }
     l.heading("Custody: shipments and recipients (R47, R48)", 12.0);
-    for shipment in custody["shipments"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
+    for shipment in list(&custody["shipments"]) {
         let sh = &shipment["shipment"];
         l.paragraph(
             &format!(
@@ -201,25 +191,13 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             9.0,
             true,
         );
-        let vials: Vec<String> = shipment["vials"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(s)
-            .collect();
+        let vials: Vec<String> = list(&shipment["vials"]).iter().map(s).collect();
         l.paragraph(&format!("Vials: {}", vials.join(", ")), 8.5, false);
-        let rows: Vec<Vec<Cell>> = shipment["events"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        let rows: Vec<Vec<Cell>> = list(&shipment["events"])
             .iter()
             .map(|pair| {
                 let (e, sigs) = (&pair[0], &pair[1]);
-                let signed: Vec<String> = sigs
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
+                let signed: Vec<String> = list(sigs)
                     .iter()
                     .map(|g| {
                         format!(
@@ -281,10 +259,7 @@ pub(super) fn chain_of_identity(l: &mut Layout<'_>, ctx: &Ctx<'_>) {
             true,
         );
     }
-    let rows: Vec<Vec<Cell>> = custody["administrations"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let rows: Vec<Vec<Cell>> = list(&custody["administrations"])
         .iter()
         .map(|a| {
             let x = &a["administration"];

@@ -19,6 +19,11 @@ pub(super) fn s(v: &Value) -> String {
     }
 }
 
+/// The elements of a JSON array (none when it is absent or not an array).
+pub(super) fn list(v: &Value) -> &[Value] {
+    v.as_array().map_or(&[], Vec::as_slice)
+}
+
 /// A UTC time as printed: `2026-11-25 08:00:00 UTC`.
 pub(super) fn when(v: &Value) -> String {
     let t = s(v);

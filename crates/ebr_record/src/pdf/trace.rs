@@ -7,20 +7,9 @@ use chrono::{DateTime, Utc};
 use printpdf::PdfDocument;
 use serde_json::Value;
 
+use super::content::{list, s};
 use super::layout::{Cell, Layout, WIDTH};
 use super::{archival, assemble, fonts};
-
-fn s(v: &Value) -> String {
-    match v {
-        Value::String(x) => x.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn list(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
-}
 
 /// Renders `matrix` (the `matrix` object of trace.json) for `build`,
 /// generated at `at`.

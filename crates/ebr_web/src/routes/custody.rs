@@ -348,10 +348,7 @@ pub async fn labels_of(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (all, rec) = blocking::db(&state.pool, move |conn| {
-        Ok((labels::list(conn, id)?, labels::reconciliation(conn, id)?))
-    })
-    .await?;
+    let (all, rec) = blocking::db(&state.pool, move |conn| labels::reconciled(conn, id)).await?;
     Ok(HttpResponse::Ok().json(
         serde_json::json!({ "labels": all, "reconciliation": rec, "balanced": rec.balanced() }),
     ))

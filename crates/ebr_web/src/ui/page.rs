@@ -204,6 +204,12 @@ impl Ctx {
     }
 }
 
+/// A time in the sentences of the chain-of-identity and shipment pages, to
+/// the minute: `2026-11-25 08:00 UTC`.
+pub fn minute_utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// `2026-11-25T08:00:00.000000Z` → `2026-11-25 08:00:00 UTC`.
 pub fn short_utc(rfc3339: &str) -> String {
     match rfc3339.get(..19) {

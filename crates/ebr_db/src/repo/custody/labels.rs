@@ -174,9 +174,12 @@ fn step_templates(
     (Some(step.key.clone()), keys, templates)
 }
 
-/// The batch's label reconciliation (R49): every label against every vial
-/// (and box) its labelling step must label.
-pub fn reconciliation(conn: &mut PgConnection, batch_id: Uuid) -> Result<Reconciliation, DbError> {
+/// Every label of a batch with its reconciliation (R49): every label
+/// against every vial (and box) its labelling step must label, read once.
+pub fn reconciled(
+    conn: &mut PgConnection,
+    batch_id: Uuid,
+) -> Result<(Vec<LabelView>, Reconciliation), DbError> {
     let batch = batches::find(conn, batch_id)?;
     let (_, mbr) = mbr::load(conn, batch.mbr_version_id)?;
     let (_, templates, _) = step_templates(&mbr);
@@ -184,11 +187,18 @@ pub fn reconciliation(conn: &mut PgConnection, batch_id: Uuid) -> Result<Reconci
         .into_iter()
         .map(|v| v.serial)
         .collect();
-    let facts: Vec<LabelFacts> = list(conn, batch_id)?.iter().map(LabelView::facts).collect();
-    Ok(reconcile(
+    let all = list(conn, batch_id)?;
+    let facts: Vec<LabelFacts> = all.iter().map(LabelView::facts).collect();
+    let reconciliation = reconcile(
         &expected_labels(&templates, &batch.batch_number, &vials),
         &facts,
-    ))
+    );
+    Ok((all, reconciliation))
+}
+
+/// The batch's label reconciliation (R49).
+pub fn reconciliation(conn: &mut PgConnection, batch_id: Uuid) -> Result<Reconciliation, DbError> {
+    Ok(reconciled(conn, batch_id)?.1)
 }
 
 fn recorded(state: &BatchState, reference: &str) -> String {

@@ -274,11 +274,7 @@ pub fn pack(
         }));
         audit::append_all(conn, SYSTEM_CHAIN, drafts, now)?;
         for vial in &rows {
-            let events = super::storage::of_batch(conn, vial.batch_id)?;
-            let stored = events
-                .iter()
-                .any(|s| s.serial == vial.serial && s.state == "stored");
-            if stored {
+            if super::storage::is_stored(conn, vial.id)? {
                 super::storage::act(
                     conn,
                     &vial.serial,

@@ -185,6 +185,12 @@ pub fn place_of(events: &[StorageEventRow], boxes: &[LocationRow]) -> (VialPlace
     (place, thaws)
 }
 
+/// Whether a vial is in a box position now.
+pub fn is_stored(conn: &mut PgConnection, vial_id: Uuid) -> Result<bool, DbError> {
+    let (place, _) = place_of(&events_of(conn, &[vial_id])?, &[]);
+    Ok(matches!(place, VialPlace::Stored { .. }))
+}
+
 /// One occupied position of a box.
 #[derive(Debug, Clone, Serialize)]
 pub struct Occupant {

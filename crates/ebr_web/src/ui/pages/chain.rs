@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::state::AppState;
-use crate::ui::page::{page, render, Ctx};
+use crate::ui::page::{minute_utc, page, render, Ctx};
 
 /// One link of a chain as the page prints it.
 pub struct Link {
@@ -31,13 +31,9 @@ pub struct Link {
     pub href: Option<String>,
 }
 
-fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// A signature in words: who and when.
 fn sig(s: &SignatureManifest) -> String {
-    format!("{} {}", s.printed_name, utc(s.signed_at))
+    format!("{} {}", s.printed_name, minute_utc(s.signed_at))
 }
 
 fn eye(din: &str) -> String {
@@ -173,7 +169,7 @@ fn vial_links(ctx: &Ctx, c: &chain::VialChain) -> Vec<Link> {
             level: 0,
             kind: "subject",
             value: a.subject_id.clone(),
-            note: format!("{} — {}", a.site, utc(a.administered_at)),
+            note: format!("{} — {}", a.site, minute_utc(a.administered_at)),
             href: Some(format!("/chain?q={}", a.subject_id)),
         });
     }
@@ -220,7 +216,7 @@ fn donor_links(ctx: &Ctx, d: &chain::DonorChain) -> Vec<Link> {
                     level: 3,
                     kind: "subject",
                     value: a.subject_id.clone(),
-                    note: format!("{serial} — {} — {}", a.site, utc(a.administered_at)),
+                    note: format!("{serial} — {} — {}", a.site, minute_utc(a.administered_at)),
                     href: Some(format!("/chain?q={serial}")),
                 });
             }

@@ -103,13 +103,8 @@ struct LabelPanel {
 
 async fn label_panel(state: &AppState, batch_id: Uuid) -> Result<LabelPanel, ApiError> {
     use ebr_db::repo::custody::labels;
-    let (all, rec) = crate::blocking::db(&state.pool, move |conn| {
-        Ok((
-            labels::list(conn, batch_id)?,
-            labels::reconciliation(conn, batch_id)?,
-        ))
-    })
-    .await?;
+    let (all, rec) =
+        crate::blocking::db(&state.pool, move |conn| labels::reconciled(conn, batch_id)).await?;
     let rows = all
         .iter()
         .map(|l| LabelShown {

@@ -9,7 +9,7 @@ use ebr_db::repo::custody::shipments;
 use crate::auth::current::Authenticated;
 use crate::blocking;
 use crate::state::AppState;
-use crate::ui::page::{page, render, Ctx};
+use crate::ui::page::{minute_utc, page, render, Ctx};
 
 /// A hand-over or receipt as the page lists it.
 pub struct EventShown {
@@ -62,10 +62,6 @@ struct ShipmentsPage<'a> {
     shipments: Vec<ShipmentShown>,
 }
 
-fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn shown(
     view: &shipments::ShipmentView,
     administered: &[(String, shipments::AdministrationRow)],
@@ -85,12 +81,12 @@ fn shown(
             }
             EventShown {
                 kind: e.kind.clone(),
-                at: utc(e.occurred_at),
+                at: minute_utc(e.occurred_at),
                 checked,
                 findings: e.findings().into_iter().map(|f| f.detail).collect(),
                 signed: sigs
                     .first()
-                    .map(|s| format!("{} {}", s.printed_name, utc(s.signed_at)))
+                    .map(|s| format!("{} {}", s.printed_name, minute_utc(s.signed_at)))
                     .unwrap_or_default(),
             }
         })
@@ -118,7 +114,12 @@ fn shown(
                     .iter()
                     .find(|(s, _)| s == serial)
                     .map(|(_, a)| {
-                        format!("{} · {} · {}", a.subject_id, a.site, utc(a.administered_at))
+                        format!(
+                            "{} · {} · {}",
+                            a.subject_id,
+                            a.site,
+                            minute_utc(a.administered_at)
+                        )
                     }),
             })
             .collect(),
